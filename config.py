@@ -1,0 +1,281 @@
+"""The bot's settings: read once at start from the environment, validated, typed.
+
+`load_settings` collects *every* problem before giving up, so a self-hoster fixes their `.env` in one pass
+instead of one restart per mistake. Secret values never appear in a problem's text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://taubot.qzz.io/api"
+DEFAULT_DATABASE_PATH = Path("data") / "taubot-bot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENCRYPTION_KEY_BYTES = 32
+# Names of the variables whose values must never be printed or logged.
+SECRET_VARIABLES = ("DISCORD_TOKEN", "TAUBOT_MASTER_KEY", "KEY_ENCRYPTION_KEY")
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str = field(repr=False)
+    taubot_master_key: str = field(repr=False)
+    taubot_app_id: uuid.UUID
+    key_encryption_key: bytes = field(repr=False)
+    taubot_api_url: str = DEFAULT_API_URL
+    database_path: Path = DEFAULT_DATABASE_PATH
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    currency_symbol: str = "t"
+    link_timeout_minutes: int = 30
+    taubot_timeout_seconds: float = 10.0
+    taubot_connect_timeout_seconds: float = 5.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret in the forms it could show up in a log line."""
+        encoded_key = base64.urlsafe_b64encode(self.key_encryption_key).decode()
+        return tuple(
+            value
+            for value in (self.discord_token, self.taubot_master_key, encoded_key, encoded_key.rstrip("="))
+            if value
+        )
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem found; str() is the message for the self-hoster."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        lines = [f"The bot cannot start: {count} configuration problem{'s' if count != 1 else ''}."]
+        lines += [f"  - {problem}" for problem in self.problems]
+        lines.append(
+            "Set these in the environment or in a .env file next to bot.py "
+            "(copy config.example.env to .env and fill it in)."
+        )
+        return "\n".join(lines)
+
+
+def generate_encryption_key() -> str:
+    """A fresh value for KEY_ENCRYPTION_KEY: 32 random bytes, URL-safe base64."""
+    return base64.urlsafe_b64encode(os.urandom(ENCRYPTION_KEY_BYTES)).decode()
+
+
+def read_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
+    """The variables from `env_file` (if it exists) overlaid with the real environment, which wins."""
+    merged: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        merged.update({key: value for key, value in dotenv_values(env_file).items() if value is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Validate `environ` into Settings, or raise ConfigError listing every problem."""
+    reader = _Reader(environ)
+    values = dict(
+        discord_token=reader.discord_token("DISCORD_TOKEN"),
+        taubot_master_key=reader.taubot_key("TAUBOT_MASTER_KEY"),
+        taubot_app_id=reader.uuid("TAUBOT_APP_ID"),
+        key_encryption_key=reader.encryption_key("KEY_ENCRYPTION_KEY"),
+        taubot_api_url=reader.url("TAUBOT_API_URL", DEFAULT_API_URL),
+        database_path=reader.database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
+        dev_guild_id=reader.snowflake("DEV_GUILD_ID"),
+        log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO"),
+        currency_symbol=reader.currency_symbol("CURRENCY_SYMBOL", "t"),
+        link_timeout_minutes=reader.integer("LINK_TIMEOUT_MINUTES", 30, minimum=1, maximum=24 * 60),
+        taubot_timeout_seconds=reader.seconds("TAUBOT_TIMEOUT_SECONDS", 10.0),
+        taubot_connect_timeout_seconds=reader.seconds("TAUBOT_CONNECT_TIMEOUT_SECONDS", 5.0),
+        shard_count=reader.optional_integer("SHARD_COUNT", minimum=1, maximum=10_000),
+        shard_ids=reader.shard_ids("SHARD_IDS"),
+    )
+    reader.check_shards(values["shard_count"], values["shard_ids"])
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return Settings(**values)
+
+
+class _Reader:
+    """Reads one variable at a time, recording a problem instead of raising, so all are reported."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def _raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def _required(self, name: str, how_to_get: str) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            self.problems.append(f"{name} is missing. {how_to_get}")
+        return value
+
+    def discord_token(self, name: str) -> str:
+        value = self._required(
+            name,
+            "Copy the bot token from https://discord.com/developers/applications (your application → Bot → "
+            "Reset Token).",
+        )
+        if value is None:
+            return ""
+        if value.lower().startswith("bot "):
+            self.problems.append(f"{name} starts with 'Bot '. Paste the token alone, without the prefix.")
+        elif any(ch.isspace() for ch in value) or value.count(".") != 2:
+            self.problems.append(
+                f"{name} does not look like a Discord bot token (three parts separated by dots). "
+                "Copy it again from the Developer Portal (Bot → Reset Token)."
+            )
+        return value
+
+    def taubot_key(self, name: str) -> str:
+        value = self._required(name, "Ask the Taubot operator for your application's master key.")
+        if value is None:
+            return ""
+        if value.lower().startswith("bearer "):
+            # Taubot answers 500 (not 401) to a "Bearer " prefix, which would look like an outage.
+            self.problems.append(f"{name} starts with 'Bearer '. Taubot expects the raw key: remove the prefix.")
+        elif any(ch.isspace() for ch in value):
+            self.problems.append(f"{name} contains spaces or line breaks. Paste the key as one unbroken line.")
+        return value
+
+    def uuid(self, name: str) -> uuid.UUID:
+        value = self._required(name, "It is the application ID that came with your Taubot master key.")
+        if value is None:
+            return uuid.UUID(int=0)
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            self.problems.append(
+                f"{name} is not a UUID (got {value!r}). It looks like 123e4567-e89b-12d3-a456-426614174000."
+            )
+            return uuid.UUID(int=0)
+
+    def encryption_key(self, name: str) -> bytes:
+        value = self._required(name, "Generate one with: python bot.py gen-key")
+        if value is None:
+            return b""
+        try:
+            key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != ENCRYPTION_KEY_BYTES:
+            self.problems.append(
+                f"{name} is not a valid key (it must be {ENCRYPTION_KEY_BYTES} bytes in URL-safe base64). "
+                "Generate one with: python bot.py gen-key"
+            )
+        return key
+
+    def url(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.problems.append(
+                f"{name} is not an http(s) URL (got {value!r}). Use the API base, e.g. {DEFAULT_API_URL}"
+            )
+        elif parts.query or parts.fragment:
+            self.problems.append(f"{name} must not contain '?' or '#' (got {value!r}).")
+        return value.rstrip("/")
+
+    def database_path(self, name: str, default: Path) -> Path:
+        value = self._raw(name)
+        path = Path(value).expanduser() if value else default
+        if path.is_dir():
+            self.problems.append(f"{name} points to a folder ({str(path)!r}). Give a file path inside it.")
+        return path
+
+    def snowflake(self, name: str) -> int | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**64:
+            self.problems.append(
+                f"{name} is not a Discord server ID (got {value!r}). Enable Developer Mode in Discord, "
+                "right-click the server and choose Copy Server ID, or leave it empty."
+            )
+            return None
+        return int(value)
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.upper() not in allowed:
+            self.problems.append(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
+            return default
+        return value.upper()
+
+    def currency_symbol(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if len(value) > 8 or any(ch.isdigit() or ch in ".,-" for ch in value):
+            self.problems.append(
+                f"{name} must be at most 8 characters with no digits, '.', ',' or '-' (got {value!r})."
+            )
+            return default
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        value = self.optional_integer(name, minimum=minimum, maximum=maximum)
+        return default if value is None else value
+
+    def optional_integer(self, name: str, *, minimum: int, maximum: int) -> int | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not value.isascii() or not value.lstrip("-").isdigit() or not minimum <= int(value) <= maximum:
+            self.problems.append(f"{name} must be a whole number from {minimum} to {maximum} (got {value!r}).")
+            return None
+        return int(value)
+
+    def seconds(self, name: str, default: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not 0.1 <= seconds <= 300:
+            self.problems.append(f"{name} must be a number of seconds from 0.1 to 300 (got {value!r}).")
+            return default
+        return seconds
+
+    def shard_ids(self, name: str) -> tuple[int, ...] | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        pieces = [piece.strip() for piece in value.split(",")]
+        if not all(piece.isascii() and piece.isdigit() for piece in pieces):
+            self.problems.append(f"{name} must be a comma-separated list of shard numbers like 0,1,2 (got {value!r}).")
+            return None
+        return tuple(int(piece) for piece in pieces)
+
+    def check_shards(self, shard_count: int | None, shard_ids: tuple[int, ...] | None) -> None:
+        if shard_ids is None:
+            return
+        if shard_count is None:
+            self.problems.append("SHARD_IDS is set but SHARD_COUNT is not. Set both, or neither.")
+        elif any(shard_id >= shard_count for shard_id in shard_ids):
+            self.problems.append(f"SHARD_IDS must all be smaller than SHARD_COUNT ({shard_count}).")

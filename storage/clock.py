@@ -1,0 +1,19 @@
+"""Time as the stores keep it: Unix seconds in the database, aware UTC datetimes in the code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_seconds(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware (UTC) datetime")
+    return moment.timestamp()
+
+
+def from_seconds(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,151 @@
+"""The SQLite connection: file creation, pragmas, migrations and serialised write transactions.
+
+One aiosqlite connection serves the whole bot. Its statements run one at a time on aiosqlite's thread, but
+coroutines could still interleave *between* the statements of two transactions, so every multi-statement
+write goes through `transaction()`, which holds an asyncio lock for its whole duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 5_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The numbered migration files in order; the numbers must run 1, 2, 3… with no gaps."""
+    migrations = sorted(
+        (Migration(int(match.group(1)), path)
+         for path in directory.iterdir() if (match := _MIGRATION_NAME.match(path.name))),
+        key=lambda migration: migration.version,
+    )
+    expected = list(range(1, len(migrations) + 1))
+    if [migration.version for migration in migrations] != expected:
+        raise DatabaseError(f"migration files in {directory} are not numbered 0001, 0002, … without gaps")
+    return migrations
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection, path: Path):
+        self.connection = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> Database:
+        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        path = Path(path)
+        _create_private_file(path)
+        # isolation_level=None: no implicit transactions; `transaction()` issues BEGIN itself.
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        database = cls(connection, path)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await database.migrate(discover_migrations() if migrations is None else list(migrations))
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def schema_version(self) -> int:
+        async with self.connection.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        return version
+
+    async def migrate(self, migrations: list[Migration]) -> list[int]:
+        """Apply the migrations newer than the database, each in its own transaction; return their versions."""
+        applied = []
+        current = await self.schema_version()
+        newest_known = migrations[-1].version if migrations else 0
+        if current > newest_known:
+            raise DatabaseError(
+                f"the database at {self.path} has schema version {current}, newer than this bot knows "
+                f"({newest_known}). Update the bot, or restore a backup made by this version."
+            )
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            async with self._write_lock:
+                script = f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                try:
+                    await self.connection.executescript(script)
+                except Exception as error:
+                    if self.connection.in_transaction:
+                        await self.connection.execute("ROLLBACK")
+                    raise DatabaseError(
+                        f"migration {migration.path.name} failed and was rolled back: {error}"
+                    ) from error
+            applied.append(migration.version)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error) that no other coroutine enters."""
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            else:
+                await self.connection.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, parameters: Iterable = ()) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, parameters: Iterable = ()) -> int:
+        """Run one write statement on its own (atomic by itself); return the number of rows it changed."""
+        async with self._write_lock:
+            async with self.connection.execute(sql, tuple(parameters)) as cursor:
+                return cursor.rowcount
+
+    async def backup_to(self, destination: Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup API), readable only by its owner."""
+        destination = Path(destination)
+        _create_private_file(destination)
+        async with aiosqlite.connect(destination) as target:
+            await self.connection.backup(target)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create `path` (and its folder) if missing; the file holds encrypted keys, so only its owner may read it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(descriptor)
+    os.chmod(path, 0o600)

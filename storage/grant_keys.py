@@ -1,0 +1,100 @@
+"""Linked accounts: each Discord user's grant key (encrypted) and the Taubot account it was verified for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .clock import from_seconds, now, to_seconds
+from .crypto import GrantKeyCipher
+from .database import Database
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    discord_user_id: int
+    grant_key: str = field(repr=False)
+    account_id: str
+    account_name: str
+    account_type: str
+    balance_visible: bool | None
+    linked_at: datetime
+    last_used_at: datetime | None
+
+
+_COLUMNS = (
+    "discord_user_id, encrypted_grant_key, account_id, account_name, account_type, balance_visible, "
+    "linked_at, last_used_at"
+)
+
+
+class GrantKeyStore:
+    def __init__(self, database: Database, cipher: GrantKeyCipher):
+        self._db = database
+        self._cipher = cipher
+
+    async def put(
+        self,
+        discord_user_id: int,
+        grant_key: str,
+        *,
+        account_id: str,
+        account_name: str,
+        account_type: str,
+        balance_visible: bool | None = None,
+        linked_at: datetime | None = None,
+    ) -> LinkedAccount:
+        """Store (or atomically replace) the user's key and account; the old key is gone once this returns."""
+        linked_at = linked_at or now()
+        ciphertext = self._cipher.encrypt_for_user(discord_user_id, grant_key)
+        await self._db.execute(
+            f"INSERT INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+            "ON CONFLICT (discord_user_id) DO UPDATE SET encrypted_grant_key = excluded.encrypted_grant_key, "
+            "account_id = excluded.account_id, account_name = excluded.account_name, "
+            "account_type = excluded.account_type, balance_visible = excluded.balance_visible, "
+            "linked_at = excluded.linked_at, last_used_at = NULL",
+            (discord_user_id, ciphertext, account_id, account_name, account_type,
+             _optional_flag(balance_visible), to_seconds(linked_at)),
+        )
+        return LinkedAccount(discord_user_id, grant_key, account_id, account_name, account_type,
+                             balance_visible, linked_at, None)
+
+    async def get(self, discord_user_id: int) -> LinkedAccount | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)
+        )
+        if row is None:
+            return None
+        user_id, ciphertext, account_id, account_name, account_type, visible, linked_at, last_used_at = row
+        return LinkedAccount(
+            discord_user_id=user_id,
+            grant_key=self._cipher.decrypt_for_user(user_id, ciphertext),
+            account_id=account_id,
+            account_name=account_name,
+            account_type=account_type,
+            balance_visible=None if visible is None else bool(visible),
+            linked_at=from_seconds(linked_at),
+            last_used_at=from_seconds(last_used_at),
+        )
+
+    async def delete(self, discord_user_id: int) -> bool:
+        """Forget the user's key; True if there was one."""
+        return await self._db.execute(
+            "DELETE FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)
+        ) > 0
+
+    async def record_use(self, discord_user_id: int, *, balance_visible: bool | None = None) -> None:
+        """Note that the key was just used, and what the read told about balance visibility (if anything)."""
+        await self._db.execute(
+            "UPDATE linked_accounts SET last_used_at = ?, balance_visible = COALESCE(?, balance_visible) "
+            "WHERE discord_user_id = ?",
+            (to_seconds(now()), _optional_flag(balance_visible), discord_user_id),
+        )
+
+    async def count(self) -> int:
+        row = await self._db.fetch_one("SELECT COUNT(*) FROM linked_accounts")
+        return row[0]
+
+
+def _optional_flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)

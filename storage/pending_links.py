@@ -1,0 +1,98 @@
+"""Links in progress: the ref_id registered with Taubot, who started it, when it expires, where its DM is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .clock import from_seconds, now, to_seconds
+from .database import Database
+
+
+@dataclass(frozen=True)
+class PendingLink:
+    ref_id: str
+    discord_user_id: int
+    created_at: datetime
+    expires_at: datetime
+    dm_channel_id: int | None
+    dm_message_id: int | None
+    next_poll_at: datetime
+    poll_count: int
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return (at or now()) >= self.expires_at
+
+
+_COLUMNS = (
+    "ref_id, discord_user_id, created_at, expires_at, dm_channel_id, dm_message_id, next_poll_at, poll_count"
+)
+
+
+class PendingLinkStore:
+    def __init__(self, database: Database):
+        self._db = database
+
+    async def start(
+        self, ref_id: str, discord_user_id: int, *, lifetime: timedelta, first_poll_after: timedelta
+    ) -> tuple[PendingLink, PendingLink | None]:
+        """Record a new link for the user, replacing theirs if one was pending; return (new, replaced)."""
+        created = now()
+        link = PendingLink(ref_id, discord_user_id, created, created + lifetime, None, None,
+                           created + first_poll_after, 0)
+        async with self._db.transaction() as connection:
+            async with connection.execute(
+                f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
+            ) as cursor:
+                replaced_row = await cursor.fetchone()
+            await connection.execute("DELETE FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
+            await connection.execute(
+                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0)",
+                (ref_id, discord_user_id, to_seconds(link.created_at), to_seconds(link.expires_at),
+                 to_seconds(link.next_poll_at)),
+            )
+        return link, _from_row(replaced_row) if replaced_row else None
+
+    async def get(self, ref_id: str) -> PendingLink | None:
+        row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM pending_links WHERE ref_id = ?", (ref_id,))
+        return _from_row(row) if row else None
+
+    async def for_user(self, discord_user_id: int) -> PendingLink | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
+        )
+        return _from_row(row) if row else None
+
+    async def set_dm(self, ref_id: str, *, channel_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE pending_links SET dm_channel_id = ?, dm_message_id = ? WHERE ref_id = ?",
+            (channel_id, message_id, ref_id),
+        )
+
+    async def reschedule_poll(self, ref_id: str, next_poll_at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE pending_links SET next_poll_at = ?, poll_count = poll_count + 1 WHERE ref_id = ?",
+            (to_seconds(next_poll_at), ref_id),
+        )
+
+    async def due_for_poll(self, at: datetime | None = None, *, limit: int = 50) -> list[PendingLink]:
+        """Links whose next poll time has come (expired ones included, so they can be closed), oldest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM pending_links WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+            (to_seconds(at or now()), limit),
+        )
+        return [_from_row(row) for row in rows]
+
+    async def delete(self, ref_id: str) -> bool:
+        """Remove the link; True only for the caller that actually removed it (so one finisher wins)."""
+        return await self._db.execute("DELETE FROM pending_links WHERE ref_id = ?", (ref_id,)) > 0
+
+    async def all(self) -> list[PendingLink]:
+        rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM pending_links ORDER BY created_at")
+        return [_from_row(row) for row in rows]
+
+
+def _from_row(row) -> PendingLink:
+    ref_id, user_id, created, expires, channel_id, message_id, next_poll, poll_count = row
+    return PendingLink(ref_id, user_id, from_seconds(created), from_seconds(expires), channel_id, message_id,
+                       from_seconds(next_poll), poll_count)

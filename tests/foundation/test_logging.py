@@ -1,0 +1,82 @@
+"""No secret value reaches a log record, whichever handler reads it."""
+
+import logging
+
+import pytest
+
+from logging_setup import REDACTED, SecretRedactor, install_redaction, setup_logging
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+MASTER_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJtYXN0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS1tYXN0ZXIta2V5"
+ENCRYPTION_KEY = "q1w2e3r4t5y6u7i8o9p0q1w2e3r4t5y6u7i8o9p0abc="
+GRANT_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJncmFudCI6InVzZXItNDIifQ.YW5vdGhlci1zaWduYXR1cmUtaGVyZQ"
+OPAQUE_SECRET = "plain-secret-value-without-a-shape"
+
+
+@pytest.fixture(autouse=True)
+def redaction():
+    factory = logging.getLogRecordFactory()
+    install_redaction(SecretRedactor([TOKEN, MASTER_KEY, ENCRYPTION_KEY, OPAQUE_SECRET]))
+    yield
+    logging.setLogRecordFactory(factory)
+
+
+def all_text(record: logging.LogRecord) -> str:
+    return " ".join(str(part) for part in (record.getMessage(), record.exc_text, record.stack_info, record.args))
+
+
+def test_configured_secrets_in_messages_and_arguments_are_redacted(caplog):
+    log = logging.getLogger("taubot.test")
+    with caplog.at_level(logging.DEBUG):
+        log.info("token %s and key %r", TOKEN, MASTER_KEY)
+        log.warning(f"the encryption key is {ENCRYPTION_KEY} and {OPAQUE_SECRET}")
+        log.debug("headers: %s", {"Authorization": MASTER_KEY})
+    assert len(caplog.records) == 3
+    for record in caplog.records:
+        text = all_text(record)
+        for secret in (TOKEN, MASTER_KEY, ENCRYPTION_KEY, OPAQUE_SECRET):
+            assert secret not in text
+        assert REDACTED in text
+
+
+def test_unconfigured_grant_keys_are_caught_by_their_shape(caplog):
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("discord.http").info("retrieved %s for user 42", GRANT_KEY)
+    (record,) = caplog.records
+    assert record.getMessage() == f"retrieved {REDACTED} for user 42"
+
+
+def test_secrets_inside_exceptions_and_tracebacks_are_redacted(caplog):
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise RuntimeError(f"request failed with Authorization: {MASTER_KEY} / {GRANT_KEY}")
+        except RuntimeError:
+            logging.getLogger("cogs.pay").exception("payment failed")
+    (record,) = caplog.records
+    assert "RuntimeError" in record.exc_text
+    assert MASTER_KEY not in caplog.text and GRANT_KEY not in caplog.text
+    assert MASTER_KEY not in all_text(record) and GRANT_KEY not in all_text(record)
+
+
+def test_the_console_handler_prints_redacted_text(capsys):
+    root = logging.getLogger()
+    handlers_before = list(root.handlers)
+    try:
+        setup_logging("INFO", [MASTER_KEY])
+        logging.getLogger("taubot.console").info("master key is %s", MASTER_KEY)
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers_before:
+                root.removeHandler(handler)
+    printed = capsys.readouterr().err
+    assert "master key is [redacted]" in printed
+    assert MASTER_KEY not in printed
+
+
+def test_a_broken_format_string_is_still_logged(caplog):
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("x").info("%d items", "not a number")
+    (record,) = caplog.records
+    assert "items" in record.getMessage()

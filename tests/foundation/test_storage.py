@@ -1,0 +1,269 @@
+"""Storage against a real SQLite file: migrations, file mode, the stores, and concurrent writers."""
+
+import asyncio
+import os
+import stat
+from datetime import timedelta
+
+import aiosqlite
+import pytest
+
+from config import generate_encryption_key
+from storage import (
+    Database,
+    DatabaseError,
+    DecryptionFailed,
+    DuplicatePayment,
+    PaymentStatus,
+    Storage,
+    WrongEncryptionKey,
+)
+from storage.database import Migration, discover_migrations
+
+GRANT_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ.c2lnbmF0dXJlLWZvci1hbGljZQ"
+
+
+@pytest.fixture
+def key() -> bytes:
+    import base64
+    return base64.urlsafe_b64decode(generate_encryption_key())
+
+
+@pytest.fixture
+async def storage(tmp_path, key):
+    opened = await Storage.open(tmp_path / "bot.sqlite3", key)
+    yield opened
+    await opened.close()
+
+
+async def test_opening_creates_folder_and_private_file_and_migrates(tmp_path, key):
+    path = tmp_path / "nested" / "folder" / "bot.sqlite3"
+    opened = await Storage.open(path, key)
+    try:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert await opened.database.schema_version() == len(discover_migrations())
+        journal_mode = await opened.database.fetch_one("PRAGMA journal_mode")
+        assert journal_mode[0] == "wal"
+        foreign_keys = await opened.database.fetch_one("PRAGMA foreign_keys")
+        assert foreign_keys[0] == 1
+        busy = await opened.database.fetch_one("PRAGMA busy_timeout")
+        assert busy[0] >= 1000
+    finally:
+        await opened.close()
+
+
+async def test_an_existing_file_with_loose_permissions_is_tightened(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    await (await Storage.open(path, key)).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+async def test_migrations_are_idempotent_on_reopen(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    first = await Storage.open(path, key)
+    await first.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
+    await first.close()
+    again = await Database.open(path)
+    try:
+        assert await again.migrate(discover_migrations()) == []
+        assert await again.schema_version() == len(discover_migrations())
+    finally:
+        await again.close()
+    reopened = await Storage.open(path, key)
+    try:
+        assert (await reopened.grant_keys.get(1)).grant_key == GRANT_KEY
+    finally:
+        await reopened.close()
+
+
+async def test_a_failing_migration_is_rolled_back_entirely(tmp_path):
+    good = tmp_path / "0001_good.sql"
+    good.write_text("CREATE TABLE kept (x INTEGER);")
+    bad = tmp_path / "0002_bad.sql"
+    bad.write_text("CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;")
+    database = await Database.open(tmp_path / "m.sqlite3", migrations=[])
+    try:
+        with pytest.raises(DatabaseError, match="0002_bad.sql failed and was rolled back"):
+            await database.migrate([Migration(1, good), Migration(2, bad)])
+        assert await database.schema_version() == 1
+        tables = {row[0] for row in await database.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "kept" in tables
+        assert "half_done" not in tables
+    finally:
+        await database.close()
+
+
+async def test_a_database_newer_than_the_code_is_refused(tmp_path):
+    database = await Database.open(tmp_path / "m.sqlite3")
+    try:
+        await database.execute("PRAGMA user_version = 99")
+        with pytest.raises(DatabaseError, match="schema version 99, newer than this bot knows"):
+            await database.migrate(discover_migrations())
+    finally:
+        await database.close()
+
+
+def test_migration_files_must_be_numbered_without_gaps(tmp_path):
+    (tmp_path / "0001_first.sql").write_text("")
+    (tmp_path / "0003_third.sql").write_text("")
+    with pytest.raises(DatabaseError, match="without gaps"):
+        discover_migrations(tmp_path)
+
+
+async def test_grant_keys_are_encrypted_at_rest_and_round_trip(storage):
+    await storage.grant_keys.put(42, GRANT_KEY, account_id="acc-1", account_name="Alice", account_type="USER")
+    linked = await storage.grant_keys.get(42)
+    assert linked.grant_key == GRANT_KEY
+    assert (linked.account_id, linked.account_name, linked.account_type) == ("acc-1", "Alice", "USER")
+    assert linked.balance_visible is None and linked.last_used_at is None
+    assert GRANT_KEY not in repr(linked)
+    raw = await storage.database.fetch_one("SELECT encrypted_grant_key FROM linked_accounts")
+    assert GRANT_KEY.encode() not in raw[0]
+    assert b"eyJ" not in raw[0]
+    with open(storage.database.path, "rb") as file:
+        assert GRANT_KEY.encode() not in file.read()
+
+
+async def test_a_ciphertext_copied_to_another_user_does_not_decrypt(storage):
+    await storage.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
+    await storage.grant_keys.put(2, "eyJ.other.key", account_id="b", account_name="Bob", account_type="USER")
+    await storage.database.execute(
+        "UPDATE linked_accounts SET encrypted_grant_key = "
+        "(SELECT encrypted_grant_key FROM linked_accounts WHERE discord_user_id = 1) WHERE discord_user_id = 2"
+    )
+    with pytest.raises(DecryptionFailed):
+        await storage.grant_keys.get(2)
+    assert (await storage.grant_keys.get(1)).grant_key == GRANT_KEY
+
+
+async def test_starting_with_another_encryption_key_fails_at_once(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    first = await Storage.open(path, key)
+    await first.close()
+    import base64
+    other = base64.urlsafe_b64decode(generate_encryption_key())
+    with pytest.raises(WrongEncryptionKey, match="KEY_ENCRYPTION_KEY does not match the key the database"):
+        await Storage.open(path, other)
+    reopened = await Storage.open(path, key)  # the right key still works after the refusal
+    await reopened.close()
+
+
+async def test_put_replaces_a_link_atomically_and_delete_forgets_it(storage):
+    await storage.grant_keys.put(7, "eyJ.old.key", account_id="a", account_name="Old", account_type="USER")
+    await storage.grant_keys.record_use(7, balance_visible=True)
+    await storage.grant_keys.put(7, GRANT_KEY, account_id="b", account_name="New", account_type="USER")
+    linked = await storage.grant_keys.get(7)
+    assert (linked.grant_key, linked.account_name, linked.last_used_at) == (GRANT_KEY, "New", None)
+    assert await storage.grant_keys.count() == 1
+    assert await storage.grant_keys.delete(7) is True
+    assert await storage.grant_keys.delete(7) is False
+    assert await storage.grant_keys.get(7) is None
+
+
+async def test_record_use_keeps_visibility_unless_told(storage):
+    await storage.grant_keys.put(3, GRANT_KEY, account_id="a", account_name="A", account_type="USER")
+    await storage.grant_keys.record_use(3, balance_visible=False)
+    await storage.grant_keys.record_use(3)
+    linked = await storage.grant_keys.get(3)
+    assert linked.balance_visible is False
+    assert linked.last_used_at is not None
+
+
+async def test_one_pending_link_per_user_and_replacement_is_reported(storage):
+    hour = timedelta(hours=1)
+    first, replaced = await storage.pending_links.start("ref-1", 5, lifetime=hour, first_poll_after=timedelta())
+    assert replaced is None
+    second, replaced = await storage.pending_links.start("ref-2", 5, lifetime=hour, first_poll_after=timedelta())
+    assert replaced.ref_id == "ref-1"
+    assert await storage.pending_links.get("ref-1") is None
+    assert (await storage.pending_links.for_user(5)).ref_id == "ref-2"
+    assert second.expires_at - second.created_at == hour
+
+
+async def test_pending_link_dm_polling_and_single_winner_delete(storage):
+    link, _ = await storage.pending_links.start("ref-9", 9, lifetime=timedelta(minutes=30),
+                                                first_poll_after=timedelta(seconds=-1))
+    await storage.pending_links.set_dm("ref-9", channel_id=111, message_id=222)
+    (due,) = await storage.pending_links.due_for_poll()
+    assert (due.dm_channel_id, due.dm_message_id, due.poll_count) == (111, 222, 0)
+    await storage.pending_links.reschedule_poll("ref-9", link.created_at + timedelta(minutes=5))
+    assert await storage.pending_links.due_for_poll() == []
+    assert (await storage.pending_links.get("ref-9")).poll_count == 1
+    results = await asyncio.gather(*(storage.pending_links.delete("ref-9") for _ in range(5)))
+    assert results.count(True) == 1
+
+
+async def test_payment_journal_records_pending_then_outcome_and_refuses_duplicates(storage):
+    payment = await storage.payments.begin(
+        intent_id="intent-1", payer_user_id=1, from_account_id="a", to_account_id="b",
+        to_account_name="Bob", amount=1250, recipient_user_id=2, balance_before=10_000,
+    )
+    assert payment.status is PaymentStatus.PENDING
+    assert [p.id for p in await storage.payments.pending()] == [payment.id]
+    with pytest.raises(DuplicatePayment):
+        await storage.payments.begin(intent_id="intent-1", payer_user_id=1, from_account_id="a",
+                                     to_account_id="b", to_account_name="Bob", amount=1250)
+    await storage.payments.finish(payment.id, PaymentStatus.PAID, detail="verified", balance_after=8_750)
+    done = await storage.payments.by_intent("intent-1")
+    assert (done.status, done.balance_after, done.detail) == (PaymentStatus.PAID, 8_750, "verified")
+    assert await storage.payments.pending() == []
+    with pytest.raises(ValueError):
+        await storage.payments.finish(payment.id, PaymentStatus.PENDING)
+
+
+async def test_the_journal_itself_refuses_non_positive_amounts_and_self_transfers(storage):
+    for amount, to_account in ((0, "b"), (-5, "b"), (5, "a")):
+        with pytest.raises(aiosqlite.IntegrityError):
+            await storage.payments.begin(intent_id=f"i{amount}{to_account}", payer_user_id=1,
+                                         from_account_id="a", to_account_id=to_account,
+                                         to_account_name="x", amount=amount)
+
+
+async def test_many_concurrent_writers_on_one_connection(storage):
+    async def link_and_pay(user_id: int):
+        await storage.grant_keys.put(user_id, f"eyJ.key.{user_id}", account_id=f"acc-{user_id}",
+                                     account_name=f"User {user_id}", account_type="USER")
+        await storage.pending_links.start(f"ref-{user_id}", user_id, lifetime=timedelta(minutes=5),
+                                          first_poll_after=timedelta(seconds=10))
+        payment = await storage.payments.begin(intent_id=f"intent-{user_id}", payer_user_id=user_id,
+                                               from_account_id=f"acc-{user_id}", to_account_id="gov",
+                                               to_account_name="Government", amount=user_id)
+        await storage.payments.finish(payment.id, PaymentStatus.PAID)
+
+    await asyncio.gather(*(link_and_pay(user_id) for user_id in range(1, 201)))
+    assert await storage.grant_keys.count() == 200
+    assert len(await storage.pending_links.all()) == 200
+    assert await storage.payments.pending() == []
+    for user_id in (1, 100, 200):
+        assert (await storage.grant_keys.get(user_id)).grant_key == f"eyJ.key.{user_id}"
+
+
+async def test_two_processes_worth_of_connections_share_the_file(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    first, second = await Storage.open(path, key), await Storage.open(path, key)
+    try:
+        async def write(store, start):
+            for user_id in range(start, start + 50):
+                await store.grant_keys.put(user_id, f"eyJ.k.{user_id}", account_id="a", account_name="A",
+                                           account_type="USER")
+
+        await asyncio.gather(write(first, 0), write(second, 1000))
+        assert await first.grant_keys.count() == 100
+        assert (await second.grant_keys.get(10)).grant_key == "eyJ.k.10"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_backup_is_a_consistent_private_copy(storage, tmp_path, key):
+    await storage.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
+    copy_path = tmp_path / "backups" / "copy.sqlite3"
+    await storage.database.backup_to(copy_path)
+    assert stat.S_IMODE(os.stat(copy_path).st_mode) == 0o600
+    copy = await Storage.open(copy_path, key)
+    try:
+        assert (await copy.grant_keys.get(1)).grant_key == GRANT_KEY
+    finally:
+        await copy.close()
