@@ -134,8 +134,9 @@ def test_encryption_key_without_base64_padding_is_accepted():
 def test_malformed_secrets_are_named_but_never_echoed():
     bad_token = "Bot " + TOKEN
     bearer_key = "Bearer " + MASTER_KEY
-    message = str(pytest.raises(ConfigError, load_settings,
-                                valid_environment(DISCORD_TOKEN=bad_token, TAUBOT_MASTER_KEY=bearer_key)).value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(valid_environment(DISCORD_TOKEN=bad_token, TAUBOT_MASTER_KEY=bearer_key))
+    message = str(caught.value)
     assert "DISCORD_TOKEN starts with 'Bot '" in message
     assert "TAUBOT_MASTER_KEY starts with 'Bearer '" in message
     assert TOKEN not in message

@@ -85,7 +85,7 @@ async def test_a_failing_migration_is_rolled_back_entirely(tmp_path):
     bad.write_text("CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;")
     database = await Database.open(tmp_path / "m.sqlite3", migrations=[])
     try:
-        with pytest.raises(DatabaseError, match="0002_bad.sql failed and was rolled back"):
+        with pytest.raises(DatabaseError, match=r"0002_bad\.sql failed and was rolled back"):
             await database.migrate([Migration(1, good), Migration(2, bad)])
         assert await database.schema_version() == 1
         tables = {row[0] for row in await database.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -122,8 +122,7 @@ async def test_grant_keys_are_encrypted_at_rest_and_round_trip(storage):
     raw = await storage.database.fetch_one("SELECT encrypted_grant_key FROM linked_accounts")
     assert GRANT_KEY.encode() not in raw[0]
     assert b"eyJ" not in raw[0]
-    with open(storage.database.path, "rb") as file:
-        assert GRANT_KEY.encode() not in file.read()
+    assert GRANT_KEY.encode() not in storage.database.path.read_bytes()
 
 
 async def test_a_ciphertext_copied_to_another_user_does_not_decrypt(storage):
@@ -173,7 +172,7 @@ async def test_record_use_keeps_visibility_unless_told(storage):
 
 async def test_one_pending_link_per_user_and_replacement_is_reported(storage):
     hour = timedelta(hours=1)
-    first, replaced = await storage.pending_links.start("ref-1", 5, lifetime=hour, first_poll_after=timedelta())
+    _, replaced = await storage.pending_links.start("ref-1", 5, lifetime=hour, first_poll_after=timedelta())
     assert replaced is None
     second, replaced = await storage.pending_links.start("ref-2", 5, lifetime=hour, first_poll_after=timedelta())
     assert replaced.ref_id == "ref-1"
