@@ -1,0 +1,423 @@
+"""Drive the real bot the way Discord does: log it in offline, feed it INTERACTION_CREATE payloads, and read
+back what members would see.
+
+    discord = await FakeDiscord.start(bot)
+    alice, bob = discord.user("alice"), discord.user("bob")
+    reply = await discord.run_command("pay", by=alice, amount="12.50", user=bob)
+    receipt = await discord.press(reply.last, "Confirm", by=alice)
+
+Payloads go through discord.py's own gateway parser (`parsers["INTERACTION_CREATE"]`), so the real
+CommandTree, Views, DynamicItems and Modals handle them. Every request the bot makes to Discord lands in
+`FakeDiscordAPI`, where failures can be injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from .fake_api import FakeDiscordAPI, HarnessError, InteractionState
+from .messages import InteractionOutcome, ModalView, SentMessage
+from .payloads import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    USER_COMMAND,
+    FakeGuild,
+    FakeUser,
+    Place,
+    SnowflakeFactory,
+    dm_channel_payload,
+    interaction_payload,
+    resolved_users,
+)
+
+# Application command option types, as Discord numbers them.
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER = 1, 2, 3, 4, 5, 6, 10
+
+class ErrorLogGuard(logging.Handler):
+    """Collects ERROR records from every logger: discord.py only *logs* exceptions raised in callbacks."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[logging.LogRecord]:
+        taken, self.records = self.records, []
+        return taken
+
+    def describe(self) -> str:
+        return "\n".join(f"[{r.name}] {r.getMessage()}\n{r.exc_text or ''}" for r in self.records)
+
+class FakeDiscord:
+    def __init__(self, api: FakeDiscordAPI, guild: FakeGuild, new_id: SnowflakeFactory):
+        self.api = api
+        self.guild = guild
+        self.new_id = new_id
+        self.bot: discord.Client | None = None
+        self.error_guard = ErrorLogGuard()
+        self._command_ids: dict[str, int] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    @classmethod
+    async def start(cls, bot: discord.Client, *, bot_name: str = "taubot") -> FakeDiscord:
+        """Log `bot` in against a fresh fake Discord (runs its real setup_hook)."""
+        new_id = SnowflakeFactory()
+        bot_user = FakeUser(new_id(), bot_name, bot=True)
+        api = FakeDiscordAPI(bot_user=bot_user, application_id=bot_user.id, new_id=new_id)
+        owner = FakeUser(new_id(), "server-owner")
+        api.users[owner.id] = owner
+        guild = FakeGuild(id=new_id(), name="Test Server", owner_id=owner.id, channel_id=new_id(),
+                          member_ids={bot_user.id, owner.id})
+        fake = cls(api, guild, new_id)
+        logging.getLogger().addHandler(fake.error_guard)
+        await fake.login(bot)
+        return fake
+
+    async def login(self, bot: discord.Client) -> None:
+        """Log a bot in (a first start or a restart): same fake Discord, same messages, new process."""
+        api = self.api
+
+        async def static_login(token: str) -> dict[str, Any]:
+            # What HTTPClient.static_login does, minus the network: install the session, return @me.
+            bot.http._HTTPClient__session = api  # type: ignore[attr-defined]
+            bot.http._global_over = asyncio.Event()
+            bot.http._global_over.set()
+            bot.http.token = token
+            return api.bot_user.payload()
+
+        bot.http.static_login = static_login  # type: ignore[method-assign]
+        await bot.login("harness-token")
+        self.bot = bot
+        members = [self.api.users[user_id] for user_id in sorted(self.guild.member_ids)]
+        bot._connection.parsers["GUILD_CREATE"](self.guild.create_event(members))  # type: ignore[attr-defined]
+        await self.settle()
+
+    async def restart(self, make_bot: Callable[[], discord.Client]) -> discord.Client:
+        """Stop the running bot and log a freshly built one in, as after a process restart."""
+        if self.bot is not None:
+            await self.bot.close()
+        bot = make_bot()
+        await self.login(bot)
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+            self.bot = None
+        logging.getLogger().removeHandler(self.error_guard)
+
+    async def settle(self) -> None:
+        """Let already-scheduled callbacks run (e.g. a task a command started)."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    # -- people and places ----------------------------------------------------------------------------
+
+    def user(self, name: str, *, in_server: bool = True, bot: bool = False) -> FakeUser:
+        user = FakeUser(self.new_id(), name, bot=bot)
+        self.api.users[user.id] = user
+        if in_server:
+            self.guild.member_ids.add(user.id)
+        return user
+
+    def close_dms(self, user: FakeUser) -> None:
+        """The member has 'Direct messages from server members' turned off: DMs fail with 403/50007."""
+        user.dms_open = False
+
+    def open_dms(self, user: FakeUser) -> None:
+        user.dms_open = True
+
+    def dms(self, user: FakeUser) -> list[SentMessage]:
+        """Every DM the bot sent `user`, oldest first (deleted ones left out)."""
+        return [m for m in self.api.messages.values() if m.dm_user_id == user.id and not m.deleted]
+
+    def last_dm(self, user: FakeUser) -> SentMessage:
+        dms = self.dms(user)
+        assert dms, f"the bot sent {user.username} no DM"
+        return dms[-1]
+
+    def _dm_place(self, user: FakeUser) -> Place:
+        channel_id = next((cid for cid, uid in self.api.dm_channels.items() if uid == user.id), None)
+        if channel_id is None:
+            channel_id = self.new_id()
+            self.api.dm_channels[channel_id] = user.id
+        return Place(None, dm_channel_payload(channel_id, user))
+
+    def _place(self, user: FakeUser, in_dm: bool) -> Place:
+        if in_dm:
+            return self._dm_place(user)
+        if user.id not in self.guild.member_ids:
+            raise HarnessError(f"{user.username} is not in the server; use in_dm=True")
+        return Place(self.guild, self.guild.channel_payload())
+
+    # -- failures -------------------------------------------------------------------------------------
+
+    def fail_next(self, route: str, *, status: int, code: int = 0, message: str = "", times: int = 1,
+                  retry_after: float | None = None, user: FakeUser | None = None) -> None:
+        """Make the next `times` requests to `route` fail, e.g. ('interaction_callback', 404, 10062)."""
+        self.api.fail_next(route, status=status, code=code, message=message, times=times,
+                           retry_after=retry_after, user=user)
+
+    def logged_errors(self) -> list[logging.LogRecord]:
+        """ERROR records so far, removed from the guard (for tests that expect an error to be logged)."""
+        return self.error_guard.take()
+
+    def assert_no_errors_logged(self) -> None:
+        if self.error_guard.records:
+            description = self.error_guard.describe()
+            self.error_guard.take()
+            raise AssertionError(f"errors were logged during the test:\n{description}")
+        if self.api.problems:
+            problems, self.api.problems = self.api.problems, []
+            raise AssertionError("the bot did things Discord would reject:\n" + "\n".join(problems))
+
+    # -- interactions ---------------------------------------------------------------------------------
+
+    async def run_command(self, name: str, *, by: FakeUser, in_dm: bool = False, **options: Any
+                          ) -> InteractionOutcome:
+        """A member types `/name option:value …` and presses enter. `name` may be 'group sub'."""
+        place = self._place(by, in_dm)
+        command = self._chat_command(name, in_dm)
+        data = self._command_data(name, command, options, place, focused=None)
+        return await self._dispatch(APPLICATION_COMMAND, by, place, data, kind=f"/{name}")
+
+    async def autocomplete(self, name: str, *, by: FakeUser, focused: str, in_dm: bool = False, **options: Any
+                           ) -> list[dict[str, Any]]:
+        """A member is typing into option `focused`; return the choices the bot offered."""
+        place = self._place(by, in_dm)
+        command = self._chat_command(name, in_dm)
+        data = self._command_data(name, command, options, place, focused=focused)
+        outcome = await self._dispatch(AUTOCOMPLETE, by, place, data, kind=f"autocomplete /{name}")
+        if outcome.choices is None:
+            raise AssertionError(f"the bot did not answer autocomplete for /{name} {focused}")
+        return outcome.choices
+
+    async def run_user_command(self, name: str, *, by: FakeUser, target: FakeUser, in_dm: bool = False
+                               ) -> InteractionOutcome:
+        """A member right-clicks `target` → Apps → `name`."""
+        place = self._place(by, in_dm)
+        command = self._tree.get_command(name, type=discord.AppCommandType.user)
+        if command is None:
+            raise HarnessError(f"there is no user command {name!r}")
+        data = {"id": str(self._command_id(name)), "name": name, "type": USER_COMMAND,
+                "target_id": str(target.id), "resolved": resolved_users([target], place.guild)}
+        return await self._dispatch(APPLICATION_COMMAND, by, place, data, kind=f"user command {name}")
+
+    async def press(self, message: SentMessage, button: str, *, by: FakeUser) -> InteractionOutcome:
+        """A member clicks the button labelled (or with custom_id) `button` on `message`."""
+        if message.deleted:
+            raise HarnessError("that message was deleted; nobody can click its buttons")
+        candidates = [b for b in message.buttons if button in (b.label, b.custom_id)]
+        if not candidates:
+            raise HarnessError(f"no button {button!r} on the message; buttons are {[b.label for b in message.buttons]}")
+        target = candidates[0]
+        if target.disabled:
+            raise HarnessError(f"the {button!r} button is disabled; Discord would not let anyone click it")
+        if target.url is not None:
+            raise HarnessError(f"{button!r} is a link button: it opens {target.url} and sends no interaction")
+        data = {"custom_id": target.custom_id, "component_type": 2}
+        return await self._component(message, data, by, kind=f"button {button!r}")
+
+    async def choose(self, message: SentMessage, custom_id: str, values: list[str], *, by: FakeUser
+                     ) -> InteractionOutcome:
+        """A member picks `values` in the select menu `custom_id` on `message`."""
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._component(message, data, by, kind=f"select {custom_id!r}")
+
+    async def submit_modal(self, opened_by: InteractionOutcome, values: dict[str, str], *, by: FakeUser
+                           ) -> InteractionOutcome:
+        """A member fills the modal that `opened_by` showed (fields by label or custom_id) and submits."""
+        modal = opened_by.modal
+        if modal is None:
+            raise HarnessError("that interaction did not open a modal")
+        state = self.api.interactions[opened_by.token]
+        components = _modal_submission(modal, values)
+        data = {"custom_id": modal.custom_id, "components": components}
+        place = self._place_of_state(state, by)
+        message = self.api.message_payload(state.source_message) if state.source_message else None
+        return await self._dispatch(MODAL_SUBMIT, by, place, data, kind=f"modal {modal.title!r}",
+                                    message=message, source_message=state.source_message)
+
+    async def _component(self, message: SentMessage, data: dict[str, Any], by: FakeUser, *, kind: str
+                         ) -> InteractionOutcome:
+        if message.dm_user_id is not None:
+            if message.dm_user_id != by.id:
+                raise HarnessError("only the recipient of a DM can click its buttons")
+            place = self._dm_place(by)
+        else:
+            place = self._place(by, in_dm=False)
+        return await self._dispatch(MESSAGE_COMPONENT, by, place, data, kind=kind,
+                                    message=self.api.message_payload(message), source_message=message)
+
+    def _place_of_state(self, state: InteractionState, user: FakeUser) -> Place:
+        return self._dm_place(user) if state.dm_user_id is not None else self._place(user, in_dm=False)
+
+    async def _dispatch(self, interaction_type: int, user: FakeUser, place: Place, data: dict[str, Any], *,
+                        kind: str, message: dict[str, Any] | None = None,
+                        source_message: SentMessage | None = None) -> InteractionOutcome:
+        if self.bot is None:
+            raise HarnessError("the bot is not running")
+        interaction_id = self.new_id()
+        token = f"interaction-token-{interaction_id}"
+        outcome = InteractionOutcome(interaction_id=interaction_id, token=token, kind=kind)
+        self.api.interactions[token] = InteractionState(
+            outcome=outcome, interaction_type=interaction_type, channel_id=place.channel_id,
+            dispatched_at=time.monotonic(), source_message=source_message,
+            dm_user_id=user.id if place.guild is None else None,
+        )
+        payload = interaction_payload(interaction_id=interaction_id, token=token,
+                                      application_id=self.api.application_id, kind=interaction_type, user=user,
+                                      place=place, data=data, message=message)
+        await self._feed(payload)
+        return outcome
+
+    async def _feed(self, payload: dict[str, Any]) -> None:
+        """Hand the payload to discord.py's gateway parser and wait for exactly the tasks it started."""
+        before = asyncio.all_tasks()
+        self.bot._connection.parsers["INTERACTION_CREATE"](payload)  # type: ignore[union-attr]
+        started = asyncio.all_tasks() - before
+        results = await asyncio.gather(*started, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                raise result
+
+    # -- command schema -------------------------------------------------------------------------------
+
+    @property
+    def _tree(self) -> app_commands.CommandTree:
+        return self.bot.tree  # type: ignore[union-attr]
+
+    def _command_id(self, name: str) -> int:
+        return self._command_ids.setdefault(name, self.new_id())
+
+    def _chat_command(self, name: str, in_dm: bool) -> dict[str, Any]:
+        root_name = name.split()[0]
+        command = self._tree.get_command(root_name)
+        if command is None:
+            raise HarnessError(f"there is no slash command /{root_name}")
+        schema = command.to_dict(self._tree)
+        contexts = schema.get("contexts")
+        if in_dm and contexts is not None and 1 not in contexts:
+            raise HarnessError(f"/{root_name} is not available in DMs, so Discord would not offer it there")
+        return schema
+
+    def _command_data(self, name: str, schema: dict[str, Any], options: dict[str, Any], place: Place, *,
+                      focused: str | None) -> dict[str, Any]:
+        path = name.split()
+        level_options = schema.get("options", [])
+        resolved_people: list[FakeUser] = []
+        chain: list[dict[str, Any]] = []
+        for part in path[1:]:
+            sub = next((o for o in level_options if o["name"] == part and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise HarnessError(f"/{path[0]} has no subcommand {part!r}")
+            chain.append({"type": sub["type"], "name": part, "options": []})
+            level_options = sub.get("options", [])
+        leaf_options = _option_values(level_options, options, resolved_people, focused=focused)
+        if chain:
+            for outer, inner in itertools.pairwise(chain):
+                outer["options"] = [inner]
+            chain[-1]["options"] = leaf_options
+            top_options = [chain[0]]
+        else:
+            top_options = leaf_options
+        data: dict[str, Any] = {"id": str(self._command_id(path[0])), "name": path[0], "type": 1,
+                                "options": top_options}
+        if resolved_people:
+            data["resolved"] = resolved_users(resolved_people, place.guild)
+        return data
+
+def _option_values(schema_options: list[dict[str, Any]], given: dict[str, Any], people: list[FakeUser], *,
+                   focused: str | None) -> list[dict[str, Any]]:
+    """The option list Discord would send, refusing what Discord's client would not let a member send."""
+    known = {option["name"]: option for option in schema_options}
+    unknown = set(given) - set(known)
+    if unknown:
+        raise HarnessError(f"unknown options {sorted(unknown)}; the command has {sorted(known)}")
+    values: list[dict[str, Any]] = []
+    for name, option in known.items():
+        if name not in given:
+            if option.get("required") and name != focused:
+                raise HarnessError(f"option {name!r} is required; Discord would not send the command without it")
+            continue
+        value = given[name]
+        entry: dict[str, Any] = {"name": name, "type": option["type"]}
+        if name == focused:
+            entry.update(value=str(value), focused=True)  # while typing, Discord sends the raw text
+        else:
+            entry["value"] = _typed_value(option, value, people)
+        values.append(entry)
+    return values
+
+def _typed_value(option: dict[str, Any], value: Any, people: list[FakeUser]) -> Any:
+    kind, name = option["type"], option["name"]
+    if kind == USER:
+        if not isinstance(value, FakeUser):
+            raise HarnessError(f"option {name!r} takes a user made with discord.user(...)")
+        people.append(value)
+        return str(value.id)
+    if kind == STRING:
+        value = str(value)
+        if not option.get("min_length", 0) <= len(value) <= option.get("max_length", 6000):
+            raise HarnessError(f"option {name!r}: Discord limits its length to "
+                               f"{option.get('min_length', 0)}–{option.get('max_length', 6000)}")
+    elif kind == INTEGER:
+        value = int(value)
+    elif kind == NUMBER:
+        value = float(value)
+    elif kind == BOOLEAN:
+        value = bool(value)
+    else:
+        raise HarnessError(f"option type {kind} is not modelled by the harness")
+    if kind in (INTEGER, NUMBER):
+        low, high = option.get("min_value"), option.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise HarnessError(f"option {name!r}: Discord only accepts values from {low} to {high}")
+    choices = option.get("choices")
+    if choices and value not in [choice["value"] for choice in choices]:
+        raise HarnessError(f"option {name!r} only accepts {[c['value'] for c in choices]}")
+    return value
+
+def _modal_submission(modal: ModalView, values: dict[str, str]) -> list[dict[str, Any]]:
+    """The components Discord sends back on submit, mirroring the layout the bot sent."""
+    by_key = dict(values)
+    used: set[str] = set()
+
+    def submitted(text_input: dict[str, Any], label: str | None) -> dict[str, Any]:
+        key = label if label in by_key else text_input["custom_id"]
+        if key in by_key:
+            used.add(key)
+            value = by_key[key]
+        elif text_input.get("required", True):
+            raise HarnessError(f"the modal field {label or text_input['custom_id']!r} is required")
+        else:
+            value = ""
+        low, high = text_input.get("min_length", 0), text_input.get("max_length", 4000)
+        if value and not low <= len(value) <= high:
+            raise HarnessError(f"the modal field {label!r} takes {low}–{high} characters")
+        return {"type": 4, "custom_id": text_input["custom_id"], "value": value}
+
+    components = []
+    for row in modal.layout:
+        if row.get("type") == 18:
+            components.append({"type": 18, "component": submitted(row["component"], row.get("label"))})
+        else:
+            components.append({"type": 1, "components": [submitted(item, item.get("label"))
+                                                        for item in row.get("components", [])]})
+    leftover = set(by_key) - used
+    if leftover:
+        raise HarnessError(f"the modal has no fields {sorted(leftover)}; it has {modal.labels}")
+    return components
