@@ -1,0 +1,83 @@
+"""/balance: the caller's own account, or any account by name, read with the caller's grant key."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from taubot import Account, TaubotError, Unauthorized
+
+from .common import (
+    ACCOUNT_TYPE_NAMES,
+    INFO,
+    RELINK_FOR_VIEW_BALANCE,
+    describe_lookup_failure,
+    linked_account_or_explain,
+    money,
+    reply,
+)
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+
+log = logging.getLogger("taubot_bot.balance")
+
+
+class BalanceCog(commands.Cog, name="Balance"):
+    def __init__(self, bot: TaubotBot):
+        self.bot = bot
+
+    @app_commands.command(name="balance", description="Show your Taubot balance, or an account's")
+    @app_commands.describe(account="An account's exact name (leave empty for your own)")
+    async def balance(self, interaction: discord.Interaction,
+                      account: app_commands.Range[str, 1, 100] | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        linked = await linked_account_or_explain(self.bot, interaction)
+        if linked is None:
+            return
+        name = account.strip() if account is not None else None
+        if account is not None and not name:
+            await reply(interaction, "That account name is empty. Give the account's exact name.")
+            return
+        try:
+            if name is None:
+                found = await self.bot.taubot.get_my_account(linked.grant_key)
+            else:
+                found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
+        except Unauthorized:
+            await reply(interaction, "Taubot refused your link (it may have been revoked). Run /link-account to "
+                                     "link again.")
+            return
+        except TaubotError as error:
+            what = "personal account for you" if name is None else f"account called “{name}”"
+            await reply(interaction, describe_lookup_failure(error, what=what))
+            return
+        is_own = found.account_id == linked.account_id
+        if is_own:
+            await self.bot.storage.grant_keys.record_use(linked.discord_user_id,
+                                                         balance_visible=found.balance is not None)
+        await reply(interaction, embed=self.render(found, is_own=is_own))
+
+    def render(self, account: Account, *, is_own: bool) -> discord.Embed:
+        kind = ACCOUNT_TYPE_NAMES.get(account.account_type, "account")
+        embed = discord.Embed(title=discord.utils.escape_markdown(account.account_name), colour=INFO,
+                              description=f"Your {kind}" if is_own else kind.capitalize())
+        if account.balance is not None:
+            embed.add_field(name="Balance", value=f"**{money(self.bot, account.balance)}**")
+        elif is_own:
+            embed.add_field(name="Balance", value=f"Hidden: your link does not allow viewing this balance. "
+                                                  f"{RELINK_FOR_VIEW_BALANCE}")
+        else:
+            embed.add_field(name="Balance", value="Hidden: your link does not allow viewing this account's "
+                                                  "balance.")
+        if account.owner_id is not None and not is_own:
+            embed.add_field(name="Owner", value=f"<@{account.owner_id}>")
+        return embed
+
+
+async def setup(bot: TaubotBot) -> None:
+    await bot.add_cog(BalanceCog(bot))

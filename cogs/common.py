@@ -1,0 +1,110 @@
+"""Helpers shared by the feature cogs: amounts, account labels, Discord timestamps, and the one place where
+Taubot and Discord failures become a sentence a member can act on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from taubot import (
+    AccountType,
+    NotFound,
+    ProtocolError,
+    RateLimited,
+    Rejected,
+    ServerError,
+    TaubotError,
+    Unauthorized,
+    Unavailable,
+    format_amount,
+)
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+    from storage import LinkedAccount
+    from taubot import Account
+
+log = logging.getLogger("taubot_bot.cogs")
+
+# Embed colours: neutral information, success, a problem the member can fix, a refusal.
+INFO, SUCCESS, WARNING, ERROR = 0x5865F2, 0x57F287, 0xFEE75C, 0xED4245
+
+NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
+RELINK_FOR_VIEW_BALANCE = "Run /link-account again and tick VIEW BALANCE on your account."
+TAUBOT_UNREACHABLE = "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."
+SOMETHING_WENT_WRONG = "Something went wrong on my side. Nothing was changed; please try again."
+
+ACCOUNT_TYPE_NAMES = {
+    AccountType.USER: "personal account",
+    AccountType.GOVERNMENT: "government account",
+    AccountType.CORPORATION: "corporation",
+    AccountType.CHARITY: "charity",
+}
+
+
+def money(bot: TaubotBot, cents: int) -> str:
+    return format_amount(cents, symbol=bot.settings.currency_symbol)
+
+
+def timestamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each member sees it in their own time zone (style R: 'in 5 minutes')."""
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
+
+
+def account_label(account: Account, *, mention_owner: bool = True) -> str:
+    """'<@123> (Alice)' for a member's personal account, 'Treasury (government account)' otherwise."""
+    name = discord.utils.escape_markdown(account.account_name)
+    if account.account_type is AccountType.USER and account.owner_id is not None and mention_owner:
+        return f"<@{account.owner_id}> ({name})"
+    return f"{name} ({ACCOUNT_TYPE_NAMES.get(account.account_type, 'account')})"
+
+
+def describe_lookup_failure(error: TaubotError, *, what: str) -> str:
+    """One sentence for a failed read of `what` (e.g. 'the account “Treasury”')."""
+    if isinstance(error, NotFound):
+        return f"Taubot has no {what}. Check the spelling: account names are case-sensitive."
+    if isinstance(error, Unauthorized):
+        return ("Taubot refused your link (it may have been revoked, or it doesn't allow this). "
+                "Run /link-account to link again.")
+    return describe_unavailable(error)
+
+
+def describe_unavailable(error: TaubotError) -> str:
+    if isinstance(error, Unavailable):
+        return TAUBOT_UNREACHABLE
+    if isinstance(error, RateLimited):
+        return "Taubot is busy right now. Nothing was changed; try again in a minute."
+    if isinstance(error, ServerError | ProtocolError):
+        return "Taubot had a problem answering. Nothing was changed; try again in a minute."
+    if isinstance(error, Rejected):
+        return "Taubot rejected the request. Nothing was changed."
+    return SOMETHING_WENT_WRONG
+
+
+async def linked_account_or_explain(bot: TaubotBot, interaction: discord.Interaction) -> LinkedAccount | None:
+    """The caller's link, or None after telling them (ephemerally) how to link. Expects a deferred response."""
+    linked = await bot.storage.grant_keys.get(interaction.user.id)
+    if linked is None:
+        await reply(interaction, NOT_LINKED)
+    return linked
+
+
+async def reply(interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None,
+                view: discord.ui.View | None = None, file: discord.File | None = None) -> None:
+    """Answer privately, whether or not the interaction was deferred."""
+    kwargs: dict = {"content": content, "embed": embed, "ephemeral": True}
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+def simple_embed(title: str, description: str, colour: int = INFO) -> discord.Embed:
+    return discord.Embed(title=title, description=description, colour=colour)

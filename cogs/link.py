@@ -1,0 +1,168 @@
+"""/link-account, /unlink-account and /link-status, and the background poller that finishes links.
+
+The flow itself (register, DM, retrieve, verify, store) is in link_flow.py; this cog is the member-facing
+side: commands, button handlers, and gentle polling of Taubot for links whose owner has granted access.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from storage.clock import now
+
+from .common import INFO, NOT_LINKED, WARNING, reply, timestamp
+from .link_buttons import LINK_COG, PERSISTENT_ITEMS, relink_buttons, unlink_buttons
+from .link_flow import LinkFlow, LinkOutcome
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+
+log = logging.getLogger("taubot_bot.link")
+
+POLL_TICK_SECONDS = 2.0
+POLLS_PER_TICK = 5  # the global budget: at most this many key retrievals every tick
+POLL_INTERVAL = timedelta(seconds=10)
+POLL_INTERVAL_MAX = timedelta(seconds=60)
+POLLS_BEFORE_BACKOFF = 6  # about the first minute at the base interval, then slower
+
+
+def next_poll_time(poll_count: int, at: datetime) -> datetime:
+    """Every 10 s for the first minute, then 25 % slower each time, at most once a minute."""
+    slower = max(0, poll_count + 1 - POLLS_BEFORE_BACKOFF)
+    interval = min(POLL_INTERVAL * (1.25**slower), POLL_INTERVAL_MAX)
+    return at + interval
+
+
+class LinkCog(commands.Cog, name=LINK_COG):
+    def __init__(self, bot: TaubotBot):
+        self.bot = bot
+        self.flow = LinkFlow(bot)
+
+    async def cog_load(self) -> None:
+        if self.bot.background_tasks:
+            self.poller.start()
+
+    async def cog_unload(self) -> None:
+        self.poller.cancel()
+
+    # -- commands -------------------------------------------------------------------------------------
+
+    @app_commands.command(name="link-account", description="Link your Taubot account to this bot")
+    async def link_account(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        current = await self.bot.storage.grant_keys.get(interaction.user.id)
+        if current is not None:
+            embed = discord.Embed(title="You're already linked", colour=WARNING, description=(
+                f"Your Discord account is linked to **{discord.utils.escape_markdown(current.account_name)}**. "
+                "Link a new grant (for example to change what I may do or your spending limit)? Your current "
+                "link keeps working until the new one is confirmed."
+            ))
+            await reply(interaction, embed=embed, view=relink_buttons(interaction.user.id))
+            return
+        await reply(interaction, await self.flow.start(interaction.user, in_dm=interaction.guild is None))
+
+    async def relink_confirmed(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content="Starting a new link…", embed=None, view=None)
+        message = await self.flow.start(interaction.user, in_dm=interaction.guild is None)
+        await interaction.edit_original_response(content=message)
+
+    @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant key")
+    async def unlink_account(self, interaction: discord.Interaction) -> None:
+        current = await self.bot.storage.grant_keys.get(interaction.user.id)
+        if current is None:
+            await reply(interaction, "You have no linked Taubot account, so there is nothing to unlink.")
+            return
+        embed = discord.Embed(title="Unlink your Taubot account?", colour=WARNING, description=(
+            f"I'll delete my copy of the grant key for **{discord.utils.escape_markdown(current.account_name)}**"
+            ", so I can no longer see your balance or pay for you. This does not revoke the grant on Taubot's "
+            "side: Taubot's API offers bots no way to do that."
+        ))
+        await reply(interaction, embed=embed, view=unlink_buttons(interaction.user.id))
+
+    async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
+        if await self.bot.storage.grant_keys.delete(interaction.user.id):
+            log.info("User %s unlinked their account", interaction.user.id)
+            text = ("Unlinked. I've deleted your grant key; run /link-account whenever you want to link again. "
+                    "The grant itself still exists on Taubot's side.")
+        else:
+            text = "You have no linked Taubot account, so there was nothing to unlink."
+        await interaction.response.edit_message(content=text, embed=None, view=None)
+
+    @app_commands.command(name="link-status", description="See whether your Taubot account is linked")
+    async def link_status(self, interaction: discord.Interaction) -> None:
+        user_id = interaction.user.id
+        linked = await self.bot.storage.grant_keys.get(user_id)
+        pending = await self.bot.storage.pending_links.for_user(user_id)
+        if linked is None:
+            embed = discord.Embed(title="Not linked", colour=INFO, description=NOT_LINKED)
+        else:
+            embed = discord.Embed(title="Linked", colour=INFO)
+            embed.add_field(name="Account", value=discord.utils.escape_markdown(linked.account_name))
+            embed.add_field(name="Type", value=linked.account_type.title())
+            embed.add_field(name="Since", value=timestamp(linked.linked_at, "D"))
+            embed.add_field(name="Balance visible", value={
+                True: "Yes (as of the last check)",
+                False: "No: run /link-account again and tick VIEW BALANCE",
+                None: "Not checked yet: run /balance",
+            }[linked.balance_visible], inline=False)
+            if linked.last_used_at is not None:
+                embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
+        if pending is not None and not pending.is_expired():
+            embed.add_field(name="Link in progress",
+                            value=f"Waiting for your grant on Taubot; the link expires "
+                                  f"{timestamp(pending.expires_at, 'R')}. Check your DMs.", inline=False)
+        await reply(interaction, embed=embed)
+
+    # -- DM buttons -----------------------------------------------------------------------------------
+
+    async def check_grant_now(self, interaction: discord.Interaction, ref_id: str) -> None:
+        """'I've granted access': look for the key at once instead of waiting for the poller."""
+        pending = await self.bot.storage.pending_links.get(ref_id)
+        if pending is not None and pending.discord_user_id != interaction.user.id:
+            await reply(interaction, "This link belongs to someone else.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.flow.try_complete(ref_id)
+        await reply(interaction, result.message())
+
+    async def cancel_link(self, interaction: discord.Interaction, ref_id: str) -> None:
+        pending = await self.bot.storage.pending_links.get(ref_id)
+        if pending is None:
+            await reply(interaction, "This link is already finished; there is nothing to cancel.")
+            return
+        if pending.discord_user_id != interaction.user.id:
+            await reply(interaction, "This link belongs to someone else.")
+            return
+        await interaction.response.defer()
+        await self.flow.close(pending, LinkOutcome.CANCELLED)
+
+    # -- background polling ---------------------------------------------------------------------------
+
+    @tasks.loop(seconds=POLL_TICK_SECONDS)
+    async def poller(self) -> None:
+        try:
+            await self.poll_due_links()
+        except Exception:
+            log.exception("The link poller failed this round; it will try again")
+
+    async def poll_due_links(self, at: datetime | None = None) -> int:
+        """Check the links whose turn has come (at most POLLS_PER_TICK); return how many were checked."""
+        at = at or now()
+        due = await self.bot.storage.pending_links.due_for_poll(at, limit=POLLS_PER_TICK)
+        for link in due:
+            result = await self.flow.try_complete(link.ref_id)
+            if not result.outcome.is_final:
+                await self.bot.storage.pending_links.reschedule_poll(link.ref_id,
+                                                                     next_poll_time(link.poll_count, at))
+        return len(due)
+
+
+async def setup(bot: TaubotBot) -> None:
+    await bot.add_cog(LinkCog(bot))
+    bot.add_dynamic_items(*PERSISTENT_ITEMS)

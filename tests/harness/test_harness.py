@@ -1,0 +1,166 @@
+"""Self-tests of the Discord harness: each capability, driven through the real bot and discord.py."""
+
+import pytest
+
+from harness import FakeDiscord, HarnessError
+from tests.harness.probe_cog import install
+
+
+@pytest.fixture
+async def probe(make_bot):
+    """The real bot plus the probe cog, logged in to a fresh fake Discord."""
+    bot = make_bot()
+    fake = await FakeDiscord.start(bot)
+    await install(bot)
+    yield fake
+    await fake.stop()
+
+
+async def test_slash_command_with_member_option_gets_an_ephemeral_embed(probe):
+    alice, bob = probe.user("alice"), probe.user("bob")
+    reply = await probe.run_command("probe-member", by=alice, member=bob, amount="12.50")
+    assert reply.response_type == 4
+    assert reply.ephemeral
+    assert reply.embed.title == "Member"
+    assert reply.embed.description == f"{bob.mention} gets 12.50"
+    assert reply.embed.field("Display name") == "Bob"
+    assert reply.embed.field("Is a Member") == "True"
+    probe.assert_no_errors_logged()
+
+
+async def test_defer_then_followup_replaces_the_thinking_message(probe):
+    alice = probe.user("alice")
+    reply = await probe.run_command("probe-slow", by=alice)
+    assert reply.deferred
+    assert reply.message.content == "Finished the slow work."
+    assert reply.message.ephemeral and not reply.message.loading
+    assert reply.followups == []  # the first followup after a defer edits the placeholder
+    assert reply.message.versions[0]["flags"] & (1 << 7)  # it was the "thinking…" placeholder first
+
+
+async def test_button_press_edits_the_message_and_checks_who_pressed(probe):
+    alice, mallory = probe.user("alice"), probe.user("mallory")
+    reply = await probe.run_command("probe-buttons", by=alice)
+    assert [(b.label, b.style, b.disabled) for b in reply.buttons] == [
+        ("Confirm", "success", False), ("Explode", "danger", False)]
+    intruder = await probe.press(reply.message, "Confirm", by=mallory)
+    assert intruder.text == "These buttons are not yours." and intruder.ephemeral
+    pressed = await probe.press(reply.message, "Confirm", by=alice)
+    assert pressed.response_type == 7
+    assert reply.message.content == "Confirmed."
+    assert all(button.disabled for button in reply.message.buttons)
+    with pytest.raises(HarnessError, match="disabled"):
+        await probe.press(reply.message, "Confirm", by=alice)
+
+
+async def test_persistent_button_works_after_a_restart(probe, make_bot):
+    alice = probe.user("alice")
+    reply = await probe.run_command("probe-counter", by=alice)
+    await probe.press(reply.message, "Count 0", by=alice)
+    assert reply.message.content == "Counted to 1"
+
+    restarted = make_bot()
+    await probe.restart(lambda: restarted)
+    await install(restarted)
+    pressed = await probe.press(reply.message, "Count 1", by=alice)
+    assert pressed.responded
+    assert reply.message.content == "Counted to 2"
+
+
+async def test_a_refused_dm_surfaces_as_forbidden_50007(probe):
+    alice, bob = probe.user("alice"), probe.user("bob")
+    ok = await probe.run_command("probe-dm", by=alice)
+    assert ok.text == "Check your DMs."
+    assert probe.last_dm(alice).content == "Hello in your DMs."
+    probe.close_dms(bob)
+    refused = await probe.run_command("probe-dm", by=bob)
+    assert refused.text == "I can't DM you (code 50007)."
+    assert probe.dms(bob) == []
+
+
+async def test_autocomplete_offers_the_bots_choices(probe):
+    alice = probe.user("alice")
+    choices = await probe.autocomplete("probe-fruit", by=alice, focused="fruit", fruit="ap")
+    assert choices == [{"name": "Apple", "value": "apple"}, {"name": "Apricot", "value": "apricot"}]
+
+
+async def test_ranges_are_enforced_like_discords_client_does(probe):
+    alice = probe.user("alice")
+    assert (await probe.run_command("probe-fruit", by=alice, fruit="apple", count=3)).text == "3 × apple"
+    with pytest.raises(HarnessError, match="from 1 to 10"):
+        await probe.run_command("probe-fruit", by=alice, fruit="apple", count=11)
+    with pytest.raises(HarnessError, match="required"):
+        await probe.run_command("probe-fruit", by=alice)
+
+
+async def test_modal_round_trip(probe):
+    alice = probe.user("alice")
+    opened = await probe.run_command("probe-form", by=alice)
+    assert opened.response_type == 9
+    assert opened.modal.title == "Send an amount"
+    assert opened.modal.labels == ["Amount", "Note"]
+    submitted = await probe.submit_modal(opened, {"Amount": "7.25"}, by=alice)
+    assert submitted.text == "You typed 7.25 (no note)"
+    with pytest.raises(HarnessError, match="required"):
+        await probe.submit_modal(opened, {"Note": "hi"}, by=alice)
+
+
+async def test_user_context_menu_command(probe):
+    alice, bob = probe.user("alice"), probe.user("bob")
+    reply = await probe.run_user_command("Probe user", by=alice, target=bob)
+    assert reply.text == "You picked Bob"
+
+
+async def test_files_are_captured(probe):
+    reply = await probe.run_command("probe-file", by=probe.user("alice"))
+    (sent,) = reply.message.files
+    assert (sent.filename, sent.text) == ("rows.csv", "a,b\n1,2\n")
+
+
+async def test_commands_work_in_dms(probe):
+    alice = probe.user("alice")
+    reply = await probe.run_command("probe-slow", by=alice, in_dm=True)
+    assert reply.message.content == "Finished the slow work."
+
+
+async def test_an_error_inside_a_view_callback_fails_the_test(probe):
+    alice = probe.user("alice")
+    reply = await probe.run_command("probe-buttons", by=alice)
+    await probe.press(reply.message, "Explode", by=alice)
+    with pytest.raises(AssertionError, match="a bug inside a View callback"):
+        probe.assert_no_errors_logged()
+
+
+async def test_expired_interaction_is_a_404_10062(probe):
+    alice = probe.user("alice")
+    probe.fail_next("interaction_callback", status=404, code=10062, message="Unknown interaction")
+    reply = await probe.run_command("probe-member", by=alice, member=alice, amount="1")
+    assert not reply.responded
+    (record,) = probe.logged_errors()  # discord.py logs the NotFound the command raised
+    assert "10062" in (record.exc_text or "")
+
+
+async def test_late_responses_expire_like_on_discord(probe):
+    alice = probe.user("alice")
+    probe.api.response_deadline = 0.0  # as if the command took longer than three seconds
+    reply = await probe.run_command("probe-member", by=alice, member=alice, amount="1")
+    assert reply.responded_late and not reply.responded
+    assert probe.logged_errors()
+
+
+async def test_rate_limits_are_retried_by_discord_py(probe):
+    alice = probe.user("alice")
+    probe.fail_next("send_message", status=429, retry_after=0.01)
+    reply = await probe.run_command("probe-dm", by=alice)
+    assert reply.text == "Check your DMs."
+    statuses = [r.status for r in probe.api.requests if r.route == "send_message"]
+    assert statuses == [429, 200]
+
+
+async def test_server_errors_reach_the_bot(probe):
+    alice = probe.user("alice")
+    probe.fail_next("create_dm", status=503)
+    reply = await probe.run_command("probe-dm", by=alice)
+    assert not reply.responded
+    (record,) = probe.logged_errors()
+    assert "503" in (record.exc_text or "")
