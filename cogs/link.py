@@ -14,8 +14,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from storage.clock import now
-
 from .common import INFO, NOT_LINKED, WARNING, reply, timestamp
 from .link_buttons import LINK_COG, PERSISTENT_ITEMS, relink_buttons, unlink_buttons
 from .link_flow import LinkFlow, LinkOutcome
@@ -113,7 +111,7 @@ class LinkCog(commands.Cog, name=LINK_COG):
             }[linked.balance_visible], inline=False)
             if linked.last_used_at is not None:
                 embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
-        if pending is not None and not pending.is_expired():
+        if pending is not None and not pending.is_expired(self.flow.clock()):
             embed.add_field(name="Link in progress",
                             value=f"Waiting for your grant on Taubot; the link expires "
                                   f"{timestamp(pending.expires_at, 'R')}. Check your DMs.", inline=False)
@@ -153,7 +151,7 @@ class LinkCog(commands.Cog, name=LINK_COG):
 
     async def poll_due_links(self, at: datetime | None = None) -> int:
         """Check the links whose turn has come (at most POLLS_PER_TICK); return how many were checked."""
-        at = at or now()
+        at = at or self.flow.clock()
         due = await self.bot.storage.pending_links.due_for_poll(at, limit=POLLS_PER_TICK)
         for link in due:
             result = await self.flow.try_complete(link.ref_id)

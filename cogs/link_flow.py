@@ -15,13 +15,15 @@ import enum
 import logging
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from storage import PendingLink
+from storage.clock import now
 from taubot import (
     Account,
     GrantPending,
@@ -108,6 +110,7 @@ class LinkResult:
 class LinkFlow:
     def __init__(self, bot: TaubotBot):
         self.bot = bot
+        self.clock: Callable[[], datetime] = now  # replaceable, so expiry can be tested without waiting
         # A lock lives only while someone holds or waits for it.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -187,7 +190,7 @@ class LinkFlow:
         link = await self.bot.storage.pending_links.get(ref_id)
         if link is None:
             return LinkResult(LinkOutcome.ALREADY_FINISHED)
-        if link.is_expired():
+        if link.is_expired(self.clock()):
             return await self.close(link, LinkOutcome.EXPIRED)
         try:
             key = await self.bot.taubot.retrieve_key(uuid.UUID(ref_id))

@@ -216,20 +216,28 @@ class FakeDiscord:
                 "target_id": str(target.id), "resolved": resolved_users([target], place.guild)}
         return await self._dispatch(APPLICATION_COMMAND, by, place, data, kind=f"user command {name}")
 
-    async def press(self, message: SentMessage, button: str, *, by: FakeUser) -> InteractionOutcome:
-        """A member clicks the button labelled (or with custom_id) `button` on `message`."""
+    async def press(self, message: SentMessage, button: str, *, by: FakeUser, as_shown_in: int | None = None
+                    ) -> InteractionOutcome:
+        """A member clicks the button labelled (or with custom_id) `button` on `message`.
+
+        `as_shown_in=N` clicks it on version N of the message (see `message.versions`): what a member
+        whose client has not received the bot's later edit can still do.
+        """
         if message.deleted:
             raise HarnessError("that message was deleted; nobody can click its buttons")
-        candidates = [b for b in message.buttons if button in (b.label, b.custom_id)]
+        shown = message if as_shown_in is None else SentMessage(message.id, message.channel_id,
+                                                                 message.versions[as_shown_in],
+                                                                 dm_user_id=message.dm_user_id)
+        candidates = [b for b in shown.buttons if button in (b.label, b.custom_id)]
         if not candidates:
-            raise HarnessError(f"no button {button!r} on the message; buttons are {[b.label for b in message.buttons]}")
+            raise HarnessError(f"no button {button!r} on the message; buttons are {[b.label for b in shown.buttons]}")
         target = candidates[0]
         if target.disabled:
             raise HarnessError(f"the {button!r} button is disabled; Discord would not let anyone click it")
         if target.url is not None:
             raise HarnessError(f"{button!r} is a link button: it opens {target.url} and sends no interaction")
         data = {"custom_id": target.custom_id, "component_type": 2}
-        return await self._component(message, data, by, kind=f"button {button!r}")
+        return await self._component(message, data, by, kind=f"button {button!r}", shown=shown)
 
     async def choose(self, message: SentMessage, custom_id: str, values: list[str], *, by: FakeUser
                      ) -> InteractionOutcome:
@@ -251,8 +259,8 @@ class FakeDiscord:
         return await self._dispatch(MODAL_SUBMIT, by, place, data, kind=f"modal {modal.title!r}",
                                     message=message, source_message=state.source_message)
 
-    async def _component(self, message: SentMessage, data: dict[str, Any], by: FakeUser, *, kind: str
-                         ) -> InteractionOutcome:
+    async def _component(self, message: SentMessage, data: dict[str, Any], by: FakeUser, *, kind: str,
+                         shown: SentMessage | None = None) -> InteractionOutcome:
         if message.dm_user_id is not None:
             if message.dm_user_id != by.id:
                 raise HarnessError("only the recipient of a DM can click its buttons")
@@ -260,7 +268,7 @@ class FakeDiscord:
         else:
             place = self._place(by, in_dm=False)
         return await self._dispatch(MESSAGE_COMPONENT, by, place, data, kind=kind,
-                                    message=self.api.message_payload(message), source_message=message)
+                                    message=self.api.message_payload(shown or message), source_message=message)
 
     def _place_of_state(self, state: InteractionState, user: FakeUser) -> Place:
         return self._dm_place(user) if state.dm_user_id is not None else self._place(user, in_dm=False)

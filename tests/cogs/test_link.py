@@ -1,0 +1,452 @@
+"""/link-account, /unlink-account, /link-status: every path, through Discord-shaped interactions against the
+sandbox over real HTTP and a real SQLite file."""
+
+import asyncio
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from cogs.link import next_poll_time
+from sandbox import VIEW_BALANCE
+from storage.clock import now
+from tests.cogs.conftest import ref_of
+
+
+def link_cog(discord):
+    return discord.bot.get_cog("Link")
+
+
+def storage(discord):
+    return discord.bot.storage
+
+
+def all_message_text(discord) -> str:
+    """Everything the bot ever showed anyone, including earlier versions and button ids."""
+    parts = []
+    for message in discord.api.messages.values():
+        for data in [*message.versions, message.data]:
+            parts.append(repr(data))
+    return "\n".join(parts)
+
+
+# -- the happy paths ---------------------------------------------------------------------------------------
+
+
+async def test_link_account_from_the_server_sends_the_grant_link_by_dm(discord, sandbox, people):
+    alice = people.member("alice")
+    reply = await discord.run_command("link-account", by=alice.user)
+
+    assert reply.deferred and reply.ephemeral
+    assert reply.text.startswith("I've sent you a DM with your link. It expires <t:")
+    dm = discord.last_dm(alice.user)
+    ref = ref_of(dm)
+    assert ref not in reply.text  # the ref never appears in a server channel
+    assert dm.embed.title == "Link your Taubot account"
+    for words in ("VIEW BALANCE", "TRANSFER FUNDS", "spending limit", "starts at 0, which blocks every payment"):
+        assert words in dm.embed.description
+    assert dm.embed.field("Expires").startswith("<t:")
+    assert [b.label for b in dm.buttons] == ["Open Taubot", "I've granted access", "Cancel"]
+    assert dm.button("Open Taubot").url == sandbox.grant_url(ref)
+
+    pending = await storage(discord).pending_links.for_user(alice.id)
+    assert pending.ref_id == ref
+    assert (pending.dm_channel_id, pending.dm_message_id) == (dm.channel_id, dm.id)
+    assert pending.expires_at - pending.created_at == timedelta(minutes=30)
+    registered = [r for r in sandbox.requests if r.path == "/api/oauth-references"]
+    assert [(r.method, r.key_kind, r.body, r.status) for r in registered] == [
+        ("POST", "master", {"ref_id": ref}, 201)]
+
+
+async def test_pressing_granted_before_granting_says_not_yet_then_links(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+
+    early = await discord.press(dm, "I've granted access", by=alice.user)
+    assert early.text.startswith("Taubot hasn't received your grant yet.")
+    assert early.ephemeral
+    assert await storage(discord).grant_keys.get(alice.id) is None
+
+    sandbox.grant(ref_of(dm), alice.id)
+    done = await discord.press(dm, "I've granted access", by=alice.user)
+    assert done.text == "Linked to Alice (personal account). Try /balance."
+    assert dm.embed.title == "Taubot account linked"
+    assert dm.embed.description == "Linked to Alice (personal account). Try /balance."
+    assert dm.buttons == []
+
+    linked = await storage(discord).grant_keys.get(alice.id)
+    assert (linked.account_id, linked.account_name, linked.account_type) == (alice.account_id, "Alice", "USER")
+    assert linked.balance_visible is True
+    assert sandbox.economy.keys[linked.grant_key].user_id == alice.id
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert linked.grant_key not in all_message_text(discord)
+
+
+async def test_the_poller_finishes_a_granted_link_without_any_click(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    cog = link_cog(discord)
+
+    assert await cog.poll_due_links() == 0  # not due yet: the first poll comes after ten seconds
+    later = now() + timedelta(seconds=11)
+    assert await cog.poll_due_links(at=later) == 1
+    pending = await storage(discord).pending_links.for_user(alice.id)
+    assert pending.poll_count == 1
+    assert pending.next_poll_at == later + timedelta(seconds=10)
+
+    sandbox.grant(ref_of(dm), alice.id)
+    assert await cog.poll_due_links(at=later + timedelta(seconds=11)) == 1
+    assert (await storage(discord).grant_keys.get(alice.id)).account_id == alice.account_id
+    assert dm.embed.title == "Taubot account linked"
+
+
+def test_polling_backs_off_gently():
+    start = now()
+    gaps = [(next_poll_time(count, start) - start).total_seconds() for count in range(20)]
+    assert gaps[:6] == [10.0] * 6
+    assert gaps[6] == 12.5
+    assert all(later >= earlier for earlier, later in itertools.pairwise(gaps))
+    assert max(gaps) == 60.0
+
+
+async def test_the_poller_respects_its_request_budget(discord, sandbox, people):
+    members = [people.member(f"member{i}") for i in range(8)]
+    for person in members:
+        await discord.run_command("link-account", by=person.user)
+    sandbox.clear_requests()
+    checked = await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
+    assert checked == 5
+    assert len([r for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]) == 5
+
+
+async def test_running_link_account_in_a_dm_works_too(discord, people):
+    alice = people.member("alice")
+    reply = await discord.run_command("link-account", by=alice.user, in_dm=True)
+    assert reply.text.startswith("Your link is in the message below.")
+    assert discord.last_dm(alice.user).embed.title == "Link your Taubot account"
+
+
+# -- restarts and concurrency -------------------------------------------------------------------------------
+
+
+async def test_a_link_started_before_a_restart_completes_after_it(discord, sandbox, people, make_bot):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+
+    await discord.restart(make_bot)
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Linked to Alice")
+    assert (await discord.bot.storage.grant_keys.get(alice.id)).account_id == alice.account_id
+
+
+async def test_the_poller_of_a_restarted_bot_finishes_old_links(discord, sandbox, people, make_bot):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    await discord.restart(make_bot)
+    sandbox.grant(ref_of(dm), alice.id)
+    await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
+    assert dm.embed.title == "Taubot account linked"
+
+
+async def test_many_members_linking_at_once_do_not_interfere(discord, sandbox, people):
+    members = [people.member(f"member{i}", balance=i * 100) for i in range(12)]
+    await asyncio.gather(*(discord.run_command("link-account", by=p.user) for p in members))
+    refs = {p.id: ref_of(discord.last_dm(p.user)) for p in members}
+    assert len(set(refs.values())) == len(members)
+    for person in members:
+        sandbox.grant(refs[person.id], person.id)
+    replies = await asyncio.gather(*(discord.press(discord.last_dm(p.user), "I've granted access", by=p.user)
+                                     for p in members))
+    assert all(reply.text.startswith("Linked to") for reply in replies)
+    for person in members:
+        linked = await storage(discord).grant_keys.get(person.id)
+        assert linked.account_id == person.account_id
+        assert sandbox.economy.keys[linked.grant_key].user_id == person.id
+
+
+async def test_a_second_press_and_a_late_poll_change_nothing(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+
+    both = await asyncio.gather(discord.press(dm, "I've granted access", by=alice.user),
+                                discord.press(dm, "I've granted access", by=alice.user))
+    texts = sorted(reply.text for reply in both)
+    assert texts[0].startswith("Linked to Alice")
+    assert texts[1].startswith(("Linked to Alice", "This link is already finished"))
+    key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+    edits = len(dm.versions)
+
+    stale = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=0)
+    assert stale.text.startswith("This link is already finished")
+    assert await link_cog(discord).poll_due_links(at=now() + timedelta(hours=1)) == 0
+    assert (await storage(discord).grant_keys.get(alice.id)).grant_key == key
+    assert len(dm.versions) == edits
+
+
+# -- things going wrong ----------------------------------------------------------------------------------
+
+
+async def test_a_grant_from_another_discord_account_is_thrown_away(discord, sandbox, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), bob.id)  # Bob opened Alice's link and granted his own account
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("This link was completed from a different Discord account")
+    assert dm.embed.description.startswith("This link was completed from a different Discord account")
+    assert dm.buttons == []
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    assert await storage(discord).grant_keys.get(bob.id) is None
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_a_member_without_a_personal_account_is_told_so(discord, sandbox, people):
+    dave = people.member("dave", balance=None)
+    await discord.run_command("link-account", by=dave.user)
+    dm = discord.last_dm(dave.user)
+    sandbox.grant(ref_of(dm), dave.id)  # an empty grant: Dave has no accounts to tick
+
+    pressed = await discord.press(dm, "I've granted access", by=dave.user)
+    assert pressed.text.startswith("Taubot says you don't have a personal account yet")
+    retrievals = [r for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]
+    assert [r.status for r in retrievals] == [200, 200]  # the first key was dead; asked once more
+    checks = [r.status for r in sandbox.requests if r.path == "/api/users/me"]
+    assert checks == [401, 404]
+    assert await storage(discord).grant_keys.get(dave.id) is None
+
+
+async def test_a_key_that_never_works_is_not_kept(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    ref = ref_of(dm)
+    sandbox.grant(ref, alice.id)
+    sandbox.revoke_key(sandbox.economy.retrieve_key(ref))  # issued, then disabled on Taubot's side
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Taubot gave me a key that doesn't work, even after asking twice")
+    assert await storage(discord).grant_keys.get(alice.id) is None
+
+
+async def test_closed_dms_cancel_the_link_and_explain_how_to_open_them(discord, sandbox, people):
+    alice = people.member("alice")
+    discord.close_dms(alice.user)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.ephemeral
+    assert reply.text.startswith("I couldn't send you a DM, so I cancelled the link.")
+    assert "Privacy Settings" in reply.text
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+
+async def test_taubot_unreachable_while_registering_saves_nothing(discord, sandbox, people):
+    alice = people.member("alice")
+    sandbox.drop_next("POST /api/oauth-references")
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text == "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+    sandbox.fail_next("POST /api/oauth-references", 500)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text.startswith("Taubot had a problem answering. Nothing was changed")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_a_rejected_master_key_is_reported_to_the_member_and_the_host(discord, sandbox, people):
+    alice = people.member("alice")
+    sandbox.fail_next("POST /api/oauth-references", 401)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text.startswith("The bot's Taubot credentials were rejected")
+    (record,) = discord.logged_errors()
+    assert "TAUBOT_MASTER_KEY" in record.getMessage()
+    assert sandbox.master_key not in record.getMessage()
+
+
+async def test_taubot_forgetting_the_ref_asks_to_start_again(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.restart()
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
+    assert dm.embed.description.startswith("Taubot no longer knows this link")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+    sandbox.fail_next("GET /api/users/me", 503, times=3)
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("I couldn't reach Taubot to check your grant.")
+    assert await storage(discord).pending_links.for_user(alice.id) is not None
+    again = await discord.press(dm, "I've granted access", by=alice.user)
+    assert again.text.startswith("Linked to Alice")
+
+
+async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+    cog = link_cog(discord)
+    cog.flow.clock = lambda: now() + timedelta(minutes=31)
+
+    assert await cog.poll_due_links() == 1
+    assert dm.embed.description == "This link has expired, so nothing was linked. Run /link-account to get a new one."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    late = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=0)
+    assert late.text.startswith("This link is already finished")
+
+
+async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    link_cog(discord).flow.clock = lambda: now() + timedelta(hours=2)
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("This link has expired")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_cancel_ends_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    await discord.press(dm, "Cancel", by=alice.user)
+    assert dm.embed.description == "Link cancelled. Nothing was changed."
+    assert dm.buttons == []
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    again = await discord.press(dm, "Cancel", by=alice.user, as_shown_in=0)
+    assert again.text == "This link is already finished; there is nothing to cancel."
+
+
+async def test_starting_again_replaces_the_pending_link_with_a_fresh_ref(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    first = discord.last_dm(alice.user)
+    first_ref = ref_of(first)
+    await discord.run_command("link-account", by=alice.user)
+    second = discord.last_dm(alice.user)
+
+    assert second.id != first.id
+    assert ref_of(second) != first_ref
+    assert first.buttons == []  # the old link's buttons are gone
+    assert first.embed.description == "This link was replaced by a newer /link-account."
+    assert (await storage(discord).pending_links.for_user(alice.id)).ref_id == ref_of(second)
+    registered = [r.body["ref_id"] for r in sandbox.requests if r.path == "/api/oauth-references"]
+    assert len(registered) == len(set(registered)) == 2  # never the same ref twice
+
+
+# -- relinking, unlinking, status ---------------------------------------------------------------------------
+
+
+async def test_relinking_keeps_the_old_key_until_the_new_one_is_verified(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    old_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+
+    asked = await discord.run_command("link-account", by=alice.user)
+    assert asked.embed.title == "You're already linked"
+    assert "keeps working until the new one is confirmed" in asked.embed.description
+    started = await discord.press(asked.last, "Link a new grant", by=alice.user)
+    assert started.last.content.startswith("I've sent you a DM with your link.")
+    dm = discord.last_dm(alice.user)
+    assert dm.embed.field("Current link") == "Alice keeps working until this one is done."
+
+    assert (await storage(discord).grant_keys.get(alice.id)).grant_key == old_key
+    balance = await discord.run_command("balance", by=alice.user)
+    assert balance.embed.field("Balance") == "**100t**"  # the old link still works meanwhile
+
+    sandbox.grant(ref_of(dm), alice.id, spending_limit=20_00)
+    await discord.press(dm, "I've granted access", by=alice.user)
+    new_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+    assert new_key != old_key
+    assert sandbox.economy.keys[new_key].spending_limit == 20_00
+
+
+async def test_an_abandoned_relink_loses_nothing(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    old_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+    asked = await discord.run_command("link-account", by=alice.user)
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    await discord.press(discord.last_dm(alice.user), "Cancel", by=alice.user)
+    assert (await storage(discord).grant_keys.get(alice.id)).grant_key == old_key
+
+    kept = await discord.run_command("link-account", by=alice.user)
+    await discord.press(kept.last, "Keep my current link", by=alice.user)
+    assert kept.last.content == "Nothing changed: your current link stays."
+    assert (await storage(discord).grant_keys.get(alice.id)).grant_key == old_key
+
+
+async def test_confirmation_buttons_only_work_for_their_member(discord, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    asked = await discord.run_command("unlink-account", by=alice.user)
+    intruder = await discord.press(asked.last, "Unlink", by=bob.user)
+    assert intruder.text == "These buttons belong to someone else."
+    assert await storage(discord).grant_keys.get(alice.id) is not None
+
+
+async def test_unlink_confirms_then_forgets_the_key_and_says_what_that_means(discord, people):
+    alice = people.member("alice")
+    not_linked = await discord.run_command("unlink-account", by=alice.user)
+    assert not_linked.text == "You have no linked Taubot account, so there is nothing to unlink."
+
+    await people.link(alice)
+    asked = await discord.run_command("unlink-account", by=alice.user)
+    assert asked.ephemeral
+    assert "does not revoke the grant on Taubot's side" in asked.embed.description
+    await discord.press(asked.last, "Keep it", by=alice.user)
+    assert await storage(discord).grant_keys.get(alice.id) is not None
+
+    asked = await discord.run_command("unlink-account", by=alice.user)
+    await discord.press(asked.last, "Unlink", by=alice.user)
+    assert asked.last.content.startswith("Unlinked. I've deleted your grant key")
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    balance = await discord.run_command("balance", by=alice.user)
+    assert balance.text == "You haven't linked a Taubot account yet. Run /link-account to link one."
+
+
+async def test_link_status_shows_the_state_and_never_the_key(discord, sandbox, people):
+    alice = people.member("alice")
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.ephemeral and status.embed.title == "Not linked"
+
+    await discord.run_command("link-account", by=alice.user)
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.field("Link in progress").startswith("Waiting for your grant on Taubot")
+
+    await discord.press(discord.last_dm(alice.user), "Cancel", by=alice.user)
+    await people.link(alice, permissions=())  # granted, but without VIEW BALANCE or TRANSFER FUNDS
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.title == "Linked"
+    assert status.embed.field("Account") == "Alice"
+    assert status.embed.field("Type") == "User"
+    assert status.embed.field("Since").startswith("<t:")
+    assert status.embed.field("Balance visible") == "No: run /link-account again and tick VIEW BALANCE"
+    key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+    assert key not in status.text
+
+
+@pytest.mark.parametrize("in_dm", [False, True])
+async def test_no_grant_key_or_master_key_ever_reaches_discord(discord, sandbox, people, in_dm):
+    alice = people.member("alice")
+    await people.link(alice)
+    await discord.run_command("link-status", by=alice.user, in_dm=in_dm)
+    await discord.run_command("balance", by=alice.user, in_dm=in_dm)
+    shown = all_message_text(discord)
+    for key in sandbox.economy.keys:
+        assert key not in shown
