@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from taubot import Account, TaubotError, Unauthorized
+from taubot import Account, TaubotError
 
 from .common import (
     ACCOUNT_TYPE_NAMES,
@@ -48,13 +48,8 @@ class BalanceCog(commands.Cog, name="Balance"):
                 found = await self.bot.taubot.get_my_account(linked.grant_key)
             else:
                 found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
-        except Unauthorized:
-            await reply(interaction, "Taubot refused your link (it may have been revoked). Run /link-account to "
-                                     "link again.")
-            return
         except TaubotError as error:
-            what = "personal account for you" if name is None else f"account called “{name}”"
-            await reply(interaction, describe_lookup_failure(error, what=what))
+            await reply(interaction, describe_lookup_failure(error, what="personal account for you", name=name))
             return
         is_own = found.account_id == linked.account_id
         if is_own:

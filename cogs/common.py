@@ -62,13 +62,18 @@ def account_label(account: Account, *, mention_owner: bool = True) -> str:
     return f"{name} ({ACCOUNT_TYPE_NAMES.get(account.account_type, 'account')})"
 
 
-def describe_lookup_failure(error: TaubotError, *, what: str) -> str:
-    """One sentence for a failed read of `what` (e.g. 'the account “Treasury”')."""
+def describe_lookup_failure(error: TaubotError, *, what: str = "such account", name: str | None = None) -> str:
+    """One sentence for a failed read: of the account called `name`, or of `what`."""
     if isinstance(error, NotFound):
-        return f"Taubot has no {what}. Check the spelling: account names are case-sensitive."
+        if name is not None:
+            return f"Taubot has no account called “{name}”. Check the spelling: names are case-sensitive."
+        return f"Taubot has no {what}."
     if isinstance(error, Unauthorized):
-        return ("Taubot refused your link (it may have been revoked, or it doesn't allow this). "
-                "Run /link-account to link again.")
+        return ("Taubot refused your link (it may have been revoked). Run /link-account to link again.")
+    if name is not None and isinstance(error, ServerError) and error.status == 500:
+        # The real server crashes (500) when two accounts share the name being looked up.
+        return (f"Taubot failed to look up “{name}”. It does this when several accounts share that name; "
+                "if that's not it, try again in a minute.")
     return describe_unavailable(error)
 
 

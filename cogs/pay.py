@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from storage import PaymentStatus
-from taubot import AccountType, AmountError, NotFound, TaubotError, Unauthorized, parse_amount
+from taubot import AccountType, AmountError, NotFound, TaubotError, parse_amount
 
 from .common import (
     ERROR,
@@ -140,23 +140,17 @@ class PayCog(commands.Cog, name=PAY_COG):
         try:
             recipient = (await taubot.get_user_account(linked.grant_key, user.id) if user is not None
                          else await taubot.get_account_by_name(linked.grant_key, name))
-        except NotFound:
-            await reply(interaction, f"{user.mention} has no Taubot personal account, so they can't be paid yet."
-                        if user is not None else
-                        f"Taubot has no account called “{name}”. Check the spelling: names are case-sensitive.")
-            return
         except TaubotError as error:
-            await reply(interaction, describe_lookup_failure(error, what="such account"))
+            if user is not None and isinstance(error, NotFound):
+                await reply(interaction, f"{user.mention} has no Taubot personal account, so they can't be paid yet.")
+            else:
+                await reply(interaction, describe_lookup_failure(error, name=name))
             return
         if recipient.account_id == linked.account_id:
             await reply(interaction, "That's your own account. Pick someone else to pay.")
             return
         try:
             own = await taubot.get_account(linked.grant_key, linked.account_id)
-        except Unauthorized:
-            await reply(interaction, "Taubot refused your link (it may have been revoked). Run /link-account to "
-                                     "link again.")
-            return
         except TaubotError as error:
             await reply(interaction, describe_lookup_failure(error, what="account linked to you"))
             return

@@ -2,7 +2,8 @@
 
 Each method says which key it uses: the application's master key (held by the client) or a member's grant
 key (the first argument). Reads are retried on connection errors and 502/503/504 with jittered backoff and
-wait out a 429's Retry-After; a transfer is sent exactly once, whatever happens.
+wait out a short 429 Retry-After (a timeout is not retried); a transfer is sent exactly once, whatever
+happens.
 """
 
 from __future__ import annotations
@@ -151,7 +152,10 @@ class TaubotClient:
             last_try = attempt == attempts
             try:
                 status, text, retry_after = await self._send(call, url, headers)
-            except (aiohttp.ClientError, TimeoutError) as error:
+            except TimeoutError:
+                # Not retried: a slow Taubot would make the member wait several timeouts for one answer.
+                raise Unavailable(f"Taubot {call.endpoint} did not answer in time") from None
+            except aiohttp.ClientError as error:
                 if last_try:
                     raise Unavailable(f"Taubot {call.endpoint} could not be reached: {type(error).__name__}") from None
                 await self._back_off(attempt)

@@ -33,8 +33,8 @@ def settings(sandbox, tmp_path) -> Settings:
         key_encryption_key=base64.urlsafe_b64decode(generate_encryption_key()),
         taubot_api_url=sandbox.api_url,
         database_path=tmp_path / "bot.sqlite3",
-        taubot_timeout_seconds=2.0,
-        taubot_connect_timeout_seconds=1.0,
+        taubot_timeout_seconds=1.0,
+        taubot_connect_timeout_seconds=0.5,
     )
 
 

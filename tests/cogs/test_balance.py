@@ -1,0 +1,163 @@
+"""/balance through the harness against the sandbox."""
+
+import dataclasses
+
+import pytest
+
+from harness import HarnessError
+from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
+from tests.cogs.conftest import ref_of
+
+NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
+
+
+def taubot_requests(sandbox):
+    return [r for r in sandbox.requests if r.path.startswith("/api/")]
+
+
+async def test_not_linked_points_to_link_account(discord, sandbox, people):
+    alice = people.member("alice")
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.ephemeral
+    assert reply.text == NOT_LINKED
+    assert taubot_requests(sandbox) == []
+
+
+async def test_own_balance_in_one_request(discord, sandbox, people):
+    alice = people.member("alice", balance=1_234_56)
+    await people.link(alice)
+    sandbox.clear_requests()
+
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.deferred and reply.ephemeral
+    assert reply.embed.title == "Alice"
+    assert reply.embed.description == "Your personal account"
+    assert reply.embed.field("Balance") == "**1,234.56t**"
+    assert [(r.method, r.path, r.key_kind) for r in taubot_requests(sandbox)] == [("GET", "/api/users/me", "grant")]
+
+
+async def test_the_currency_symbol_comes_from_the_settings(discord, sandbox, people):
+    discord.bot.settings = dataclasses.replace(discord.bot.settings, currency_symbol="₮")
+    alice = people.member("alice", balance=101)
+    await people.link(alice)
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.embed.field("Balance") == "**1.01₮**"
+
+
+async def test_a_hidden_balance_is_explained_never_shown_as_zero(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice, permissions=(TRANSFER_FUNDS,))
+    reply = await discord.run_command("balance", by=alice.user)
+    field = reply.embed.field("Balance")
+    assert field.startswith("Hidden: your link does not allow viewing this balance.")
+    assert "tick VIEW BALANCE" in field
+    assert "0t" not in reply.text
+    assert (await discord.bot.storage.grant_keys.get(alice.id)).balance_visible is False
+
+
+async def test_another_account_by_name(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    reply = await discord.run_command("balance", by=alice.user, account="Treasury")
+    assert reply.embed.title == "Treasury"
+    assert reply.embed.description == "Government account"
+    assert reply.embed.field("Balance") == "Hidden: your link does not allow viewing this account's balance."
+
+
+@pytest.mark.parametrize(("name", "raw_path"), [
+    ("Café #1?", "/api/accounts/by-name/Caf%C3%A9%20%231%3F"),
+    ("a/b", "/api/accounts/by-name/a%2Fb"),
+    ("..", "/api/accounts/by-name/%2E%2E"),
+])
+async def test_names_are_percent_encoded_as_one_path_segment(discord, sandbox, people, name, raw_path):
+    alice = people.member("alice")
+    await people.link(alice)
+    sandbox.clear_requests()
+    reply = await discord.run_command("balance", by=alice.user, account=name)
+    assert reply.embed.title == name
+    assert [r.path for r in taubot_requests(sandbox)] == [raw_path]
+
+
+async def test_an_account_the_key_may_see(discord, sandbox, people):
+    alice = people.member("alice")
+    shop = sandbox.create_account("Alice's Shop", owner_id=alice.id, account_type="CORPORATION", balance=42_00)
+    await people.link(alice)
+    # Relink with both accounts granted.
+    asked = await discord.run_command("link-account", by=alice.user)
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    sandbox.grant(ref_of(discord.last_dm(alice.user)), alice.id, accounts=[alice.account_id, shop.account_id])
+    await discord.press(discord.last_dm(alice.user), "I've granted access", by=alice.user)
+    reply = await discord.run_command("balance", by=alice.user, account="Alice's Shop")
+    assert reply.embed.field("Balance") == "**42t**"
+    assert reply.embed.description == "Corporation"
+    assert reply.embed.field("Owner") == f"<@{alice.id}>"
+
+
+async def test_unknown_names_and_case_sensitivity(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    for name in ("Nobody", "treasury"):
+        reply = await discord.run_command("balance", by=alice.user, account=name)
+        assert reply.text == f"Taubot has no account called “{name}”. Check the spelling: names are case-sensitive."
+
+
+async def test_a_name_shared_by_two_accounts(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    reply = await discord.run_command("balance", by=alice.user, account="Lemonade Stand")
+    assert reply.text.startswith("Taubot failed to look up “Lemonade Stand”. It does this when several accounts")
+
+
+async def test_a_blank_name_and_an_overlong_one(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    blank = await discord.run_command("balance", by=alice.user, account="   ")
+    assert blank.text == "That account name is empty. Give the account's exact name."
+    with pytest.raises(HarnessError, match="limits its length"):
+        await discord.run_command("balance", by=alice.user, account="x" * 101)
+
+
+async def test_a_revoked_link(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    sandbox.revoke_key((await discord.bot.storage.grant_keys.get(alice.id)).grant_key)
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.text == "Taubot refused your link (it may have been revoked). Run /link-account to link again."
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ("drop", "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."),
+    ("503", "Taubot had a problem answering. Nothing was changed; try again in a minute."),
+    ("garbage", "Taubot had a problem answering. Nothing was changed; try again in a minute."),
+    ("slow", "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."),
+])
+async def test_taubot_failures_become_one_clear_sentence(discord, sandbox, people, fault, expected):
+    alice = people.member("alice")
+    await people.link(alice)
+    if fault == "drop":
+        sandbox.drop_next("GET /api/users/me", times=10)  # aiohttp itself retries a reused connection once
+    elif fault == "503":
+        sandbox.fail_next("GET /api/users/me", 503, times=3)
+    elif fault == "garbage":
+        sandbox.fail_next("GET /api/users/me", 200, body="<html>not json</html>")
+    else:
+        sandbox.delay("GET /api/users/me", 1.5, times=3)  # longer than the bot's 1 s timeout
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.text == expected
+    assert reply.ephemeral
+
+
+async def test_balance_works_in_dms(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    reply = await discord.run_command("balance", by=alice.user, in_dm=True)
+    assert reply.embed.field("Balance") == "**100t**"
+
+
+async def test_visibility_is_recorded_for_link_status(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice, permissions=(VIEW_BALANCE, TRANSFER_FUNDS))
+    await discord.run_command("balance", by=alice.user)
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.field("Balance visible") == "Yes (as of the last check)"
+    assert status.embed.field("Last used").startswith("<t:")
