@@ -14,7 +14,7 @@ from .handle import Sandbox
 
 
 async def serve(host: str, port: int, credentials: Path | None) -> None:
-    sandbox = Sandbox(seed_demo=True, offer_application_endpoint=False)
+    sandbox = Sandbox(seed="demo")
     await sandbox.start(host=host, port=port)
     if credentials is not None:
         descriptor = os.open(credentials, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)

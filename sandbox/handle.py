@@ -1,6 +1,6 @@
 """`Sandbox`: run the Taubot stand-in in-process, shape its economy, watch its requests, inject faults.
 
-    sandbox = Sandbox(seed_demo=True)
+    sandbox = Sandbox(seed="demo")
     await sandbox.start(port=0)                 # an ephemeral loopback port
     sandbox.api_url, sandbox.application_id, sandbox.master_key
     alice = sandbox.create_account("Alice", owner_id=1001, balance=10_000)
@@ -21,18 +21,23 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, Economy, LoggedTransaction
-from .seed import seed_demo_economy
+from .seed import seed_demo_economy, seed_shared_accounts
 from .server import FaultRule, RequestRecord, TaubotSandboxServer, grant_from_request, parse_route
 
 
 class Sandbox:
-    def __init__(self, *, seed_demo: bool = True, offer_application_endpoint: bool = False):
+    def __init__(self, *, seed: str = "demo", offer_application_endpoint: bool = False):
+        """seed: "demo" (members and shared accounts), "shared" (shared accounts only) or "empty"."""
         self.economy = Economy()
         application = self.economy.create_application()
         self.application_id = application.application_id
         self.master_key = application.master_key
-        if seed_demo:
+        if seed == "demo":
             seed_demo_economy(self.economy)
+        elif seed == "shared":
+            seed_shared_accounts(self.economy)
+        elif seed != "empty":
+            raise ValueError(f"unknown seed {seed!r}")
         self.server = TaubotSandboxServer(self.economy, self.application_id,
                                           offer_application_endpoint=offer_application_endpoint)
         self._runner: web.AppRunner | None = None

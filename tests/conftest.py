@@ -17,8 +17,9 @@ from sandbox import Sandbox
 
 @pytest.fixture
 async def sandbox():
-    """A Taubot sandbox with the demo economy, on an ephemeral loopback port."""
-    server = Sandbox(seed_demo=True)
+    """A Taubot sandbox with the shared accounts (Treasury, awkward names), on an ephemeral loopback port.
+    Tests add the members they need."""
+    server = Sandbox(seed="shared")
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()

@@ -103,6 +103,7 @@ async def test_unknown_names_and_case_sensitivity(discord, sandbox, people):
 
 async def test_a_name_shared_by_two_accounts(discord, sandbox, people):
     alice = people.member("alice")
+    sandbox.create_account("Lemonade Stand", owner_id=alice.id, account_type="CORPORATION")
     await people.link(alice)
     reply = await discord.run_command("balance", by=alice.user, account="Lemonade Stand")
     assert reply.text.startswith("Taubot failed to look up “Lemonade Stand”. It does this when several accounts")
