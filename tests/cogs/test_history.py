@@ -1,0 +1,148 @@
+"""/history: paged embeds of the caller's transactions, CSV export, and the failures around it."""
+
+import csv
+import io
+
+import pytest
+
+from harness import HarnessError
+from sandbox import TRANSFER_FUNDS
+
+
+@pytest.fixture
+async def alice_and_bob(discord, sandbox, people):
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    await people.link(alice)
+    await people.link(bob)
+    return alice, bob
+
+
+def move(sandbox, discord_key, from_id, to_id, amount):
+    """A transfer made outside the bot (e.g. by another Taubot application)."""
+    sandbox.economy.transfer(sandbox.economy.keys[discord_key], from_id, to_id, amount)
+
+
+async def key_of(discord, person):
+    return (await discord.bot.storage.grant_keys.get(person.id)).grant_key
+
+
+async def test_not_linked(discord, people):
+    reply = await discord.run_command("history", by=people.member("carol").user)
+    assert reply.text == "You haven't linked a Taubot account yet. Run /link-account to link one."
+
+
+async def test_newest_first_with_directions_amounts_and_counterparties(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    treasury = sandbox.account("Treasury")
+    move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, 12_50)
+    move(sandbox, await key_of(discord, bob), bob.account_id, alice.account_id, 5_00)
+    move(sandbox, await key_of(discord, alice), alice.account_id, treasury.account_id, 1_00)
+    sandbox.clear_requests()
+
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.ephemeral
+    embed = reply.embed
+    assert embed.title == "History of Alice"
+    lines = embed.description.split("\n")
+    assert len(lines) == 3
+    assert lines[0].endswith("· Sent **1t** to Treasury (government account)")
+    assert lines[1].endswith(f"· Received **5t** from <@{bob.id}> (Bob)")
+    assert lines[2].endswith(f"· Sent **12.50t** to <@{bob.id}> (Bob)")
+    assert all(line.startswith("<t:") for line in lines)
+    assert embed.footer == "Page 1 of 1 · newest first"
+    assert reply.buttons == []
+    lookups = [r.path for r in sandbox.requests if r.path.startswith("/api/accounts/") and "transactions" not in r.path]
+    assert sorted(lookups) == sorted({f"/api/accounts/{bob.account_id}", f"/api/accounts/{treasury.account_id}"})
+
+
+async def test_pages_turn_for_the_caller_only(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    alice_key = await key_of(discord, alice)
+    for cents in range(1, 24):
+        move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
+    reply = await discord.run_command("history", by=alice.user, limit=23)
+    message = reply.last
+    assert message.embed.footer == "Page 1 of 3 · newest first"
+    assert [(b.label, b.disabled) for b in message.buttons] == [("Previous", True), ("Next", False)]
+    assert message.embed.description.split("\n")[0].endswith("Sent **0.23t** to " + f"<@{bob.id}> (Bob)")
+
+    await discord.press(message, "Next", by=alice.user)
+    assert message.embed.footer == "Page 2 of 3 · newest first"
+    assert [(b.label, b.disabled) for b in message.buttons] == [("Previous", False), ("Next", False)]
+    await discord.press(message, "Next", by=alice.user)
+    assert message.embed.footer == "Page 3 of 3 · newest first"
+    assert len(message.embed.description.split("\n")) == 3
+    assert [(b.label, b.disabled) for b in message.buttons] == [("Previous", False), ("Next", True)]
+    await discord.press(message, "Previous", by=alice.user)
+    assert message.embed.footer == "Page 2 of 3 · newest first"
+
+    intruder = await discord.press(message, "Next", by=bob.user)
+    assert intruder.text == "Only the member who ran /history can turn its pages."
+    assert message.embed.footer == "Page 2 of 3 · newest first"
+
+
+async def test_pages_after_a_restart_say_they_expired(discord, sandbox, alice_and_bob, make_bot):
+    alice, bob = alice_and_bob
+    alice_key = await key_of(discord, alice)
+    for cents in range(1, 15):
+        move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
+    reply = await discord.run_command("history", by=alice.user)
+    await discord.restart(make_bot)
+    await discord.press(reply.last, "Next", by=alice.user)
+    assert reply.last.content == "This history view has expired. Run /history again."
+
+
+async def test_limit_is_respected_and_bounded_like_discord_does(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    alice_key = await key_of(discord, alice)
+    for cents in range(1, 6):
+        move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
+    reply = await discord.run_command("history", by=alice.user, limit=2)
+    assert len(reply.embed.description.split("\n")) == 2
+    assert [r.query for r in sandbox.requests if r.path.endswith("/transactions")][-1] == {"limit": "2"}
+    with pytest.raises(HarnessError, match="from 1 to 100"):
+        await discord.run_command("history", by=alice.user, limit=0)
+
+
+async def test_export_attaches_a_csv_of_the_same_rows(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    sneaky = sandbox.create_account("=HYPERLINK(1)", account_type="CORPORATION")
+    move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, 45_67)
+    move(sandbox, await key_of(discord, alice), alice.account_id, sneaky.account_id, 2_05)
+    reply = await discord.run_command("history", by=alice.user, export=True)
+    (attached,) = reply.last.files
+    assert attached.filename == "taubot-history.csv"
+    rows = list(csv.reader(io.StringIO(attached.text)))
+    assert rows[0] == ["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id"]
+    assert rows[1][1:] == ["sent", "2.05", "t", "'=HYPERLINK(1)", sneaky.account_id]
+    assert rows[2][1:] == ["sent", "45.67", "t", "Bob", bob.account_id]
+    assert rows[1][0].endswith("+00:00")
+
+
+async def test_an_empty_history(discord, alice_and_bob):
+    alice, _ = alice_and_bob
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.embed.description == "No transactions yet."
+
+
+async def test_without_view_balance_the_history_is_explained(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice, permissions=(TRANSFER_FUNDS,))
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.text == ("Your link doesn't allow viewing your history. Run /link-account again and tick "
+                          "VIEW BALANCE on your account.")
+
+
+async def test_an_unresolvable_counterparty_is_shown_by_id(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, 1_00)
+    sandbox.fail_next(f"GET /api/accounts/{bob.account_id}", 404, times=1)
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.embed.description.endswith(f"Sent **1t** to account `{bob.account_id[:8]}…`")
+
+
+async def test_taubot_down(discord, sandbox, alice_and_bob):
+    alice, _ = alice_and_bob
+    sandbox.fail_next("GET /api/accounts/", 503, times=5)
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.text == "Taubot had a problem answering. Nothing was changed; try again in a minute."
