@@ -22,6 +22,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from cogs.interactions import TaubotCommandTree, count_taubot_request
 from config import ConfigError, Settings, generate_encryption_key, load_settings, read_environment
 from logging_setup import setup_logging
 from storage import DatabaseError, Storage
@@ -56,6 +57,7 @@ class TaubotBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=settings.shard_count,
             shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+            tree_cls=TaubotCommandTree,
         )
         self.settings = settings
         self.background_tasks = background_tasks
@@ -74,6 +76,7 @@ class TaubotBot(commands.AutoShardedBot):
             timeout=aiohttp.ClientTimeout(
                 total=self.settings.taubot_timeout_seconds, connect=self.settings.taubot_connect_timeout_seconds
             ),
+            on_request=count_taubot_request,
         )
         await self.load_feature_cogs()
 

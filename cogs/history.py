@@ -6,10 +6,9 @@ import asyncio
 import csv
 import io
 import logging
-import re
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -27,6 +26,7 @@ from .common import (
     reply,
     timestamp,
 )
+from .interactions import PrefixedButton
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -132,9 +132,10 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
     def _pager(self, session_id: str, session: HistorySession, page: int) -> discord.ui.View:
         view = discord.ui.View(timeout=None)
         if session.page_count > 1:
-            view.add_item(PageButton(session.owner_id, session_id, page - 1, "Previous", disabled=page == 0))
-            view.add_item(PageButton(session.owner_id, session_id, page + 1, "Next",
-                                     disabled=page + 1 >= session.page_count))
+            view.add_item(PageButton.for_page(session.owner_id, session_id, page - 1, "Previous",
+                                              disabled=page == 0))
+            view.add_item(PageButton.for_page(session.owner_id, session_id, page + 1, "Next",
+                                              disabled=page + 1 >= session.page_count))
         return view
 
     async def turn_page(self, interaction: discord.Interaction, session_id: str, page: int) -> None:
@@ -164,25 +165,29 @@ def _spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button],
-                 template=r"history:(?P<owner>\d+):(?P<session>[0-9a-f]{32}):(?P<page>-?\d+):(?P<label>\w+)"):
-    def __init__(self, owner_id: int, session_id: str, page: int, label: str, *, disabled: bool = False):
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"history:{owner_id}:{session_id}:{page}:{label}"))
-        self.owner_id, self.session_id, self.page = owner_id, session_id, page
+class PageButton(PrefixedButton, discord.ui.DynamicItem[discord.ui.Button],
+                 template=r"history:page:(?P<argument>\d+:[0-9a-f]{32}:-?\d+:\w+)"):
+    """Previous/Next; the argument is `<owner>:<session>:<page>:<label>` (the label keeps the two apart)."""
+
+    prefix = "history:page"
+
+    def __init__(self, argument: str, *, disabled: bool = False):
+        self.owner_id, self.session_id, page, self.label = argument.split(":")
+        self.page = int(page)
+        super().__init__(argument, disabled=disabled)
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
-        return cls(int(match["owner"]), match["session"], int(match["page"]), match["label"])
+    def for_page(cls, owner_id: int, session_id: str, page: int, label: str, *, disabled: bool) -> PageButton:
+        return cls(f"{owner_id}:{session_id}:{page}:{label}", disabled=disabled)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
+        if interaction.user.id == int(self.owner_id):
             return True
         await interaction.response.send_message("Only the member who ran /history can turn its pages.",
                                                 ephemeral=True)
         return False
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         cog: HistoryCog = interaction.client.get_cog(HISTORY_COG)  # type: ignore[assignment]
         await cog.turn_page(interaction, self.session_id, self.page)
 

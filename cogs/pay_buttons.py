@@ -5,60 +5,50 @@ before a restart still gets an answer (and, the intent being gone, sends nothing
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
+
+from .interactions import PrefixedButton, handle_unexpected
 
 if TYPE_CHECKING:
     from .pay import PayCog
 
 PAY_COG = "Pay"
-INTENT = r"[0-9a-f]{32}"
+PAYER_AND_INTENT = r"(?P<argument>\d+:[0-9a-f]{32})"
+DynamicButton = discord.ui.DynamicItem[discord.ui.Button]
 
 
 def _cog(interaction: discord.Interaction) -> PayCog:
     return interaction.client.get_cog(PAY_COG)  # type: ignore[return-value]
 
 
-class _PayerOnly:
-    payer_id: int
+class _PaymentButton(PrefixedButton):
+    """The argument is `<payer id>:<intent id>`; only the payer may press."""
+
+    @property
+    def intent_id(self) -> str:
+        return self.argument.split(":")[1]
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.payer_id:
+        if interaction.user.id == int(self.argument.split(":")[0]):
             return True
         await interaction.response.send_message("Only the payer can confirm or cancel this payment.",
                                                 ephemeral=True)
         return False
 
 
-class ConfirmPaymentButton(_PayerOnly, discord.ui.DynamicItem[discord.ui.Button],
-                           template=rf"pay:confirm:(?P<payer>\d+):(?P<intent>{INTENT})"):
-    def __init__(self, payer_id: int, intent_id: str):
-        super().__init__(discord.ui.Button(label="Confirm", style=discord.ButtonStyle.success,
-                                           custom_id=f"pay:confirm:{payer_id}:{intent_id}"))
-        self.payer_id, self.intent_id = payer_id, intent_id
+class ConfirmPaymentButton(_PaymentButton, DynamicButton, template=rf"pay:confirm:{PAYER_AND_INTENT}"):
+    prefix, label, style = "pay:confirm", "Confirm", discord.ButtonStyle.success
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
-        return cls(int(match["payer"]), match["intent"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         await _cog(interaction).confirm(interaction, self.intent_id)
 
 
-class CancelPaymentButton(_PayerOnly, discord.ui.DynamicItem[discord.ui.Button],
-                          template=rf"pay:cancel:(?P<payer>\d+):(?P<intent>{INTENT})"):
-    def __init__(self, payer_id: int, intent_id: str):
-        super().__init__(discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"pay:cancel:{payer_id}:{intent_id}"))
-        self.payer_id, self.intent_id = payer_id, intent_id
+class CancelPaymentButton(_PaymentButton, DynamicButton, template=rf"pay:cancel:{PAYER_AND_INTENT}"):
+    prefix, label = "pay:cancel", "Cancel"
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
-        return cls(int(match["payer"]), match["intent"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         await _cog(interaction).cancel(interaction, self.intent_id)
 
 
@@ -67,8 +57,8 @@ PERSISTENT_ITEMS = (ConfirmPaymentButton, CancelPaymentButton)
 
 def confirmation_buttons(payer_id: int, intent_id: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ConfirmPaymentButton(payer_id, intent_id))
-    view.add_item(CancelPaymentButton(payer_id, intent_id))
+    view.add_item(ConfirmPaymentButton(f"{payer_id}:{intent_id}"))
+    view.add_item(CancelPaymentButton(f"{payer_id}:{intent_id}"))
     return view
 
 
@@ -83,3 +73,6 @@ class AmountModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await _cog(interaction).prepare(interaction, self.amount.value, user=self.recipient, account=None)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await handle_unexpected(interaction, error, "the Pay amount form")

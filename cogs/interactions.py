@@ -1,0 +1,134 @@
+"""The one error path and the one log line for every interaction the bot handles.
+
+Slash commands go through `TaubotCommandTree`; buttons through `GuardedButton` (discord.py only logs an
+exception raised in a button callback, and the member would see "This interaction failed"). Either way an
+unexpected error is logged once, with context and without secrets, and the member gets one sentence.
+Each interaction also ends with one INFO line: what it was, who, the outcome, how long it took and how many
+Taubot requests it made.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import discord
+from discord import app_commands
+
+from taubot import TaubotError
+
+from .common import SOMETHING_WENT_WRONG, describe_unavailable, reply
+
+log = logging.getLogger("taubot_bot.interactions")
+
+UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (no answer within 3 s) or was already answered
+
+
+@dataclass
+class InteractionStats:
+    taubot_requests: int = 0
+    outcome: str = "ok"
+
+
+_current = contextvars.ContextVar[InteractionStats | None]("taubot_interaction_stats", default=None)
+
+
+def count_taubot_request(method: str, endpoint: str) -> None:
+    """TaubotClient's on_request hook: attribute the request to the interaction being handled."""
+    stats = _current.get()
+    if stats is not None:
+        stats.taubot_requests += 1
+
+
+async def handle_unexpected(interaction: discord.Interaction, error: Exception, what: str) -> str:
+    """Log `error` once and tell the member in one sentence; return the outcome word for the log line."""
+    if isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION:
+        log.warning("%s by user %s: Discord says the interaction expired before the bot answered", what,
+                    interaction.user.id)
+        return "expired"
+    if isinstance(error, TaubotError):
+        # A Taubot failure no handler turned into a message: still one clear sentence, not a stack trace.
+        log.warning("%s by user %s: Taubot error %s", what, interaction.user.id, error)
+        message, outcome = describe_unavailable(error), "taubot_error"
+    else:
+        log.error("%s by user %s failed", what, interaction.user.id, exc_info=error)
+        message, outcome = SOMETHING_WENT_WRONG, "error"
+    try:
+        await reply(interaction, message)
+    except discord.HTTPException as reply_error:
+        log.warning("Could not tell user %s about the failure: %s", interaction.user.id, reply_error.status)
+    return outcome
+
+
+class _Timed:
+    """Runs a handler with fresh stats and writes the interaction's log line when it ends."""
+
+    def __init__(self, what: str, interaction: discord.Interaction):
+        self.what, self.interaction = what, interaction
+        self.stats = InteractionStats()
+
+    def __enter__(self) -> InteractionStats:
+        self._token = _current.set(self.stats)
+        self._started = time.perf_counter()
+        return self.stats
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _current.reset(self._token)
+        log.info("%s user=%s outcome=%s duration_ms=%.0f taubot_requests=%d", self.what, self.interaction.user.id,
+                 self.stats.outcome, (time.perf_counter() - self._started) * 1000, self.stats.taubot_requests)
+
+
+class TaubotCommandTree(app_commands.CommandTree):
+    async def _call(self, interaction: discord.Interaction) -> None:
+        name = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("name")
+        kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
+        with _Timed(f"{kind}=/{name}", interaction) as stats:
+            interaction.extras["stats"] = stats
+            await super()._call(interaction)
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        name = interaction.command.qualified_name if interaction.command else "?"
+        outcome = await handle_unexpected(interaction, original, f"/{name}")
+        stats = interaction.extras.get("stats")
+        if stats is not None:
+            stats.outcome = outcome
+
+
+class GuardedButton:
+    """Mixin for the bot's DynamicItem buttons: subclasses implement `handle`; errors get the one error path."""
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # "pay:confirm:<payer>:<intent>" → "pay:confirm": names the button without the ids it carries.
+        custom_id = getattr(getattr(self, "item", None), "custom_id", None) or "?"
+        button = ":".join(custom_id.split(":")[:2])
+        with _Timed(f"button={button}", interaction) as stats:
+            try:
+                await self.handle(interaction)
+            except Exception as error:  # one place for every button's unexpected failure
+                stats.outcome = await handle_unexpected(interaction, error, f"button {button}")
+
+
+class PrefixedButton(GuardedButton):
+    """A DynamicItem button whose custom_id is `<prefix>:<argument>` (the template names the argument group
+    `argument`); subclasses set `prefix`, `label` and `style` and implement `handle`."""
+
+    prefix: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init__(self, argument: str | int, *, disabled: bool = False):
+        super().__init__(discord.ui.Button(label=self.label, style=self.style,  # type: ignore[call-arg]
+                                           custom_id=f"{self.prefix}:{argument}", disabled=disabled))
+        self.argument = str(argument)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
+        return cls(match["argument"])

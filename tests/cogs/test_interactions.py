@@ -1,0 +1,52 @@
+"""The one error path and the one log line per interaction."""
+
+import logging
+import re
+
+from sandbox import TRANSFER_FUNDS
+
+
+async def test_an_unexpected_failure_becomes_one_sentence_and_one_logged_error(discord, people):
+    alice = people.member("alice")
+    await discord.bot.storage.database.connection.close()  # the disk went away under the bot
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.text == "Something went wrong on my side. Nothing was changed; please try again."
+    assert reply.ephemeral
+    (record,) = discord.logged_errors()
+    assert record.getMessage() == f"/balance by user {alice.id} failed"
+    assert "no active connection" in record.exc_text
+
+
+async def test_an_unexpected_failure_in_a_button_gets_the_same_answer(discord, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    asked = await discord.run_command("unlink-account", by=alice.user)
+    await discord.bot.storage.database.connection.close()
+    pressed = await discord.press(asked.last, "Unlink", by=alice.user)
+    assert pressed.text == "Something went wrong on my side. Nothing was changed; please try again."
+    (record,) = discord.logged_errors()
+    assert record.getMessage() == f"button unlink:yes by user {alice.id} failed"
+
+
+async def test_each_interaction_logs_one_line_with_its_cost_and_no_secret(discord, sandbox, people, caplog):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    await people.link(bob, permissions=(TRANSFER_FUNDS,))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
+        await discord.run_command("balance", by=alice.user)
+        reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+        await discord.press(reply.last, "Confirm", by=alice.user)
+        await discord.run_command("history", by=bob.user)
+    lines = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
+    pattern = r"(command=/\w+|button=[\w:]+) user=(\d+) outcome=(\w+) duration_ms=\d+ taubot_requests=(\d+)"
+    parsed = [re.fullmatch(pattern, line).groups() for line in lines]
+    assert parsed == [
+        ("command=/balance", str(alice.id), "ok", "1"),
+        ("command=/pay", str(alice.id), "ok", "2"),       # the recipient, then the payer's balance
+        ("button=pay:confirm", str(alice.id), "ok", "2"),  # the transfer, then its verification
+        ("command=/history", str(bob.id), "ok", "1"),     # refused by Taubot: no VIEW BALANCE
+    ]
+    everything = caplog.text
+    for key in sandbox.economy.keys:
+        assert key not in everything
