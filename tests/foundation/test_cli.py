@@ -1,0 +1,69 @@
+"""The command line a self-hoster meets first: `python bot.py` with bad configuration, `sync --dry-run`,
+`gen-key`. Run as real subprocesses with an empty environment."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJtYXN0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS1tYXN0ZXIta2V5"
+
+
+def run_bot(*arguments: str, env: dict[str, str] | None = None, cwd: Path) -> subprocess.CompletedProcess:
+    environment = {"PATH": os.environ.get("PATH", ""), **(env or {})}
+    return subprocess.run([sys.executable, str(REPO / "bot.py"), "--env-file", str(cwd / "absent.env"),
+                           *arguments], env=environment, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_no_configuration_lists_every_missing_variable_and_exits_2(tmp_path):
+    result = run_bot(env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("The bot cannot start: 4 configuration problems.")
+    for name in ("DISCORD_TOKEN", "TAUBOT_MASTER_KEY", "TAUBOT_APP_ID", "KEY_ENCRYPTION_KEY"):
+        assert f"{name} is missing" in result.stderr
+
+
+def test_malformed_configuration_is_explained_without_echoing_secrets(tmp_path):
+    env = {"DISCORD_TOKEN": "Bot abc.def.ghi", "TAUBOT_MASTER_KEY": f"Bearer {SECRET}", "TAUBOT_APP_ID": "nope",
+           "KEY_ENCRYPTION_KEY": "too-short-secret", "LINK_TIMEOUT_MINUTES": "soon"}
+    result = run_bot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "5 configuration problems" in result.stderr
+    for secret in ("abc.def.ghi", SECRET, "too-short-secret"):
+        assert secret not in result.stderr
+
+
+def test_the_env_file_is_read(tmp_path):
+    (tmp_path / "settings.env").write_text("TAUBOT_APP_ID=not-a-uuid\n")
+    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "settings.env")],
+                            env={"PATH": os.environ.get("PATH", "")}, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert "TAUBOT_APP_ID is not a UUID (got 'not-a-uuid')" in result.stderr
+
+
+def test_sync_dry_run_prints_the_command_payloads_offline_without_configuration(tmp_path):
+    result = run_bot("sync", "--dry-run", env={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    payloads = json.loads(result.stdout)
+    assert [(p["name"], p["type"]) for p in payloads] == [
+        ("link-account", 1), ("unlink-account", 1), ("link-status", 1), ("balance", 1), ("pay", 1),
+        ("history", 1), ("Pay", 2)]
+    assert not (tmp_path / "data").exists()  # no database was created
+
+
+def test_gen_key_prints_a_fresh_key(tmp_path):
+    first, second = (run_bot("gen-key", env={}, cwd=tmp_path).stdout.strip() for _ in range(2))
+    assert first != second
+    assert len(base64.urlsafe_b64decode(first)) == 32
+
+
+def test_sync_with_a_bad_guild_id_is_refused_by_argparse(tmp_path):
+    result = run_bot("sync", "--guild", "my-server", env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'my-server' is not a server ID" in result.stderr
