@@ -15,8 +15,9 @@ import logging
 import signal
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -34,6 +35,7 @@ log = logging.getLogger("taubot_bot")
 EXTENSIONS: tuple[str, ...] = ("cogs.link", "cogs.balance", "cogs.pay", "cogs.history")
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
+SHUTDOWN_GRACE_SECONDS = 15.0  # longer than a Taubot request may take; systemd's stop timeout is longer still
 USER_AGENT = "taubot-discord (+https://github.com/; discord.py frontend for Taubot)"
 # Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.
 OFFLINE_SETTINGS = Settings(
@@ -64,9 +66,16 @@ class TaubotBot(commands.AutoShardedBot):
         self.storage: Storage | None = None
         self.http_session: aiohttp.ClientSession | None = None
         self.taubot: TaubotClient | None = None
+        self.stopping = False  # set at shutdown: new interactions are turned away politely
+        self.in_flight: set[asyncio.Task] = set()  # interactions being handled right now
+
+    async def open_storage(self) -> Storage:
+        if self.storage is None:
+            self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key)
+        return self.storage
 
     async def setup_hook(self) -> None:
-        self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key)
+        await self.open_storage()
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         self.taubot = TaubotClient(
             self.http_session,
@@ -86,8 +95,10 @@ class TaubotBot(commands.AutoShardedBot):
             await self.load_extension(extension)
 
     async def close(self) -> None:
-        # Reverse order of setup_hook: cogs stop their background work (unloaded by super().close()),
-        # the gateway closes, then the Taubot session and the database.
+        # Finish what members already started, then undo setup_hook in reverse: cogs stop their background
+        # work (unloaded by super().close()), the gateway closes, then the Taubot session and the database.
+        self.stopping = True
+        await self._finish_in_flight()
         await super().close()
         if self.http_session is not None:
             await self.http_session.close()
@@ -95,6 +106,19 @@ class TaubotBot(commands.AutoShardedBot):
         if self.storage is not None:
             await self.storage.close()
             self.storage = None
+
+
+    async def _finish_in_flight(self) -> None:
+        running = {task for task in self.in_flight if task is not asyncio.current_task() and not task.done()}
+        if not running:
+            return
+        log.info("Waiting up to %.0f s for %d interaction(s) to finish", SHUTDOWN_GRACE_SECONDS, len(running))
+        _, unfinished = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in unfinished:
+            # A payment cut off here stays 'pending' in the journal and is reconciled at the next start.
+            task.cancel()
+        if unfinished:
+            log.warning("Stopped %d interaction(s) that did not finish in time", len(unfinished))
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -124,28 +148,43 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
 async def run_bot(settings: Settings) -> int:
     """Run until the gateway closes or SIGTERM/SIGINT arrives; then shut down cleanly."""
     bot = TaubotBot(settings)
-    stop_requested = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signal_number, stop_requested.set)
     async with bot:
-        running = asyncio.create_task(bot.start(settings.discord_token), name="discord-bot")
-        stopping = asyncio.create_task(stop_requested.wait(), name="stop-signal")
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not stopping.done():
-            stopping.cancel()
-            running.result()  # re-raises a login or setup failure
-        else:
-            log.info("Shutdown requested; closing connections")
-            await bot.close()
-            try:
-                await asyncio.wait_for(running, timeout=10)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
-            except Exception:  # the connection was torn down under it on purpose
-                log.debug("The gateway task ended with an error during shutdown", exc_info=True)
+        await bot.open_storage()  # a wrong KEY_ENCRYPTION_KEY stops the bot here, before touching Discord
+        await serve_until_signal(bot, bot.start(settings.discord_token))
     log.info("Stopped cleanly")
     return 0
+
+
+async def serve_until_signal(bot: TaubotBot, serving: Coroutine[Any, Any, None],
+                             signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)) -> None:
+    """Await `serving` (the gateway connection) until it ends or a signal asks the bot to stop.
+
+    discord.py handles neither SIGTERM (how systemd and Heroku stop a process) nor a clean SIGINT, so both
+    end here in `bot.close()`, which lets in-flight interactions finish first.
+    """
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in signals:
+        loop.add_signal_handler(signal_number, stop_requested.set)
+    running = asyncio.create_task(serving, name="discord-gateway")
+    stopping = asyncio.create_task(stop_requested.wait(), name="stop-signal")
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not stopping.done():
+            running.result()  # re-raises a login or connection failure
+            return
+        log.info("Shutdown requested; finishing in-flight work and closing connections")
+        await bot.close()
+        try:
+            await asyncio.wait_for(running, timeout=10)
+        except (TimeoutError, asyncio.CancelledError):
+            pass
+        except Exception:  # the connection was torn down under it on purpose
+            log.debug("The gateway task ended with an error during shutdown", exc_info=True)
+    finally:
+        stopping.cancel()
+        for signal_number in signals:
+            loop.remove_signal_handler(signal_number)
 
 
 # ---------------------------------------------------------------------------------------------------- CLI

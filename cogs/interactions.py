@@ -9,6 +9,7 @@ Taubot requests it made.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import re
@@ -64,20 +65,39 @@ async def handle_unexpected(interaction: discord.Interaction, error: Exception, 
     return outcome
 
 
+STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute."
+
+
+async def refuse_while_stopping(interaction: discord.Interaction) -> bool:
+    """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
+    if not getattr(interaction.client, "stopping", False):
+        return False
+    if interaction.type is not discord.InteractionType.autocomplete:
+        await reply(interaction, STOPPING)
+    return True
+
+
 class _Timed:
-    """Runs a handler with fresh stats and writes the interaction's log line when it ends."""
+    """Runs a handler with fresh stats, counts it as in flight (shutdown waits for it), and writes the
+    interaction's log line when it ends."""
 
     def __init__(self, what: str, interaction: discord.Interaction):
         self.what, self.interaction = what, interaction
         self.stats = InteractionStats()
+        self._in_flight: set[asyncio.Task] | None = getattr(interaction.client, "in_flight", None)
 
     def __enter__(self) -> InteractionStats:
         self._token = _current.set(self.stats)
         self._started = time.perf_counter()
+        self._task = asyncio.current_task()
+        if self._in_flight is not None and self._task is not None:
+            self._in_flight.add(self._task)
         return self.stats
 
     def __exit__(self, *exc_info: Any) -> None:
         _current.reset(self._token)
+        if self._in_flight is not None:
+            self._in_flight.discard(self._task)
         log.info("%s user=%s outcome=%s duration_ms=%.0f taubot_requests=%d", self.what, self.interaction.user.id,
                  self.stats.outcome, (time.perf_counter() - self._started) * 1000, self.stats.taubot_requests)
 
@@ -86,6 +106,8 @@ class TaubotCommandTree(app_commands.CommandTree):
     async def _call(self, interaction: discord.Interaction) -> None:
         name = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("name")
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
+        if await refuse_while_stopping(interaction):
+            return
         with _Timed(f"{kind}=/{name}", interaction) as stats:
             interaction.extras["stats"] = stats
             await super()._call(interaction)
@@ -109,6 +131,8 @@ class GuardedButton:
         # "pay:confirm:<payer>:<intent>" → "pay:confirm": names the button without the ids it carries.
         custom_id = getattr(getattr(self, "item", None), "custom_id", None) or "?"
         button = ":".join(custom_id.split(":")[:2])
+        if await refuse_while_stopping(interaction):
+            return
         with _Timed(f"button={button}", interaction) as stats:
             try:
                 await self.handle(interaction)
@@ -132,3 +156,14 @@ class PrefixedButton(GuardedButton):
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
         return cls(match["argument"])
+
+
+async def handle_modal(interaction: discord.Interaction, what: str, handler) -> None:
+    """Modal submissions get the same treatment as commands and buttons."""
+    if await refuse_while_stopping(interaction):
+        return
+    with _Timed(f"modal={what}", interaction) as stats:
+        try:
+            await handler()
+        except Exception as error:
+            stats.outcome = await handle_unexpected(interaction, error, f"modal {what}")

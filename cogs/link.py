@@ -6,6 +6,7 @@ side: commands, button handlers, and gentle polling of Taubot for links whose ow
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,7 +28,8 @@ POLL_TICK_SECONDS = 2.0
 POLLS_PER_TICK = 5  # the global budget: at most this many key retrievals every tick
 POLL_INTERVAL = timedelta(seconds=10)
 POLL_INTERVAL_MAX = timedelta(seconds=60)
-POLLS_BEFORE_BACKOFF = 6  # about the first minute at the base interval, then slower
+POLLS_BEFORE_BACKOFF = 6
+POLL_ROUND_GRACE_SECONDS = 10.0  # about the first minute at the base interval, then slower
 
 
 def next_poll_time(poll_count: int, at: datetime) -> datetime:
@@ -41,13 +43,26 @@ class LinkCog(commands.Cog, name=LINK_COG):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         self.flow = LinkFlow(bot)
+        self._polling = False
 
     async def cog_load(self) -> None:
         if self.bot.background_tasks:
             self.poller.start()
 
     async def cog_unload(self) -> None:
-        self.poller.cancel()
+        # Between rounds the poller is only sleeping: cancel it. Mid-round, let the round finish (bounded),
+        # so a link being completed is not cut off between storing the key and closing the pending row.
+        self.poller.stop()
+        task = self.poller.get_task()
+        if task is None or task.done():
+            return
+        if not self._polling:
+            task.cancel()
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=POLL_ROUND_GRACE_SECONDS)
+        except TimeoutError:
+            task.cancel()
 
     # -- commands -------------------------------------------------------------------------------------
 
@@ -144,10 +159,13 @@ class LinkCog(commands.Cog, name=LINK_COG):
 
     @tasks.loop(seconds=POLL_TICK_SECONDS)
     async def poller(self) -> None:
+        self._polling = True
         try:
             await self.poll_due_links()
         except Exception:
             log.exception("The link poller failed this round; it will try again")
+        finally:
+            self._polling = False
 
     async def poll_due_links(self, at: datetime | None = None) -> int:
         """Check the links whose turn has come (at most POLLS_PER_TICK); return how many were checked."""

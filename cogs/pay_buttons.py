@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from .interactions import PrefixedButton, handle_unexpected
+from .interactions import PrefixedButton, handle_modal
 
 if TYPE_CHECKING:
     from .pay import PayCog
@@ -72,7 +72,5 @@ class AmountModal(discord.ui.Modal):
         self.recipient = recipient
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).prepare(interaction, self.amount.value, user=self.recipient, account=None)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await handle_unexpected(interaction, error, "the Pay amount form")
+        await handle_modal(interaction, "pay-amount", lambda: _cog(interaction).prepare(
+            interaction, self.amount.value, user=self.recipient, account=None))

@@ -6,7 +6,7 @@ import pytest
 
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
-from tests.cogs.conftest import ref_of
+from tests.conftest import ref_of
 
 NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
 

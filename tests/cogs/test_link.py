@@ -10,7 +10,7 @@ import pytest
 from cogs.link import next_poll_time
 from sandbox import VIEW_BALANCE
 from storage.clock import now
-from tests.cogs.conftest import ref_of
+from tests.conftest import ref_of
 
 
 def link_cog(discord):

@@ -1,0 +1,94 @@
+"""Starting and stopping the real bot: the encryption key check, what close() releases, and a SIGTERM that
+arrives while a payment is being sent."""
+
+import asyncio
+import base64
+import dataclasses
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import TaubotBot, serve_until_signal
+from config import generate_encryption_key
+from harness import FakeDiscord
+from storage import Storage, WrongEncryptionKey
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_a_different_encryption_key_stops_the_bot_at_start(settings):
+    async with TaubotBot(settings) as first:
+        await first.open_storage()  # creates the database and its key check value
+    other_key = base64.urlsafe_b64decode(generate_encryption_key())
+    wrong = TaubotBot(dataclasses.replace(settings, key_encryption_key=other_key))
+    with pytest.raises(WrongEncryptionKey, match="KEY_ENCRYPTION_KEY does not match"):
+        await FakeDiscord.start(wrong)  # setup_hook runs at login
+    await wrong.close()
+
+
+async def test_python_bot_py_reports_a_wrong_key_before_contacting_discord(settings, tmp_path):
+    await (await Storage.open(settings.database_path, settings.key_encryption_key)).close()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "TAUBOT_MASTER_KEY": settings.taubot_master_key,
+        "TAUBOT_APP_ID": str(settings.taubot_app_id),
+        "KEY_ENCRYPTION_KEY": generate_encryption_key(),
+        "TAUBOT_API_URL": settings.taubot_api_url,
+        "DATABASE_PATH": str(settings.database_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert "KEY_ENCRYPTION_KEY does not match the key the database" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_close_releases_the_session_the_database_and_the_poller(settings):
+    bot = TaubotBot(settings)  # background tasks on: the poller runs
+    discord = await FakeDiscord.start(bot)
+    session, storage, poller = bot.http_session, bot.storage, bot.get_cog("Link").poller
+    assert poller.is_running()
+    await discord.stop()
+    assert session.closed
+    assert not poller.is_running()
+    with pytest.raises(ValueError, match="no active connection"):
+        await storage.grant_keys.get(1)
+    assert bot.http_session is None and bot.storage is None
+
+
+async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(discord, sandbox, people, settings):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    await people.link(bob)
+    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    sandbox.delay("POST /api/transactions/", 0.4, times=1)
+    bot = discord.bot
+    session = bot.http_session
+
+    gateway = asyncio.Event()  # stands in for the gateway connection, which runs until closed
+    serving = asyncio.create_task(serve_until_signal(bot, gateway.wait()))
+    await asyncio.sleep(0)
+    paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
+    await asyncio.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGTERM)  # what systemd sends
+    await asyncio.sleep(0.05)
+    turned_away = await discord.run_command("link-status", by=bob.user)
+    await asyncio.wait_for(serving, timeout=10)
+    await paying
+
+    assert turned_away.text == "I'm restarting right now. Nothing was changed; try again in a minute."
+    assert reply.last.embed.title == "Payment sent"
+    assert sandbox.balance_of(bob.account_id) == 105_00
+    assert session.closed
+    reopened = await Storage.open(settings.database_path, settings.key_encryption_key)
+    try:
+        assert await reopened.payments.pending() == []
+    finally:
+        await reopened.close()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
