@@ -280,7 +280,8 @@ class FakeDiscord:
             raise HarnessError("the bot is not running")
         interaction_id = self.new_id()
         token = f"interaction-token-{interaction_id}"
-        outcome = InteractionOutcome(interaction_id=interaction_id, token=token, kind=kind)
+        outcome = InteractionOutcome(interaction_id=interaction_id, token=token, kind=kind,
+                                     dispatched_at=time.perf_counter())
         self.api.interactions[token] = InteractionState(
             outcome=outcome, interaction_type=interaction_type, channel_id=place.channel_id,
             dispatched_at=time.monotonic(), source_message=source_message,

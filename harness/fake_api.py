@@ -278,6 +278,7 @@ class FakeDiscordAPI:
             return 404, {"message": "Unknown interaction", "code": UNKNOWN_INTERACTION}
         response_type, data = body["type"], body.get("data") or {}
         outcome.response_type = response_type
+        outcome.first_response_at = time.perf_counter()
         summary: dict[str, Any] = {"id": str(outcome.interaction_id), "type": state.interaction_type}
         if response_type in (4, 5):  # a new message (5: the "thinking…" placeholder)
             flags = int(data.get("flags") or 0) | (LOADING_FLAG if response_type == 5 else 0)

@@ -217,6 +217,12 @@ class InteractionOutcome:
     modal: ModalView | None = None
     choices: list[dict[str, Any]] | None = None
     responded_late: bool = False
+    dispatched_at: float = 0.0                 # time.perf_counter() when Discord delivered the interaction
+    first_response_at: float | None = None     # … and when the bot's first answer (or defer) arrived
+
+    @property
+    def seconds_to_first_response(self) -> float | None:
+        return None if self.first_response_at is None else self.first_response_at - self.dispatched_at
 
     @property
     def responded(self) -> bool:
