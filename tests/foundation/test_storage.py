@@ -161,6 +161,14 @@ async def test_put_replaces_a_link_atomically_and_delete_forgets_it(storage):
     assert await storage.grant_keys.get(7) is None
 
 
+async def test_put_many_stores_every_link_encrypted(storage):
+    await storage.grant_keys.put_many([(user_id, f"eyJ.key.{user_id}", f"acc-{user_id}", f"User {user_id}", "USER")
+                                       for user_id in range(1, 1001)])
+    assert await storage.grant_keys.count() == 1000
+    linked = await storage.grant_keys.get(500)
+    assert (linked.grant_key, linked.account_id) == ("eyJ.key.500", "acc-500")
+
+
 async def test_record_use_keeps_visibility_unless_told(storage):
     await storage.grant_keys.put(3, GRANT_KEY, account_id="a", account_name="A", account_type="USER")
     await storage.grant_keys.record_use(3, balance_visible=False)
