@@ -4,6 +4,8 @@
     python bot.py sync         register the slash commands with Discord (globally, or --guild ID)
     python bot.py sync --dry-run   print the command payloads as JSON, offline, no credentials needed
     python bot.py gen-key      print a fresh KEY_ENCRYPTION_KEY
+    python bot.py check        check configuration, database, Taubot and Discord, one line each
+    python bot.py backup PATH  copy the database consistently, even while the bot runs
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ import discord
 from discord.ext import commands
 
 from cogs.interactions import TaubotCommandTree, count_taubot_request
-from config import ConfigError, Settings, generate_encryption_key, load_settings, read_environment
+from config import (
+    DEFAULT_DATABASE_PATH,
+    ConfigError,
+    Settings,
+    generate_encryption_key,
+    load_settings,
+    read_environment,
+)
+from hosting.check import Check, run_checks
 from logging_setup import setup_logging
-from storage import DatabaseError, Storage
+from storage import DatabaseError, Storage, backup_database
 from taubot import TaubotClient
 
 log = logging.getLogger("taubot_bot")
@@ -187,6 +197,26 @@ async def serve_until_signal(bot: TaubotBot, serving: Coroutine[Any, Any, None],
             loop.remove_signal_handler(signal_number)
 
 
+def print_checks(checks: list[Check]) -> int:
+    for check in checks:
+        print(check.line())
+    problems = sum(not check.ok for check in checks)
+    print("All checks passed." if not problems else f"{problems} problem(s) found.")
+    return 0 if not problems else 1
+
+
+def back_up(environ: dict[str, str], destination: Path) -> int:
+    # Only the database path is needed: a backup must work even when other settings are broken.
+    source = Path(environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser()
+    try:
+        version = asyncio.run(backup_database(source, destination))
+    except DatabaseError as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {source} to {destination} (schema {version}, integrity ok).")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------------- CLI
 
 
@@ -211,6 +241,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     sync.add_argument("--dry-run", action="store_true", help="print the command payloads as JSON and exit")
     commands_parser.add_parser("gen-key", help="print a fresh KEY_ENCRYPTION_KEY")
+    commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord; change nothing")
+    backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
     arguments = parser.parse_args(argv)
     arguments.command = arguments.command or "run"
     return arguments
@@ -224,6 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "sync" and arguments.dry_run:
         print(json.dumps(asyncio.run(export_command_payloads()), indent=2, ensure_ascii=False))
         return 0
+    if arguments.command == "check":
+        return print_checks(asyncio.run(run_checks(read_environment(arguments.env_file))))
+    if arguments.command == "backup":
+        return back_up(read_environment(arguments.env_file), arguments.path)
 
     try:
         settings = load_settings(read_environment(arguments.env_file))

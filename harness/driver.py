@@ -86,20 +86,26 @@ class FakeDiscord:
         await fake.login(bot)
         return fake
 
-    async def login(self, bot: discord.Client) -> None:
-        """Log a bot in (a first start or a restart): same fake Discord, same messages, new process."""
+    def prepare_login(self, client: discord.Client) -> discord.Client:
+        """Make `client.login(token)` log in against this fake Discord instead of the network."""
         api = self.api
 
         async def static_login(token: str) -> dict[str, Any]:
             # What HTTPClient.static_login does, minus the network: install the session, return @me.
-            bot.http._HTTPClient__session = api  # type: ignore[attr-defined]
-            bot.http._global_over = asyncio.Event()
-            bot.http._global_over.set()
-            bot.http.token = token
+            if token in api.rejected_tokens:
+                raise discord.LoginFailure("Improper token has been passed.")
+            client.http._HTTPClient__session = api  # type: ignore[attr-defined]
+            client.http._global_over = asyncio.Event()
+            client.http._global_over.set()
+            client.http.token = token
             return api.bot_user.payload()
 
-        bot.http.static_login = static_login  # type: ignore[method-assign]
-        await bot.login("harness-token")
+        client.http.static_login = static_login  # type: ignore[method-assign]
+        return client
+
+    async def login(self, bot: discord.Client) -> None:
+        """Log a bot in (a first start or a restart): same fake Discord, same messages, new process."""
+        await self.prepare_login(bot).login("harness-token")
         self.bot = bot
         members = [self.api.users[user_id] for user_id in sorted(self.guild.member_ids)]
         bot._connection.parsers["GUILD_CREATE"](self.guild.create_event(members))  # type: ignore[attr-defined]
@@ -126,8 +132,8 @@ class FakeDiscord:
 
     # -- people and places ----------------------------------------------------------------------------
 
-    def user(self, name: str, *, in_server: bool = True, bot: bool = False) -> FakeUser:
-        user = FakeUser(self.new_id(), name, bot=bot)
+    def user(self, name: str, *, in_server: bool = True, bot: bool = False, user_id: int | None = None) -> FakeUser:
+        user = FakeUser(user_id or self.new_id(), name, bot=bot)
         self.api.users[user.id] = user
         if in_server:
             self.guild.member_ids.add(user.id)

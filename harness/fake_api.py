@@ -173,6 +173,7 @@ class FakeDiscordAPI:
         self.problems: list[str] = []  # things the bot did that Discord would reject outright
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.closed = False
+        self.rejected_tokens: set[str] = set()  # tokens Discord answers with 401 at login
         self.response_deadline = self.RESPONSE_DEADLINE_SECONDS
         self.on_request: Callable[[RecordedRequest], None] | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .crypto import DecryptionFailed, GrantKeyCipher
-from .database import Database, DatabaseError
+from .database import Database, DatabaseError, backup_database
 from .grant_keys import GrantKeyStore, LinkedAccount
 from .payments import DuplicatePayment, Payment, PaymentJournal, PaymentStatus
 from .pending_links import PendingLink, PendingLinkStore
@@ -29,6 +29,7 @@ __all__ = [
     "PendingLinkStore",
     "Storage",
     "WrongEncryptionKey",
+    "backup_database",
 ]
 
 _KEY_CHECK = "key_check"

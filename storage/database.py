@@ -149,3 +149,29 @@ def _create_private_file(path: Path) -> None:
     descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(descriptor)
     os.chmod(path, 0o600)
+
+
+async def backup_database(source: Path, destination: Path) -> int:
+    """Copy the database at `source` to a new file `destination`, consistently even while the bot writes to it
+    (SQLite's online backup API), check the copy's integrity, and return the copy's schema version."""
+    source, destination = Path(source), Path(destination)
+    if not source.is_file():
+        raise DatabaseError(f"there is no database at {source}. Check DATABASE_PATH.")
+    if destination.exists():
+        raise DatabaseError(f"{destination} already exists; choose a new file name so no backup is overwritten.")
+    _create_private_file(destination)
+    try:
+        async with aiosqlite.connect(source) as live, aiosqlite.connect(destination) as copy:
+            await live.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await live.backup(copy)
+            async with copy.execute("PRAGMA integrity_check") as cursor:
+                (verdict,) = await cursor.fetchone()
+            async with copy.execute("PRAGMA user_version") as cursor:
+                (version,) = await cursor.fetchone()
+    except Exception:
+        destination.unlink(missing_ok=True)
+        raise
+    if verdict != "ok":
+        destination.unlink(missing_ok=True)
+        raise DatabaseError(f"the copy failed SQLite's integrity check ({verdict}); nothing was kept.")
+    return version

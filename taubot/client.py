@@ -85,6 +85,19 @@ class TaubotClient:
         except NotFound:
             return None
 
+    async def verify_master_key(self) -> None:
+        """Master key. Raises unless Taubot accepts it as a master key.
+
+        Taubot has no "who am I" for applications, but `GET /users/me` tells: 404 for a valid master key (an
+        application has no personal account), 401 for an unknown or disabled key, 500 for a malformed one,
+        and 200 for a member's grant key put where the master key belongs.
+        """
+        try:
+            await self._call(wire.user_account("me", wire.KeyKind.MASTER), self._master_key)
+        except NotFound:
+            return
+        raise ProtocolError("Taubot accepted this key as a member's grant key, not an application's master key")
+
     async def get_user_account_as_app(self, discord_user_id: int) -> Account:
         """Master key. A member's personal account; with this key `balance` is always None."""
         return Account.from_json(await self._json(wire.user_account(discord_user_id, wire.KeyKind.MASTER),

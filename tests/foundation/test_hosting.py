@@ -1,0 +1,182 @@
+"""`python bot.py check` and `python bot.py backup`: what a self-hoster runs on their VPS."""
+
+import asyncio
+import base64
+import os
+import stat
+import sys
+from pathlib import Path
+
+import discord as discord_py
+import pytest
+
+from hosting.check import run_checks
+from sandbox import Sandbox
+from storage import DatabaseError, Storage, backup_database
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def environment(settings, **overrides) -> dict[str, str]:
+    env = {
+        "DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "TAUBOT_MASTER_KEY": settings.taubot_master_key,
+        "TAUBOT_APP_ID": str(settings.taubot_app_id),
+        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(settings.key_encryption_key).decode(),
+        "TAUBOT_API_URL": settings.taubot_api_url,
+        "DATABASE_PATH": str(settings.database_path),
+        "TAUBOT_TIMEOUT_SECONDS": "2",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def fake_discord_client(discord):
+    """Discord clients that log in against the harness's fake Discord instead of the network."""
+    return lambda: discord.prepare_login(discord_py.Client(intents=discord_py.Intents.none()))
+
+
+def lines(checks) -> dict[str, tuple[bool, str]]:
+    return {check.name: (check.ok, check.detail) for check in checks}
+
+
+async def test_everything_right(settings, fake_discord_client, discord):
+    checks = await run_checks(environment(settings), make_discord_client=fake_discord_client)
+    found = lines(checks)
+    assert [c.name for c in checks] == ["configuration", "database", "taubot", "application", "discord"]
+    assert all(ok for ok, _ in found.values()), found
+    assert found["taubot"][1] == f"{settings.taubot_api_url} reachable, master key accepted"
+    assert found["application"][1] == "this Taubot does not offer /applications/me; not needed"
+    assert "schema 1, encryption key matches, 0 linked member(s)" in found["database"][1]
+    invite = found["discord"][1]
+    assert f"client_id={discord.api.application_id}" in invite
+    assert "scope=bot+applications.commands" in invite
+    assert checks[0].line().startswith("ok       configuration")
+
+
+async def test_the_application_is_named_when_taubot_offers_it(settings, tmp_path, fake_discord_client):
+    offered = Sandbox(seed="empty", offer_application_endpoint=True)
+    await offered.start()
+    try:
+        env = environment(settings, TAUBOT_API_URL=offered.api_url, TAUBOT_MASTER_KEY=offered.master_key,
+                          TAUBOT_APP_ID=offered.application_id)
+        found = lines(await run_checks(env, make_discord_client=fake_discord_client))
+        assert found["application"] == (True, "“Sandbox Discord bot” in the Sandbox Dollars economy")
+        wrong_id = lines(await run_checks({**env, "TAUBOT_APP_ID": str(settings.taubot_app_id)},
+                                          make_discord_client=fake_discord_client))
+        assert wrong_id["application"][0] is False
+        assert "Grant links would fail" in wrong_id["application"][1]
+    finally:
+        await offered.stop()
+
+
+@pytest.mark.parametrize(("master_key", "expected"), [
+    ("eyJhbGciOiJIUzI1NiJ9.eyJ1bmtub3duIjp0cnVlfQ.c2lnbmF0dXJlLXVua25vd24", "Taubot rejected TAUBOT_MASTER_KEY"),
+    ("not-a-jwt-at-all", "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed key)"),
+])
+async def test_a_bad_master_key(settings, fake_discord_client, master_key, expected):
+    found = lines(await run_checks(environment(settings, TAUBOT_MASTER_KEY=master_key),
+                                   make_discord_client=fake_discord_client))
+    assert found["taubot"][0] is False
+    assert found["taubot"][1].startswith(expected)
+    assert master_key not in found["taubot"][1]
+
+
+async def test_a_grant_key_where_the_master_key_belongs(settings, sandbox, fake_discord_client):
+    sandbox.create_account("Alice", owner_id=1001)
+    ref = "3f2b8c1e-0000-4000-8000-000000000001"
+    sandbox.economy.register_reference(sandbox.application_id, ref)
+    sandbox.grant(ref, 1001)
+    grant_key = sandbox.economy.retrieve_key(ref)
+    found = lines(await run_checks(environment(settings, TAUBOT_MASTER_KEY=grant_key),
+                                   make_discord_client=fake_discord_client))
+    assert found["taubot"][1].startswith("Taubot accepted this key as a member's grant key")
+
+
+async def test_taubot_unreachable(settings, fake_discord_client):
+    found = lines(await run_checks(environment(settings, TAUBOT_API_URL="http://127.0.0.1:9/api"),
+                                   make_discord_client=fake_discord_client))
+    assert found["taubot"] == (False, "cannot reach http://127.0.0.1:9/api. Check TAUBOT_API_URL and that this "
+                                      "machine can connect to it.")
+
+
+async def test_a_wrong_encryption_key_and_a_rejected_token(settings, discord, fake_discord_client, tmp_path):
+    other_database = tmp_path / "made-with-another-key.sqlite3"
+    await (await Storage.open(other_database, b"\1" * 32)).close()
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.rejectedrejectedrejectedrejected00"
+    discord.api.rejected_tokens.add(token)
+    found = lines(await run_checks(environment(settings, DISCORD_TOKEN=token, DATABASE_PATH=str(other_database)),
+                                   make_discord_client=fake_discord_client))
+    assert found["database"][0] is False
+    assert found["database"][1].startswith("KEY_ENCRYPTION_KEY does not match")
+    assert found["discord"] == (False, "Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal "
+                                       "(your application → Bot) and paste the new one.")
+
+
+async def test_bad_configuration_stops_the_checks_there():
+    checks = await run_checks({})
+    assert [c.name for c in checks] == ["configuration"]
+    assert checks[0].line().startswith("PROBLEM  configuration 4 problem(s):")
+
+
+async def test_check_command_exit_status(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), "check",
+        env={"PATH": os.environ.get("PATH", "")}, cwd=tmp_path, stdout=asyncio.subprocess.PIPE)
+    stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert stdout.decode().splitlines()[-1] == "1 problem(s) found."
+
+
+# -- backup ------------------------------------------------------------------------------------------------
+
+
+async def test_backup_while_the_bot_writes(settings, tmp_path):
+    live = await Storage.open(settings.database_path, settings.key_encryption_key)
+    try:
+        await live.grant_keys.put(1, "eyJ.key.one", account_id="a", account_name="Alice", account_type="USER")
+
+        async def keep_writing():
+            for user_id in range(2, 300):
+                await live.grant_keys.put(user_id, f"eyJ.key.{user_id}", account_id="a", account_name="A",
+                                          account_type="USER")
+
+        writer = asyncio.create_task(keep_writing())
+        version = await backup_database(settings.database_path, tmp_path / "backups" / "copy.sqlite3")
+        await writer
+    finally:
+        await live.close()
+    assert version == 1
+    copy_path = tmp_path / "backups" / "copy.sqlite3"
+    assert stat.S_IMODE(os.stat(copy_path).st_mode) == 0o600
+    copy = await Storage.open(copy_path, settings.key_encryption_key)
+    try:
+        assert (await copy.grant_keys.get(1)).grant_key == "eyJ.key.one"
+        assert 1 <= await copy.grant_keys.count() <= 299
+    finally:
+        await copy.close()
+
+
+async def test_backup_refuses_to_overwrite_or_to_copy_nothing(settings, tmp_path):
+    with pytest.raises(DatabaseError, match="there is no database at"):
+        await backup_database(tmp_path / "missing.sqlite3", tmp_path / "copy.sqlite3")
+    await (await Storage.open(settings.database_path, settings.key_encryption_key)).close()
+    existing = tmp_path / "existing.sqlite3"
+    existing.write_text("precious")
+    with pytest.raises(DatabaseError, match="already exists"):
+        await backup_database(settings.database_path, existing)
+    assert existing.read_text() == "precious"
+
+
+async def test_backup_command(settings, tmp_path):
+    await (await Storage.open(settings.database_path, settings.key_encryption_key)).close()
+    target = tmp_path / "nightly.sqlite3"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), "backup", str(target),
+        env={"PATH": os.environ.get("PATH", ""), "DATABASE_PATH": str(settings.database_path)}, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().strip() == f"Backed up {settings.database_path} to {target} (schema 1, integrity ok)."
+    assert target.is_file()
