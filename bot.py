@@ -4,6 +4,7 @@
     python bot.py sync         register the slash commands with Discord (globally, or --guild ID)
     python bot.py sync --dry-run   print the command payloads as JSON, offline, no credentials needed
     python bot.py gen-key      print a fresh KEY_ENCRYPTION_KEY
+    python bot.py demo         the whole product locally, with a console standing in for Discord
     python bot.py check        check configuration, database, Taubot and Discord, one line each
     python bot.py backup PATH  copy the database consistently, even while the bot runs
 """
@@ -241,6 +242,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     sync.add_argument("--dry-run", action="store_true", help="print the command payloads as JSON and exit")
     commands_parser.add_parser("gen-key", help="print a fresh KEY_ENCRYPTION_KEY")
+    commands_parser.add_parser("demo", help="try the bot locally: no configuration, no Discord, no Taubot needed")
     commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord; change nothing")
     backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
@@ -257,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "sync" and arguments.dry_run:
         print(json.dumps(asyncio.run(export_command_payloads()), indent=2, ensure_ascii=False))
         return 0
+    if arguments.command == "demo":
+        from demo.console import run_demo  # only the demo needs the sandbox and the harness
+
+        return asyncio.run(run_demo())
     if arguments.command == "check":
         return print_checks(asyncio.run(run_checks(read_environment(arguments.env_file))))
     if arguments.command == "backup":

@@ -181,8 +181,9 @@ class PayCog(commands.Cog, name=PAY_COG):
                                           f"{account_label(intent.recipient)}?")
         embed.add_field(name="Your balance", value=f"{money(self.bot, intent.balance_before)} → "
                                                    f"{money(self.bot, intent.balance_before - intent.amount)}")
-        embed.set_footer(text=f"Nothing is sent until you press Confirm. This expires in "
-                              f"{int(self.confirmation_timeout // 60) or 1} minute(s).")
+        minutes = max(1, round(self.confirmation_timeout / 60))
+        embed.set_footer(text=f"Nothing is sent until you press Confirm. This expires in {minutes} "
+                              f"minute{'s' if minutes != 1 else ''}.")
         return embed
 
     async def _expire_later(self, intent: PaymentIntent, interaction: discord.Interaction) -> None:
