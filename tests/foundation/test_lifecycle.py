@@ -92,3 +92,9 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     finally:
         await reopened.close()
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_sharding_settings_reach_the_bot(settings):
+    assert TaubotBot(settings).shard_count is None  # unset: Discord's recommended count at login
+    sharded = TaubotBot(dataclasses.replace(settings, shard_count=4, shard_ids=(2, 3)))
+    assert (sharded.shard_count, sharded.shard_ids) == (4, [2, 3])
