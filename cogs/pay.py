@@ -136,6 +136,9 @@ class PayCog(commands.Cog, name=PAY_COG):
         linked = await linked_account_or_explain(self.bot, interaction)
         if linked is None:
             return
+        if name is not None and name == linked.account_name:
+            await reply(interaction, "That's your own account. Pick someone else to pay.")
+            return
         taubot = self.bot.taubot
         try:
             recipient = (await taubot.get_user_account(linked.grant_key, user.id) if user is not None
@@ -213,20 +216,22 @@ class PayCog(commands.Cog, name=PAY_COG):
             task.cancel()
         self._in_flight.add(intent.payer_id)
         try:
-            # Acknowledge by removing the buttons first: a second press is impossible from here on.
+            # Acknowledge by disabling the buttons first: a second press is impossible from here on.
             sending = discord.Embed(title="Sending payment…", colour=INFO, description=(
                 f"{money(self.bot, intent.amount)} to {account_label(intent.recipient)}"))
-            await interaction.response.edit_message(embed=sending, view=None)
+            await interaction.response.edit_message(
+                embed=sending, view=confirmation_buttons(intent.payer_id, intent.intent_id, disabled=True))
             linked = await self.bot.storage.grant_keys.get(intent.payer_id)
             if linked is None or linked.account_id != intent.payer_account_id:
                 await interaction.edit_original_response(embed=discord.Embed(
                     title="Payment not made", colour=ERROR,
-                    description="Your link changed since this confirmation, so nothing was sent. Run /pay again."))
+                    description="Your link changed since this confirmation, so nothing was sent. Run /pay again."),
+                    view=None)
                 return
             payment, result = await self.sender.send(intent, linked)
         finally:
             self._in_flight.discard(intent.payer_id)
-        await interaction.edit_original_response(embed=self._receipt(intent, result, payment.id))
+        await interaction.edit_original_response(embed=self._receipt(intent, result, payment.id), view=None)
         if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent)
 

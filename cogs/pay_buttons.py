@@ -55,10 +55,10 @@ class CancelPaymentButton(_PaymentButton, DynamicButton, template=rf"pay:cancel:
 PERSISTENT_ITEMS = (ConfirmPaymentButton, CancelPaymentButton)
 
 
-def confirmation_buttons(payer_id: int, intent_id: str) -> discord.ui.View:
+def confirmation_buttons(payer_id: int, intent_id: str, *, disabled: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ConfirmPaymentButton(f"{payer_id}:{intent_id}"))
-    view.add_item(CancelPaymentButton(f"{payer_id}:{intent_id}"))
+    view.add_item(ConfirmPaymentButton(f"{payer_id}:{intent_id}", disabled=disabled))
+    view.add_item(CancelPaymentButton(f"{payer_id}:{intent_id}", disabled=disabled))
     return view
 
 

@@ -51,8 +51,10 @@ async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(disco
     sandbox.clear_requests()
     pressed = await confirm(discord, reply, alice)
     receipt = reply.last
-    assert pressed.response_type == 7  # the buttons went away with the very first answer
-    assert receipt.versions[-1]["embeds"][0]["title"] == "Sending payment…"
+    assert pressed.response_type == 7  # the very first answer disables the buttons
+    sending = receipt.versions[-1]
+    assert sending["embeds"][0]["title"] == "Sending payment…"
+    assert [button["disabled"] for button in sending["components"][0]["components"]] == [True, True]
     assert receipt.embed.title == "Payment sent"
     assert receipt.embed.description == f"12.50t to <@{bob.id}> (Bob)"
     assert receipt.embed.field("Your balance") == "87.50t"
@@ -152,6 +154,10 @@ async def test_recipient_choice_is_checked_before_any_request(discord, sandbox, 
 async def test_paying_your_own_account_by_name_is_refused(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
     reply = await discord.run_command("pay", by=alice.user, amount="1", account="Alice")
+    assert reply.text == "That's your own account. Pick someone else to pay."
+    assert sandbox.requests == []  # the name of the linked account is known: no lookup needed
+    sandbox.economy.accounts[alice.account_id].account_name = "Alice Renamed"  # renamed since linking
+    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Alice Renamed")
     assert reply.text == "That's your own account. Pick someone else to pay."
     assert transfers(sandbox) == []
 
