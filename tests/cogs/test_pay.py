@@ -426,3 +426,15 @@ async def test_taubot_never_sees_a_bad_amount_a_self_transfer_or_a_retry(discord
         assert post.key_kind == "grant"
     journal = await discord.bot.storage.payments.recent_for_payer(alice.id, limit=50)
     assert len(journal) == len(posts)  # one journal row per transfer sent: nothing was sent twice
+
+
+async def test_a_confirmation_after_unlinking_sends_nothing(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    await discord.bot.storage.grant_keys.delete(alice.id)  # /unlink-account in another window
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.description == ("Your link changed since this confirmation, so nothing was sent. "
+                                            "Run /pay again.")
+    assert reply.last.buttons == []
+    assert transfers(sandbox) == []
