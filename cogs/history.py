@@ -170,22 +170,21 @@ class PageButton(PrefixedButton, discord.ui.DynamicItem[discord.ui.Button],
     """Previous/Next; the argument is `<owner>:<session>:<page>:<label>` (the label keeps the two apart)."""
 
     prefix = "history:page"
+    not_yours = "Only the member who ran /history can turn its pages."
 
     def __init__(self, argument: str, *, disabled: bool = False):
-        self.owner_id, self.session_id, page, self.label = argument.split(":")
-        self.page = int(page)
+        owner, self.session_id, page, self.label = argument.split(":")
+        self._owner_id, self.page = int(owner), int(page)
         super().__init__(argument, disabled=disabled)
+
+    @property
+    def owner_id(self) -> int:
+        return self._owner_id
 
     @classmethod
     def for_page(cls, owner_id: int, session_id: str, page: int, label: str, *, disabled: bool) -> PageButton:
         return cls(f"{owner_id}:{session_id}:{page}:{label}", disabled=disabled)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == int(self.owner_id):
-            return True
-        await interaction.response.send_message("Only the member who ran /history can turn its pages.",
-                                                ephemeral=True)
-        return False
 
     async def handle(self, interaction: discord.Interaction) -> None:
         cog: HistoryCog = interaction.client.get_cog(HISTORY_COG)  # type: ignore[assignment]

@@ -142,20 +142,32 @@ class GuardedButton:
 
 class PrefixedButton(GuardedButton):
     """A DynamicItem button whose custom_id is `<prefix>:<argument>` (the template names the argument group
-    `argument`); subclasses set `prefix`, `label` and `style` and implement `handle`."""
+    `argument`); subclasses set `prefix`, `label` and `style` and implement `handle`. When `owner_id` gives
+    a member, only that member may press it; anyone else is told `not_yours`."""
 
     prefix: ClassVar[str]
     label: ClassVar[str]
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    not_yours: ClassVar[str] = "These buttons belong to someone else."
 
     def __init__(self, argument: str | int, *, disabled: bool = False):
         super().__init__(discord.ui.Button(label=self.label, style=self.style,  # type: ignore[call-arg]
                                            custom_id=f"{self.prefix}:{argument}", disabled=disabled))
         self.argument = str(argument)
 
+    @property
+    def owner_id(self) -> int | None:
+        return None
+
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: Any, match: re.Match[str]):
         return cls(match["argument"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if self.owner_id is None or interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(self.not_yours, ephemeral=True)
+        return False
 
 
 async def handle_modal(interaction: discord.Interaction, what: str, handler) -> None:

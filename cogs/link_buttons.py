@@ -24,11 +24,9 @@ def _cog(interaction: discord.Interaction) -> LinkCog:
 class _OwnerOnly(PrefixedButton):
     """The argument is the id of the only member who may press it."""
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == int(self.argument):
-            return True
-        await interaction.response.send_message("These buttons belong to someone else.", ephemeral=True)
-        return False
+    @property
+    def owner_id(self) -> int:
+        return int(self.argument)
 
 
 class GrantedButton(PrefixedButton, DynamicButton, template=rf"link:granted:(?P<argument>{REF})"):

@@ -193,7 +193,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         await asyncio.sleep(self.confirmation_timeout)
         if self._intents.pop(intent.intent_id, None) is None:
             return
-        self._expiry_tasks.pop(intent.intent_id, None)
+        self._expiry_tasks.pop(intent.intent_id, None)  # this task itself: nothing left to cancel
         embed = discord.Embed(title="Payment cancelled", colour=INFO,
                               description="You didn't confirm in time, so nothing was sent. Run /pay again.")
         try:
@@ -207,13 +207,10 @@ class PayCog(commands.Cog, name=PAY_COG):
         if interaction.user.id in self._in_flight:
             await reply(interaction, IN_FLIGHT)
             return
-        intent = self._intents.pop(intent_id, None)
+        intent = self._take_intent(intent_id)
         if intent is None:
             await self._answer_stale(interaction, intent_id)
             return
-        task = self._expiry_tasks.pop(intent_id, None)
-        if task is not None:
-            task.cancel()
         self._in_flight.add(intent.payer_id)
         try:
             # Acknowledge by disabling the buttons first: a second press is impossible from here on.
@@ -234,6 +231,13 @@ class PayCog(commands.Cog, name=PAY_COG):
         await interaction.edit_original_response(embed=self._receipt(intent, result, payment.id), view=None)
         if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent)
+
+    def _take_intent(self, intent_id: str) -> PaymentIntent | None:
+        """Claim a confirmation (only once: a second press finds nothing) and stop its expiry timer."""
+        task = self._expiry_tasks.pop(intent_id, None)
+        if task is not None:
+            task.cancel()
+        return self._intents.pop(intent_id, None)
 
     async def _answer_stale(self, interaction: discord.Interaction, intent_id: str) -> None:
         sent = await self.bot.storage.payments.by_intent(intent_id)
@@ -265,13 +269,9 @@ class PayCog(commands.Cog, name=PAY_COG):
             log.info("Could not DM the recipient of a payment: %s", error.status)
 
     async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
-        intent = self._intents.pop(intent_id, None)
-        if intent is None:
+        if self._take_intent(intent_id) is None:
             await self._answer_stale(interaction, intent_id)
             return
-        task = self._expiry_tasks.pop(intent_id, None)
-        if task is not None:
-            task.cancel()
         await interaction.response.edit_message(
             embed=discord.Embed(title="Payment cancelled", description="Nothing was sent.", colour=INFO), view=None)
 

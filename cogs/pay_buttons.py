@@ -26,16 +26,15 @@ def _cog(interaction: discord.Interaction) -> PayCog:
 class _PaymentButton(PrefixedButton):
     """The argument is `<payer id>:<intent id>`; only the payer may press."""
 
+    not_yours = "Only the payer can confirm or cancel this payment."
+
+    @property
+    def owner_id(self) -> int:
+        return int(self.argument.split(":")[0])
+
     @property
     def intent_id(self) -> str:
         return self.argument.split(":")[1]
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == int(self.argument.split(":")[0]):
-            return True
-        await interaction.response.send_message("Only the payer can confirm or cancel this payment.",
-                                                ephemeral=True)
-        return False
 
 
 class ConfirmPaymentButton(_PaymentButton, DynamicButton, template=rf"pay:confirm:{PAYER_AND_INTENT}"):
