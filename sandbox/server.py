@@ -40,6 +40,7 @@ class RequestRecord:
     body: Any
     status: int = 0
     key: str | None = field(default=None, repr=False)  # for tests that check which key was used
+    user_agent: str | None = None
 
 
 @dataclass
@@ -79,7 +80,8 @@ class TaubotSandboxServer:
     async def _record(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
         header = request.headers.get("Authorization")
         record = RequestRecord(request.method, request.raw_path.split("?")[0], dict(request.query),
-                               self._key_kind(header), await _body_for_log(request), key=header)
+                               self._key_kind(header), await _body_for_log(request), key=header,
+                               user_agent=request.headers.get("User-Agent"))
         self.requests.append(record)
         response = await handler(request)
         record.status = response.status

@@ -1,0 +1,194 @@
+"""Transport: reads are retried (boundedly), transfers never; timeouts, 429 and garbage bodies."""
+
+import asyncio
+import json
+import uuid
+
+import pytest
+
+from taubot import (
+    InvalidTransaction,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+    Unavailable,
+)
+from tests.taubot.conftest import make_client
+
+USERS_ME = "GET /api/users/me"
+
+
+def count(sandbox, method, path_start):
+    return sum(1 for r in sandbox.requests if r.method == method and r.path.startswith(path_start))
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_reads_are_retried_on_gateway_errors(client, sandbox, alice, status):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.fail_next(USERS_ME, status, times=2)
+    assert (await client.get_my_account(key)).account_name == "Alice"
+    assert [r.status for r in sandbox.requests] == [status, status, 200]
+
+
+async def test_retries_are_bounded(client, sandbox, alice):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.fail_next(USERS_ME, 503, times=10)
+    with pytest.raises(ServerError) as caught:
+        await client.get_my_account(key)
+    assert caught.value.status == 503
+    assert count(sandbox, "GET", "/api/users/me") == 3
+
+
+async def test_a_plain_500_is_not_retried(client, sandbox, alice):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.fail_next(USERS_ME, 500, times=5)
+    with pytest.raises(ServerError):
+        await client.get_my_account(key)
+    assert count(sandbox, "GET", "/api/users/me") == 1
+
+
+async def test_reads_survive_dropped_connections(client, sandbox, alice):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.drop_next(USERS_ME, times=3)
+    assert (await client.get_my_account(key)).account_name == "Alice"
+    sandbox.drop_next(USERS_ME, times=100)
+    sandbox.clear_requests()
+    with pytest.raises(Unavailable):
+        await client.get_my_account(key)
+    # Three attempts by the client; aiohttp may resend an idempotent request once per attempt on its own.
+    assert 3 <= count(sandbox, "GET", "/api/users/me") <= 6
+    sandbox.clear_faults()
+
+
+async def test_429_retry_after_is_honoured_for_reads(client, sandbox, alice):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.fail_next(USERS_ME, 429, headers={"Retry-After": "0.2"})
+    started = asyncio.get_running_loop().time()
+    assert (await client.get_my_account(key)).account_name == "Alice"
+    assert asyncio.get_running_loop().time() - started >= 0.2
+    assert [r.status for r in sandbox.requests] == [429, 200]
+
+
+async def test_a_long_retry_after_is_reported_not_waited(client, sandbox, alice):
+    _, key = alice
+    sandbox.fail_next(USERS_ME, 429, headers={"Retry-After": "120"})
+    with pytest.raises(RateLimited) as caught:
+        await client.get_my_account(key)
+    assert caught.value.retry_after == 120
+
+
+@pytest.mark.parametrize(("fault", "error"), [("503", ServerError), ("500", ServerError), ("429", RateLimited),
+                                              ("drop", Unavailable), ("slow", Unavailable)])
+async def test_a_transfer_is_never_retried(client, sandbox, alice, fault, error):
+    account, key = alice
+    treasury = sandbox.account("Treasury")
+    sandbox.clear_requests()
+    route = "POST /api/transactions/"
+    if fault == "drop":
+        sandbox.drop_next(route, times=5)
+    elif fault == "slow":
+        sandbox.delay(route, 1.5, times=1)
+    else:
+        sandbox.fail_next(route, int(fault), times=5, headers={"Retry-After": "0"} if fault == "429" else None)
+    with pytest.raises(error):
+        await client.create_transaction(key, from_account=account.account_id, to_account=treasury.account_id,
+                                        amount=1)
+    assert count(sandbox, "POST", "/api/transactions/") == 1
+
+
+async def test_a_timeout_is_unavailable_and_not_retried(client, sandbox, alice):
+    _, key = alice
+    sandbox.clear_requests()
+    sandbox.delay(USERS_ME, 1.5, times=3)
+    with pytest.raises(Unavailable, match="did not answer in time"):
+        await client.get_my_account(key)
+    assert count(sandbox, "GET", "/api/users/me") == 1
+
+
+async def test_nothing_listening_is_unavailable(session, sandbox):
+    client = make_client(session, sandbox)
+    client.base_url = "http://127.0.0.1:9/api"
+    with pytest.raises(Unavailable, match="could not be reached"):
+        await client.get_application()
+
+
+@pytest.mark.parametrize("body", [
+    "not json at all",
+    "[]",
+    json.dumps({"account_id": "a"}),
+    json.dumps({"account_id": "a", "owner_id": "1001", "account_name": "A", "account_type": "BANK", "balance": 1}),
+    json.dumps({"account_id": "a", "owner_id": "1001", "account_name": "A", "account_type": "USER",
+                "balance": "12.50"}),
+    json.dumps({"account_id": "a", "owner_id": "someone", "account_name": "A", "account_type": "USER",
+                "balance": 1}),
+    json.dumps({"account_id": 7, "owner_id": "1001", "account_name": "A", "account_type": "USER", "balance": 1}),
+])
+async def test_a_garbage_account_body_is_a_protocol_error(client, sandbox, alice, body):
+    _, key = alice
+    sandbox.fail_next(USERS_ME, 200, body=body)
+    with pytest.raises(ProtocolError):
+        await client.get_my_account(key)
+
+
+@pytest.mark.parametrize("body", [
+    "{}",
+    json.dumps([{"actor_id": "x", "timestamp": "yesterday", "from_account": "a", "to_account": "b", "amount": 1}]),
+    json.dumps([{"actor_id": "x", "timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1.5}]),
+    json.dumps([{"actor_id": "x", "timestamp": 1e300, "from_account": "a", "to_account": "b", "amount": 1}]),
+    json.dumps([None]),
+])
+async def test_a_garbage_transaction_list_is_a_protocol_error(client, sandbox, alice, body):
+    account, key = alice
+    sandbox.fail_next("GET /api/accounts/", 200, body=body)
+    with pytest.raises(ProtocolError):
+        await client.get_transactions(key, account.account_id)
+
+
+async def test_a_garbage_key_body_is_a_protocol_error(client, sandbox):
+    sandbox.fail_next("GET /api/retrieve-key/", 200, body=json.dumps({"nokey": 1}))
+    with pytest.raises(ProtocolError):
+        await client.retrieve_key(uuid.uuid4())
+
+
+@pytest.mark.parametrize("amount", [0, -5, 1.5, True, "100", None])
+async def test_bad_amounts_are_refused_before_any_request(client, sandbox, alice, amount):
+    account, key = alice
+    treasury = sandbox.account("Treasury")
+    sandbox.clear_requests()
+    with pytest.raises(InvalidTransaction):
+        await client.create_transaction(key, from_account=account.account_id, to_account=treasury.account_id,
+                                        amount=amount)
+    assert sandbox.requests == []
+
+
+async def test_a_self_transfer_is_refused_before_any_request(client, sandbox, alice):
+    account, key = alice
+    sandbox.clear_requests()
+    with pytest.raises(InvalidTransaction, match="to itself"):
+        await client.create_transaction(key, from_account=account.account_id, to_account=account.account_id,
+                                        amount=1)
+    assert sandbox.requests == []
+
+
+async def test_requests_are_counted_and_reported(session, sandbox, alice):
+    _, key = alice
+    seen = []
+    client = make_client(session, sandbox, on_request=lambda method, endpoint: seen.append((method, endpoint)))
+    await client.get_my_account(key)
+    await client.get_account_by_name(key, "Treasury")
+    assert seen == [("GET", "user_account"), ("GET", "account_by_name")]
+    assert client.requests_made == 2
+
+
+async def test_the_user_agent_and_raw_key_header(session, sandbox, alice):
+    _, key = alice
+    client = make_client(session, sandbox, user_agent="taubot-discord/test")
+    await client.get_my_account(key)
+    record = sandbox.requests[-1]
+    assert record.key == key  # the raw key, no "Bearer "
+    assert record.user_agent == "taubot-discord/test"
