@@ -249,16 +249,34 @@ class TaubotSandboxServer:
         return _html(grant_page.granted())
 
     async def _sandbox_control(self, request: web.Request, raw_path: str) -> web.StreamResponse:
-        """Scripted grants for tests and the demo: the grant page's submit as one JSON request."""
-        if raw_path != "/sandbox/grant" or request.method != "POST":
+        """What scripts and benchmarks need from outside the process, as JSON requests (no key needed):
+        `POST /sandbox/grant` (the grant page's submit) and `POST /sandbox/accounts` (open an account)."""
+        if request.method != "POST" or raw_path not in ("/sandbox/grant", "/sandbox/accounts"):
             return text_response(404)
         try:
+            if raw_path == "/sandbox/accounts":
+                return web.json_response(self._open_account(await _json_body(
+                    request, {"account_name", "owner_id", "account_type", "balance"})), status=201)
             body = await _json_body(request, {"ref_id", "user_id", "permissions", "spending_limit"},
                                     optional={"accounts"})
             submitted = grant_from_request(self.economy, body)
         except Outcome as outcome:
             return text_response(outcome.status)
         return text_response(201 if submitted else 404)
+
+    def _open_account(self, body: dict[str, Any]) -> dict:
+        owner, balance, kind = body["owner_id"], body["balance"], body["account_type"]
+        def whole(value: Any) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        if not (owner is None or whole(owner)) or not whole(balance) or not isinstance(body["account_name"], str):
+            raise Outcome(400)
+        try:
+            account = self.economy.create_account(body["account_name"], owner_id=owner, account_type=kind,
+                                                  balance=balance)
+        except ValueError:
+            raise Outcome(400) from None
+        return account.as_json(balance_visible=True)
 
 
 def grant_from_request(economy: Economy, body: dict[str, Any]) -> bool:

@@ -139,3 +139,14 @@ async def test_scripted_grants(raw, sandbox):
     assert (await raw.request("POST", "/sandbox/grant", json={**body, "ref_id": str(uuid.uuid4())})).status == 404
     assert (await raw.request("POST", "/sandbox/grant", json={**body, "permissions": ["FLY"]})).status == 400
     assert (await raw.request("POST", "/sandbox/grant", json={"ref_id": ref})).status == 400
+
+
+async def test_accounts_can_be_opened_by_script(raw, sandbox):
+    body = {"account_name": "Bench 1", "owner_id": 5001, "account_type": "USER", "balance": 1_000_00}
+    answer = await raw.request("POST", "/sandbox/accounts", json=body)
+    assert answer.status == 201
+    created = answer.json()
+    assert (created["owner_id"], created["balance"]) == ("5001", 1_000_00)
+    assert sandbox.economy.personal_account(5001).account_id == created["account_id"]
+    assert (await raw.request("POST", "/sandbox/accounts", json={**body, "account_type": "BANK"})).status == 400
+    assert (await raw.request("POST", "/sandbox/accounts", json={**body, "balance": "lots"})).status == 400
