@@ -266,10 +266,7 @@ class TaubotSandboxServer:
 
     def _open_account(self, body: dict[str, Any]) -> dict:
         owner, balance, kind = body["owner_id"], body["balance"], body["account_type"]
-        def whole(value: Any) -> bool:
-            return isinstance(value, int) and not isinstance(value, bool)
-
-        if not (owner is None or whole(owner)) or not whole(balance) or not isinstance(body["account_name"], str):
+        if not (owner is None or _whole(owner)) or not _whole(balance) or not isinstance(body["account_name"], str):
             raise Outcome(400)
         try:
             account = self.economy.create_account(body["account_name"], owner_id=owner, account_type=kind,
@@ -318,6 +315,10 @@ async def _body_for_log(request: web.Request) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _limit(request: web.Request) -> int:
