@@ -153,7 +153,10 @@ class LinkCog(commands.Cog, name=LINK_COG):
             await reply(interaction, "This link belongs to someone else.")
             return
         await interaction.response.defer()
-        await self.flow.close(pending, LinkOutcome.CANCELLED)
+        result = await self.flow.cancel(ref_id)
+        if result.outcome is not LinkOutcome.CANCELLED:
+            await interaction.followup.send("Too late to cancel: this link had already finished. Run /link-status "
+                                            "to see where you stand.", ephemeral=True)
 
     # -- background polling ---------------------------------------------------------------------------
 

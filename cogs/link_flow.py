@@ -4,8 +4,11 @@ The order of steps is what keeps money safe:
 - the pending link is saved *before* the DM goes out, so a crash never leaves a grant nobody is waiting for;
 - a retrieved key is checked (`GET /users/me`) and must belong to the member who started the link before it
   is stored; the previous key, if any, keeps working until that moment and is then replaced atomically;
-- one lock per ref_id, so the background poller and the "I've granted access" button cannot both finish the
-  same link.
+- taking the pending row is the single commit point: the key is stored in the same transaction that removes
+  the row (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
+  means nothing is stored, and only the one who took it edits the DM;
+- one lock per ref_id, so the background poller, the "I've granted access" button and "Cancel" take turns
+  on the same link.
 """
 
 from __future__ import annotations
@@ -180,11 +183,22 @@ class LinkFlow:
 
     # -- finishing ------------------------------------------------------------------------------------
 
+    def _lock(self, ref_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(ref_id, asyncio.Lock())
+
     async def try_complete(self, ref_id: str) -> LinkResult:
         """Ask Taubot for the key of this link and, if it checks out, store it. Safe to call repeatedly."""
-        lock = self._locks.setdefault(ref_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(ref_id):
             return await self._complete(ref_id)
+
+    async def cancel(self, ref_id: str) -> LinkResult:
+        """End the link at its member's request. Waits for a completion in progress, so the answer and the DM
+        say what really happened: CANCELLED, or ALREADY_FINISHED when the link finished first."""
+        async with self._lock(ref_id):
+            link = await self.bot.storage.pending_links.get(ref_id)
+            if link is None:
+                return LinkResult(LinkOutcome.ALREADY_FINISHED)
+            return await self.close(link, LinkOutcome.CANCELLED)
 
     async def _complete(self, ref_id: str) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
@@ -219,14 +233,15 @@ class LinkFlow:
                         link.discord_user_id)
             return await self.close(link, LinkOutcome.WRONG_GRANTER)
 
-        await self.bot.storage.grant_keys.put(
-            link.discord_user_id, key, account_id=account.account_id, account_name=account.account_name,
+        linked = await self.bot.storage.complete_link(
+            ref_id, link.discord_user_id, key, account_id=account.account_id, account_name=account.account_name,
             account_type=account.account_type.value, balance_visible=account.balance is not None,
         )
+        if linked is None:  # cancelled, replaced or unlinked while Taubot was being asked: the key is dropped
+            return LinkResult(LinkOutcome.ALREADY_FINISHED)
         result = LinkResult(LinkOutcome.LINKED, account)
-        if await self.bot.storage.pending_links.delete(ref_id):
-            await self.show_in_dm(link, result.message(), SUCCESS, title="Taubot account linked")
-            log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
+        await self.show_in_dm(link, result.message(), SUCCESS, title="Taubot account linked")
+        log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
         return result
 
     async def _check_key(self, ref_id: str, key: str) -> tuple[str, Account]:
@@ -240,11 +255,13 @@ class LinkFlow:
             return key, await self.bot.taubot.get_my_account(key)
 
     async def close(self, link: PendingLink, outcome: LinkOutcome) -> LinkResult:
-        """End a pending link without linking; only the caller that removes the row edits the DM."""
-        if await self.bot.storage.pending_links.delete(link.ref_id):
-            await self.show_in_dm(link, OUTCOME_TEXT[outcome], ERROR if outcome is not LinkOutcome.CANCELLED
-                                  else INFO)
-            log.info("Link for user %s ended: %s", link.discord_user_id, outcome.value)
+        """End a pending link without linking; only the caller that removes the row edits the DM (anyone
+        else gets ALREADY_FINISHED)."""
+        if not await self.bot.storage.pending_links.delete(link.ref_id):
+            return LinkResult(LinkOutcome.ALREADY_FINISHED)
+        await self.show_in_dm(link, OUTCOME_TEXT[outcome], ERROR if outcome is not LinkOutcome.CANCELLED
+                              else INFO)
+        log.info("Link for user %s ended: %s", link.discord_user_id, outcome.value)
         return LinkResult(outcome)
 
     async def show_in_dm(self, link: PendingLink, text: str, colour: int, *, title: str = "Taubot link") -> None:

@@ -190,6 +190,62 @@ async def test_a_second_press_and_a_late_poll_change_nothing(discord, sandbox, p
     assert len(dm.versions) == edits
 
 
+async def test_cancel_racing_a_completion_leaves_the_dm_and_storage_agreeing(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+    sandbox.delay("GET /api/users/", 0.3)  # the key check is slow: room for Cancel to arrive meanwhile
+
+    granted, cancelled = await asyncio.gather(discord.press(dm, "I've granted access", by=alice.user),
+                                              discord.press(dm, "Cancel", by=alice.user))
+    linked = await storage(discord).grant_keys.get(alice.id)
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    if linked is not None:
+        assert dm.embed.title == "Taubot account linked"
+        assert granted.text.startswith("Linked to Alice")
+        assert cancelled.text.startswith("Too late to cancel: this link had already finished.")
+    else:
+        assert dm.embed.description.startswith("Link cancelled. Nothing was changed.")
+        assert granted.text.startswith("This link is already finished")
+
+
+async def test_cancel_pressed_while_the_key_is_being_checked_waits_and_tells_the_truth(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+    sandbox.delay("GET /api/users/", 0.3)
+    granting = asyncio.ensure_future(discord.press(dm, "I've granted access", by=alice.user))
+    await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
+
+    cancelled = await discord.press(dm, "Cancel", by=alice.user)
+    assert (await granting).text.startswith("Linked to Alice")
+    assert cancelled.text.startswith("Too late to cancel: this link had already finished.")
+    assert cancelled.ephemeral
+    assert dm.embed.title == "Taubot account linked"
+    assert (await storage(discord).grant_keys.get(alice.id)).account_id == alice.account_id
+
+
+async def test_a_new_link_account_racing_a_completion_drops_the_late_key(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    first = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(first), alice.id)
+    sandbox.delay("GET /api/users/", 0.3)
+    granting = asyncio.ensure_future(discord.press(first, "I've granted access", by=alice.user))
+    await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
+
+    await discord.run_command("link-account", by=alice.user)  # replaces the link being completed
+    granted = await granting
+    second = discord.last_dm(alice.user)
+    assert granted.text.startswith("This link is already finished")
+    assert first.embed.description.startswith("This link was replaced by a newer /link-account")
+    assert await storage(discord).grant_keys.get(alice.id) is None  # the key of the replaced link is dropped
+    assert (await storage(discord).pending_links.for_user(alice.id)).ref_id == ref_of(second)
+    assert second.embed.title == "Link your Taubot account"
+
+
 # -- things going wrong ----------------------------------------------------------------------------------
 
 
