@@ -13,10 +13,12 @@ from taubot import Account, TaubotError
 
 from .common import (
     ACCOUNT_TYPE_NAMES,
+    DEFER_AFTER_SECONDS,
     INFO,
+    NOT_LINKED,
     RELINK_FOR_VIEW_BALANCE,
+    defer_if_slow,
     describe_lookup_failure,
-    linked_account_or_explain,
     money,
     reply,
 )
@@ -30,32 +32,40 @@ log = logging.getLogger("taubot_bot.balance")
 class BalanceCog(commands.Cog, name="Balance"):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
+        self.defer_after = DEFER_AFTER_SECONDS  # tests shorten it to see a slow answer deferred
 
     @app_commands.command(name="balance", description="Show your Taubot balance, or an account's")
     @app_commands.describe(account="An account's exact name (leave empty for your own)")
     async def balance(self, interaction: discord.Interaction,
                       account: app_commands.Range[str, 1, 100] | None = None) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        linked = await linked_account_or_explain(self.bot, interaction)
-        if linked is None:
-            return
         name = account.strip() if account is not None else None
         if account is not None and not name:
             await reply(interaction, "That account name is empty. Give the account's exact name.")
             return
+        answer = await defer_if_slow(interaction, self.look_up(interaction.user.id, name), after=self.defer_after)
+        if isinstance(answer, str):
+            await reply(interaction, answer)
+        else:
+            await reply(interaction, embed=answer)
+
+    async def look_up(self, user_id: int, name: str | None) -> str | discord.Embed:
+        """The member's own account (name None) or the named one, read with their key: an embed, or the
+        sentence that explains why not."""
+        linked = await self.bot.storage.grant_keys.get(user_id)
+        if linked is None:
+            return NOT_LINKED
         try:
             if name is None:
                 found = await self.bot.taubot.get_my_account(linked.grant_key)
             else:
                 found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
         except TaubotError as error:
-            await reply(interaction, describe_lookup_failure(error, what="personal account for you", name=name))
-            return
+            return describe_lookup_failure(error, what="personal account for you", name=name)
         is_own = found.account_id == linked.account_id
         if is_own:
-            await self.bot.storage.grant_keys.record_use(linked.discord_user_id,
+            await self.bot.storage.grant_keys.record_use(linked.discord_user_id, as_read=linked,
                                                          balance_visible=found.balance is not None)
-        await reply(interaction, embed=self.render(found, is_own=is_own))
+        return self.render(found, is_own=is_own)
 
     def render(self, account: Account, *, is_own: bool) -> discord.Embed:
         kind = ACCOUNT_TYPE_NAMES.get(account.account_type, "account")

@@ -3,9 +3,11 @@ Taubot and Discord failures become a sentence a member can act on."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
     from taubot import Account
 
 log = logging.getLogger("taubot_bot.cogs")
+
+T = TypeVar("T")
+# Discord drops an interaction not answered within 3 s; deferring after 1 s leaves room for a slow link to
+# Discord itself.
+DEFER_AFTER_SECONDS = 1.0
+BUSY_INTERACTIONS = 16  # interactions in flight beyond which every answer is deferred at once
 
 # Embed colours: neutral information, success, a problem the member can fix, a refusal.
 INFO, SUCCESS, WARNING, ERROR = 0x5865F2, 0x57F287, 0xFEE75C, 0xED4245
@@ -109,6 +117,28 @@ async def reply(interaction: discord.Interaction, content: str | None = None, *,
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
+
+
+async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
+                        after: float = DEFER_AFTER_SECONDS) -> T:
+    """Await `work`, deferring the (ephemeral) response only if it takes longer than `after` seconds.
+
+    Most Taubot reads take milliseconds, and answering them directly saves a whole round trip to Discord
+    (and one request against its rate limits); a slow one still gets its "thinking…" within the window.
+    When the bot is busy, it defers at once: queued work would otherwise eat into the window unseen.
+    """
+    if len(getattr(interaction.client, "in_flight", ())) > BUSY_INTERACTIONS:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return await work
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=after)
+    except TimeoutError:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    return await task
 
 
 def simple_embed(title: str, description: str, colour: int = INFO) -> discord.Embed:

@@ -301,9 +301,7 @@ class FakeDiscord:
 
     async def _feed(self, payload: dict[str, Any]) -> None:
         """Hand the payload to discord.py's gateway parser and wait for exactly the tasks it started."""
-        before = asyncio.all_tasks()
-        self.bot._connection.parsers["INTERACTION_CREATE"](payload)  # type: ignore[union-attr]
-        started = asyncio.all_tasks() - before
+        started = _tasks_created_by(lambda: self.bot._connection.parsers["INTERACTION_CREATE"](payload))
         results = await asyncio.gather(*started, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
@@ -354,6 +352,27 @@ class FakeDiscord:
         if resolved_people:
             data["resolved"] = resolved_users(resolved_people, place.guild)
         return data
+
+def _tasks_created_by(call: Callable[[], object]) -> list[asyncio.Task]:
+    """The tasks `call` (synchronous) creates. A task factory records them as they are made; comparing
+    `asyncio.all_tasks()` before and after would cost time in proportion to every task alive, which makes a
+    burst of hundreds of interactions quadratic."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    created: list[asyncio.Task] = []
+
+    def recording_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task:
+        task = previous(loop, coro, **kwargs) if previous else asyncio.Task(coro, loop=loop, **kwargs)
+        created.append(task)
+        return task
+
+    loop.set_task_factory(recording_factory)
+    try:
+        call()
+    finally:
+        loop.set_task_factory(previous)
+    return created
+
 
 def _option_values(schema_options: list[dict[str, Any]], given: dict[str, Any], people: list[FakeUser], *,
                    focused: str | None) -> list[dict[str, Any]]:

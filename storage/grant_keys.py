@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .clock import from_seconds, now, to_seconds
 from .crypto import GrantKeyCipher
@@ -21,6 +21,9 @@ class LinkedAccount:
     linked_at: datetime
     last_used_at: datetime | None
 
+
+# /link-status shows "last used" as a relative time, so it need not move on every single command.
+LAST_USED_PRECISION = timedelta(minutes=5)
 
 _COLUMNS = (
     "discord_user_id, encrypted_grant_key, account_id, account_name, account_type, balance_visible, "
@@ -94,8 +97,14 @@ class GrantKeyStore:
             "DELETE FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)
         ) > 0
 
-    async def record_use(self, discord_user_id: int, *, balance_visible: bool | None = None) -> None:
-        """Note that the key was just used, and what the read told about balance visibility (if anything)."""
+    async def record_use(self, discord_user_id: int, *, balance_visible: bool | None = None,
+                         as_read: LinkedAccount | None = None) -> None:
+        """Note that the key was just used, and what the read told about balance visibility (if anything).
+
+        `as_read` is the row as the caller read it moments ago: when it already says the same and was used
+        recently, nothing is written, which keeps a database write off every command's path."""
+        if as_read is not None and _is_recent_and_same(as_read, balance_visible):
+            return
         await self._db.execute(
             "UPDATE linked_accounts SET last_used_at = ?, balance_visible = COALESCE(?, balance_visible) "
             "WHERE discord_user_id = ?",
@@ -105,6 +114,11 @@ class GrantKeyStore:
     async def count(self) -> int:
         row = await self._db.fetch_one("SELECT COUNT(*) FROM linked_accounts")
         return row[0]
+
+
+def _is_recent_and_same(linked: LinkedAccount, balance_visible: bool | None) -> bool:
+    unchanged = balance_visible is None or balance_visible == linked.balance_visible
+    return unchanged and linked.last_used_at is not None and now() - linked.last_used_at < LAST_USED_PRECISION
 
 
 def _optional_flag(value: bool | None) -> int | None:

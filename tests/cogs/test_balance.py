@@ -29,11 +29,23 @@ async def test_own_balance_in_one_request(discord, sandbox, people):
     sandbox.clear_requests()
 
     reply = await discord.run_command("balance", by=alice.user)
-    assert reply.deferred and reply.ephemeral
+    assert reply.response_type == 4 and reply.ephemeral  # a quick answer needs no "thinking…" first
     assert reply.embed.title == "Alice"
     assert reply.embed.description == "Your personal account"
     assert reply.embed.field("Balance") == "**1,234.56t**"
     assert [(r.method, r.path, r.key_kind) for r in taubot_requests(sandbox)] == [("GET", "/api/users/me", "grant")]
+
+
+async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(discord, sandbox, people):
+    alice = people.member("alice", balance=5_00)
+    await people.link(alice)
+    discord.bot.get_cog("Balance").defer_after = 0.05
+    sandbox.delay("GET /api/users/", 0.3, times=1)
+
+    reply = await discord.run_command("balance", by=alice.user)
+    assert reply.deferred  # the "thinking…" went out before Taubot answered
+    assert reply.ephemeral and not reply.message.loading
+    assert reply.embed.field("Balance") == "**5t**"
 
 
 async def test_the_currency_symbol_comes_from_the_settings(discord, sandbox, people):
