@@ -51,6 +51,7 @@ class LinkOutcome(enum.Enum):
     LINKED = "linked"
     WAITING = "waiting"                   # Taubot has no grant for this ref yet (its 500)
     TAUBOT_TROUBLE = "taubot_trouble"     # could not ask Taubot; the link stays pending
+    CREDENTIALS_REJECTED = "credentials_rejected"  # Taubot refused the master key; the link stays pending
     EXPIRED = "expired"
     ALREADY_FINISHED = "already_finished"
     REFERENCE_UNKNOWN = "reference_unknown"  # Taubot forgot the ref (it restarted)
@@ -61,7 +62,11 @@ class LinkOutcome(enum.Enum):
 
     @property
     def is_final(self) -> bool:
-        return self not in (LinkOutcome.WAITING, LinkOutcome.TAUBOT_TROUBLE)
+        return self not in (LinkOutcome.WAITING, LinkOutcome.TAUBOT_TROUBLE, LinkOutcome.CREDENTIALS_REJECTED)
+
+
+CREDENTIALS_REJECTED = ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell the "
+                        "server admins; nothing was changed.")
 
 
 # What the member reads, in the DM (final outcomes) or as the answer to a button press.
@@ -74,6 +79,7 @@ OUTCOME_TEXT = {
         "I couldn't reach Taubot to check your grant. I'll keep checking; you can also press the button again "
         "in a minute."
     ),
+    LinkOutcome.CREDENTIALS_REJECTED: CREDENTIALS_REJECTED,
     LinkOutcome.EXPIRED: "This link has expired, so nothing was linked. Run /link-account to get a new one.",
     LinkOutcome.ALREADY_FINISHED: (
         "This link is already finished (linked, cancelled, expired or replaced). Run /link-status to see where "
@@ -116,6 +122,7 @@ class LinkFlow:
         self.clock: Callable[[], datetime] = now  # replaceable, so expiry can be tested without waiting
         # A lock lives only while someone holds or waits for it.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._master_key_rejected = False  # already warned; reset once Taubot accepts the master key again
 
     @property
     def lifetime(self) -> timedelta:
@@ -130,8 +137,7 @@ class LinkFlow:
             await self.bot.taubot.register_reference(ref_id)
         except Unauthorized:
             log.error("Taubot rejected the master key while registering a link; check TAUBOT_MASTER_KEY")
-            return ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell the server "
-                    "admins; nothing was changed.")
+            return CREDENTIALS_REJECTED
         except TaubotError as error:
             log.warning("Could not register a link reference: %s", error)
             return describe_unavailable(error)
@@ -206,27 +212,21 @@ class LinkFlow:
             return LinkResult(LinkOutcome.ALREADY_FINISHED)
         if link.is_expired(self.clock()):
             return await self.close(link, LinkOutcome.EXPIRED)
-        try:
-            key = await self.bot.taubot.retrieve_key(uuid.UUID(ref_id))
-        except GrantPending:
-            return LinkResult(LinkOutcome.WAITING)
-        except ReferenceUnknown:
-            return await self.close(link, LinkOutcome.REFERENCE_UNKNOWN)
-        except Unauthorized:
-            log.error("Taubot rejected the master key while retrieving a grant; check TAUBOT_MASTER_KEY")
-            return LinkResult(LinkOutcome.TAUBOT_TROUBLE)
-        except TaubotError as error:
-            log.warning("Could not retrieve the key for user %s yet: %s", link.discord_user_id, error)
-            return LinkResult(LinkOutcome.TAUBOT_TROUBLE)
-        try:
-            key, account = await self._check_key(ref_id, key)
-        except Unauthorized:
-            return await self.close(link, LinkOutcome.KEY_UNUSABLE)
-        except NotFound:
-            return await self.close(link, LinkOutcome.NO_ACCOUNT)
-        except TaubotError as error:
-            log.warning("Could not check the new key for user %s yet: %s", link.discord_user_id, error)
-            return LinkResult(LinkOutcome.TAUBOT_TROUBLE)
+        key = await self._retrieve(link)
+        if isinstance(key, LinkResult):
+            return key
+        account = await self._account_of(link, key)
+        if account is None:
+            # Known Taubot behaviour: the first key of an empty grant never works and a second retrieval
+            # returns a different one. Ask once more before giving up.
+            key = await self._retrieve(link)
+            if isinstance(key, LinkResult):
+                return key
+            account = await self._account_of(link, key)
+            if account is None:
+                return await self.close(link, LinkOutcome.KEY_UNUSABLE)
+        if isinstance(account, LinkResult):
+            return account
 
         if account.owner_id != link.discord_user_id:
             log.warning("Discarded a key for user %s: it was granted by another Discord account",
@@ -244,15 +244,39 @@ class LinkFlow:
         log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
         return result
 
-    async def _check_key(self, ref_id: str, key: str) -> tuple[str, Account]:
-        """The key's own account (whose owner_id says who granted it), retrieving once more on a dead key."""
+    async def _retrieve(self, link: PendingLink) -> str | LinkResult:
+        """The grant key Taubot holds for this link, or what to answer when there is none (yet)."""
         try:
-            return key, await self.bot.taubot.get_my_account(key)
+            key = await self.bot.taubot.retrieve_key(uuid.UUID(link.ref_id))
+        except GrantPending:
+            self._master_key_rejected = False
+            return LinkResult(LinkOutcome.WAITING)
+        except ReferenceUnknown:
+            return await self.close(link, LinkOutcome.REFERENCE_UNKNOWN)
         except Unauthorized:
-            # Known Taubot behaviour: the first key of an empty grant never works and a second retrieval
-            # returns a different one. Ask once more before giving up.
-            key = await self.bot.taubot.retrieve_key(uuid.UUID(ref_id))
-            return key, await self.bot.taubot.get_my_account(key)
+            # Every pending link hits this on every poll until the host fixes the key: warn once, not per poll.
+            if not self._master_key_rejected:
+                self._master_key_rejected = True
+                log.warning("Taubot rejected the master key while retrieving a grant; check TAUBOT_MASTER_KEY. "
+                            "Pending links wait until it works again")
+            return LinkResult(LinkOutcome.CREDENTIALS_REJECTED)
+        except TaubotError as error:
+            log.warning("Could not retrieve the key for user %s yet: %s", link.discord_user_id, error)
+            return LinkResult(LinkOutcome.TAUBOT_TROUBLE)
+        self._master_key_rejected = False
+        return key
+
+    async def _account_of(self, link: PendingLink, key: str) -> Account | LinkResult | None:
+        """The key's own account (whose owner_id says who granted it); None when Taubot refuses the key."""
+        try:
+            return await self.bot.taubot.get_my_account(key)
+        except Unauthorized:
+            return None
+        except NotFound:
+            return await self.close(link, LinkOutcome.NO_ACCOUNT)
+        except TaubotError as error:
+            log.warning("Could not check the new key for user %s yet: %s", link.discord_user_id, error)
+            return LinkResult(LinkOutcome.TAUBOT_TROUBLE)
 
     async def close(self, link: PendingLink, outcome: LinkOutcome) -> LinkResult:
         """End a pending link without linking; only the caller that removes the row edits the DM (anyone

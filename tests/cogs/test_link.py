@@ -3,6 +3,7 @@ sandbox over real HTTP and a real SQLite file."""
 
 import asyncio
 import itertools
+import logging
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,19 @@ def link_cog(discord):
 
 def storage(discord):
     return discord.bot.storage
+
+
+async def until(condition) -> None:
+    """Wait (at most two seconds) until `condition()` holds, e.g. the sandbox is busy answering a request."""
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+def in_progress(sandbox, path: str):
+    return lambda: any(r.path == path and r.status == 0 for r in sandbox.requests)
 
 
 def all_message_text(discord) -> str:
@@ -335,6 +349,46 @@ async def test_taubot_forgetting_the_ref_asks_to_start_again(discord, sandbox, p
     assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
     assert dm.embed.description.startswith("Taubot no longer knows this link")
     assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_taubot_forgetting_the_ref_before_the_second_retrieval_asks_to_start_again(discord, sandbox, people):
+    dave = people.member("dave", balance=None)
+    await discord.run_command("link-account", by=dave.user)
+    dm = discord.last_dm(dave.user)
+    sandbox.grant(ref_of(dm), dave.id)  # an empty grant: the first key is dead, so the bot asks again
+    sandbox.delay("GET /api/users/me", 0.3, times=1)
+    pressing = asyncio.ensure_future(discord.press(dm, "I've granted access", by=dave.user))
+    await until(in_progress(sandbox, "/api/users/me"))
+    sandbox.restart()  # Taubot restarts while the bot checks the first key
+
+    pressed = await pressing
+    assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
+    assert dm.embed.description.startswith("Taubot no longer knows this link")
+    retrievals = [r.status for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]
+    assert retrievals == [200, 404]
+    assert await storage(discord).pending_links.for_user(dave.id) is None
+    assert await storage(discord).grant_keys.get(dave.id) is None
+
+
+async def test_a_master_key_rejected_while_retrieving_is_explained_and_logged_once(discord, sandbox, people, caplog):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.fail_next("GET /api/retrieve-key/", 401, times=3)
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text == ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell "
+                            "the server admins; nothing was changed.")
+    cog = link_cog(discord)
+    assert await cog.poll_due_links(at=now() + timedelta(seconds=11)) == 1
+    assert await cog.poll_due_links(at=now() + timedelta(seconds=30)) == 1
+    rejected = [r for r in caplog.records if r.name == "taubot_bot.link" and "TAUBOT_MASTER_KEY" in r.getMessage()]
+    assert [r.levelno for r in rejected] == [logging.WARNING]  # once, not once per poll; no ERROR either
+    assert sandbox.master_key not in caplog.text
+    assert dm.embed.title == "Link your Taubot account"  # still pending: it works again once the key is fixed
+
+    sandbox.grant(ref_of(dm), alice.id)
+    assert (await discord.press(dm, "I've granted access", by=alice.user)).text.startswith("Linked to Alice")
 
 
 async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, sandbox, people):
