@@ -10,10 +10,12 @@ Taubot requests it made.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -43,6 +45,16 @@ def count_taubot_request(method: str, endpoint: str) -> None:
     stats = _current.get()
     if stats is not None:
         stats.taubot_requests += 1
+
+
+@contextlib.contextmanager
+def counting_taubot_requests() -> Iterator[InteractionStats]:
+    """Count the Taubot requests made inside the block on fresh stats (for work that is no interaction)."""
+    token = _current.set(stats := InteractionStats())
+    try:
+        yield stats
+    finally:
+        _current.reset(token)
 
 
 async def handle_unexpected(interaction: discord.Interaction, error: Exception, what: str) -> str:

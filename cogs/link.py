@@ -16,16 +16,20 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from .common import INFO, NOT_LINKED, WARNING, reply, timestamp
+from .interactions import counting_taubot_requests
 from .link_buttons import LINK_COG, PERSISTENT_ITEMS, relink_buttons, unlink_buttons
 from .link_flow import LinkFlow, LinkOutcome
 
 if TYPE_CHECKING:
     from bot import TaubotBot
+    from storage import PendingLink
 
 log = logging.getLogger("taubot_bot.link")
 
 POLL_TICK_SECONDS = 2.0
-POLLS_PER_TICK = 5  # the global budget: at most this many key retrievals every tick
+# The global budget: Taubot requests (retries included) the poller may make per tick. One check makes one to
+# four requests, so a round may overshoot by one check; the overshoot is taken off the next round.
+TAUBOT_REQUESTS_PER_TICK = 5
 POLL_INTERVAL = timedelta(seconds=10)
 POLL_INTERVAL_MAX = timedelta(seconds=60)
 POLLS_BEFORE_BACKOFF = 6
@@ -44,6 +48,7 @@ class LinkCog(commands.Cog, name=LINK_COG):
         self.bot = bot
         self.flow = LinkFlow(bot)
         self._polling = False
+        self._request_debt = 0  # requests the last rounds made beyond their budget
 
     async def cog_load(self) -> None:
         if self.bot.background_tasks:
@@ -171,15 +176,33 @@ class LinkCog(commands.Cog, name=LINK_COG):
             self._polling = False
 
     async def poll_due_links(self, at: datetime | None = None) -> int:
-        """Check the links whose turn has come (at most POLLS_PER_TICK); return how many were checked."""
+        """Check the links whose turn has come, oldest first, within this tick's Taubot request budget; return
+        how many were checked."""
         at = at or self.flow.clock()
-        due = await self.bot.storage.pending_links.due_for_poll(at, limit=POLLS_PER_TICK)
-        for link in due:
-            result = await self.flow.try_complete(link.ref_id)
-            if not result.outcome.is_final:
-                await self.bot.storage.pending_links.reschedule_poll(link.ref_id,
-                                                                     next_poll_time(link.poll_count, at))
-        return len(due)
+        allowance = TAUBOT_REQUESTS_PER_TICK - self._request_debt
+        checked = 0
+        with counting_taubot_requests() as stats:
+            due = await self.bot.storage.pending_links.due_for_poll(at, limit=allowance) if allowance > 0 else []
+            for link in due:
+                if stats.taubot_requests >= allowance:
+                    break
+                checked += 1
+                await self._poll(link, at)
+        self._request_debt = max(0, stats.taubot_requests - allowance)
+        return checked
+
+    async def _poll(self, link: PendingLink, at: datetime) -> None:
+        try:
+            final = (await self.flow.try_complete(link.ref_id)).outcome.is_final
+        except Exception as error:
+            # One broken link must not stall the others: it waits its turn again, backing off. The type
+            # only: an exception's text could quote what it choked on.
+            log.warning("Checking the pending link of user %s failed (%s); trying again later",
+                        link.discord_user_id, type(error).__name__)
+            log.debug("Pending link check failure", exc_info=True)
+            final = False
+        if not final:
+            await self.bot.storage.pending_links.reschedule_poll(link.ref_id, next_poll_time(link.poll_count, at))
 
 
 async def setup(bot: TaubotBot) -> None:

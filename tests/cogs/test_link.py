@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from cogs.link import next_poll_time
+from cogs.link import TAUBOT_REQUESTS_PER_TICK, next_poll_time
 from sandbox import VIEW_BALANCE
 from storage.clock import now
 from tests.conftest import ref_of
@@ -133,6 +133,62 @@ async def test_the_poller_respects_its_request_budget(discord, sandbox, people):
     checked = await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
     assert checked == 5
     assert len([r for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]) == 5
+
+
+async def test_the_poller_budget_counts_taubot_requests_not_links(discord, sandbox, people):
+    assert TAUBOT_REQUESTS_PER_TICK == 5
+    members = [people.member(f"member{i}") for i in range(8)]
+    for person in members:
+        await discord.run_command("link-account", by=person.user)
+        sandbox.grant(ref_of(discord.last_dm(person.user)), person.id)
+    cog = link_cog(discord)
+    at = now() + timedelta(seconds=11)
+
+    per_round = []
+    for _ in range(4):
+        sandbox.clear_requests()
+        await cog.poll_due_links(at=at)
+        per_round.append(len(sandbox.requests))  # every request the round sent to Taubot
+    # A completion takes two requests (retrieve the key, check it): a round stops once it has used its budget,
+    # and what it overshot is taken off the next round, so four rounds stay within four budgets.
+    assert per_round == [6, 4, 6, 0]
+    for person in members:
+        assert (await storage(discord).grant_keys.get(person.id)).account_id == person.account_id
+
+
+async def test_the_poller_budget_includes_retries(discord, sandbox, people):
+    members = [people.member(f"member{i}") for i in range(8)]
+    for person in members:
+        await discord.run_command("link-account", by=person.user)
+    sandbox.fail_next("GET /api/retrieve-key/", 503, times=100)  # each check is tried three times
+    sandbox.clear_requests()
+    checked = await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
+    assert checked == 2
+    assert len(sandbox.requests) == 6
+    assert all(r.path.startswith("/api/retrieve-key/") and r.status == 503 for r in sandbox.requests)
+
+
+async def test_one_broken_link_does_not_stall_the_poller(discord, sandbox, people, caplog):
+    alice = people.member("alice")
+    # A pending row the bot cannot use (its ref is not a UUID), due before anyone else's.
+    await storage(discord).pending_links.start("not-a-uuid", 1234, lifetime=timedelta(minutes=30),
+                                               first_poll_after=timedelta(seconds=1))
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id)
+    cog = link_cog(discord)
+    at = now() + timedelta(seconds=11)
+
+    assert await cog.poll_due_links(at=at) == 2
+    assert dm.embed.title == "Taubot account linked"
+    broken = await storage(discord).pending_links.get("not-a-uuid")
+    assert broken.poll_count == 1
+    assert broken.next_poll_at == next_poll_time(0, at)
+    (warning,) = [r for r in caplog.records if r.name == "taubot_bot.link" and "failed" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage() == ("Checking the pending link of user 1234 failed (ValueError); trying again "
+                                    "later")
+    assert await cog.poll_due_links(at=at) == 0  # it waits its turn like any other link
 
 
 async def test_running_link_account_in_a_dm_works_too(discord, people):
