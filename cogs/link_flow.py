@@ -148,8 +148,8 @@ class LinkFlow:
         if replaced is not None:
             await self.show_in_dm(replaced, "This link was replaced by a newer /link-account.", WARNING)
 
-        current = await self.bot.storage.grant_keys.get(user.id)
         try:
+            current = await self.bot.storage.grant_keys.get(user.id)
             message = await user.send(
                 embed=self._instructions(link, current_account=current.account_name if current else None),
                 view=dm_buttons(link.ref_id, self.bot.taubot.grant_url(ref_id)),
@@ -163,6 +163,9 @@ class LinkFlow:
                         "again.")
             log.warning("Discord refused the link DM: %s", error.status)
             return "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
+        except Exception:
+            await self.bot.storage.pending_links.delete(link.ref_id)
+            raise  # the one error path tells the member and logs it
         await self.bot.storage.pending_links.set_dm(link.ref_id, channel_id=message.channel.id,
                                                     message_id=message.id)
         log.info("Link started for user %s (expires %s)", user.id, link.expires_at.isoformat())

@@ -6,6 +6,7 @@ import itertools
 import logging
 from datetime import timedelta
 
+import aiohttp
 import pytest
 
 from cogs.link import TAUBOT_REQUESTS_PER_TICK, next_poll_time
@@ -369,6 +370,36 @@ async def test_closed_dms_cancel_the_link_and_explain_how_to_open_them(discord, 
     assert reply.ephemeral
     assert reply.text.startswith("I couldn't send you a DM, so I cancelled the link.")
     assert "Privacy Settings" in reply.text
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+
+async def test_discord_failing_to_deliver_the_dm_cancels_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+    discord.fail_next("send_message", status=503, message="Service Unavailable")
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.ephemeral
+    assert reply.text == "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+    again = await discord.run_command("link-account", by=alice.user)
+    assert again.text.startswith("I've sent you a DM with your link.")
+
+
+async def test_an_unexpected_failure_while_sending_the_dm_cancels_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+
+    def connection_lost(request):
+        if request.route == "create_dm":
+            discord.api.on_request = None
+            raise aiohttp.ClientConnectionError("connection to Discord lost")
+
+    discord.api.on_request = connection_lost
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text == "Something went wrong on my side. Nothing was changed; please try again."
+    (record,) = discord.logged_errors()
+    assert "ClientConnectionError" in (record.exc_text or "")
     assert await storage(discord).pending_links.for_user(alice.id) is None
     assert discord.dms(alice.user) == []
 
