@@ -94,7 +94,10 @@ class LinkCog(commands.Cog, name=LINK_COG):
     async def unlink_account(self, interaction: discord.Interaction) -> None:
         current = await self.bot.storage.grant_keys.get(interaction.user.id)
         if current is None:
-            await reply(interaction, "You have no linked Taubot account, so there is nothing to unlink.")
+            text = "You have no linked Taubot account, so there is nothing to unlink."
+            if await self.bot.storage.pending_links.for_user(interaction.user.id) is not None:
+                text += " To stop the link you started, press Cancel in its DM."
+            await reply(interaction, text)
             return
         embed = discord.Embed(title="Unlink your Taubot account?", colour=WARNING, description=(
             f"I'll delete my copy of the grant key for **{discord.utils.escape_markdown(current.account_name)}**"
@@ -104,13 +107,18 @@ class LinkCog(commands.Cog, name=LINK_COG):
         await reply(interaction, embed=embed, view=unlink_buttons(interaction.user.id))
 
     async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # a relink being completed right now is waited for
+        # The pending (re)link goes first: otherwise a grant given after "Unlinked" would quietly link again.
+        relink_cancelled = await self.flow.cancel_for_unlink(interaction.user.id)
         if await self.bot.storage.grant_keys.delete(interaction.user.id):
             log.info("User %s unlinked their account", interaction.user.id)
             text = ("Unlinked. I've deleted your grant key; run /link-account whenever you want to link again. "
                     "The grant itself still exists on Taubot's side.")
+            if relink_cancelled:
+                text += " I also cancelled the new link you had started."
         else:
             text = "You have no linked Taubot account, so there was nothing to unlink."
-        await interaction.response.edit_message(content=text, embed=None, view=None)
+        await interaction.edit_original_response(content=text, embed=None, view=None)
 
     @app_commands.command(name="link-status", description="See whether your Taubot account is linked")
     async def link_status(self, interaction: discord.Interaction) -> None:

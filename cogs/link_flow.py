@@ -59,6 +59,7 @@ class LinkOutcome(enum.Enum):
     NO_ACCOUNT = "no_account"
     KEY_UNUSABLE = "key_unusable"
     CANCELLED = "cancelled"
+    UNLINKED = "unlinked"                 # the member ran /unlink-account while this link was pending
 
     @property
     def is_final(self) -> bool:
@@ -102,6 +103,8 @@ OUTCOME_TEXT = {
         "/link-account to try again."
     ),
     LinkOutcome.CANCELLED: "Link cancelled. Nothing was changed.",
+    LinkOutcome.UNLINKED: "You unlinked your Taubot account, so I cancelled this link too. Run /link-account to "
+                          "link again.",
 }
 
 
@@ -200,14 +203,21 @@ class LinkFlow:
         async with self._lock(ref_id):
             return await self._complete(ref_id)
 
-    async def cancel(self, ref_id: str) -> LinkResult:
+    async def cancel(self, ref_id: str, outcome: LinkOutcome = LinkOutcome.CANCELLED) -> LinkResult:
         """End the link at its member's request. Waits for a completion in progress, so the answer and the DM
-        say what really happened: CANCELLED, or ALREADY_FINISHED when the link finished first."""
+        say what really happened: `outcome`, or ALREADY_FINISHED when the link finished first."""
         async with self._lock(ref_id):
             link = await self.bot.storage.pending_links.get(ref_id)
             if link is None:
                 return LinkResult(LinkOutcome.ALREADY_FINISHED)
-            return await self.close(link, LinkOutcome.CANCELLED)
+            return await self.close(link, outcome)
+
+    async def cancel_for_unlink(self, user_id: int) -> bool:
+        """End the member's pending link, if any, because they unlinked; True if one was cancelled."""
+        pending = await self.bot.storage.pending_links.for_user(user_id)
+        if pending is None:
+            return False
+        return (await self.cancel(pending.ref_id, LinkOutcome.UNLINKED)).outcome is LinkOutcome.UNLINKED
 
     async def _complete(self, ref_id: str) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
@@ -286,8 +296,8 @@ class LinkFlow:
         else gets ALREADY_FINISHED)."""
         if not await self.bot.storage.pending_links.delete(link.ref_id):
             return LinkResult(LinkOutcome.ALREADY_FINISHED)
-        await self.show_in_dm(link, OUTCOME_TEXT[outcome], ERROR if outcome is not LinkOutcome.CANCELLED
-                              else INFO)
+        asked = outcome in (LinkOutcome.CANCELLED, LinkOutcome.UNLINKED)  # the member's own doing: no alarm
+        await self.show_in_dm(link, OUTCOME_TEXT[outcome], INFO if asked else ERROR)
         log.info("Link for user %s ended: %s", link.discord_user_id, outcome.value)
         return LinkResult(outcome)
 

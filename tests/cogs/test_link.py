@@ -617,6 +617,41 @@ async def test_unlink_confirms_then_forgets_the_key_and_says_what_that_means(dis
     assert balance.text == "You haven't linked a Taubot account yet. Run /link-account to link one."
 
 
+async def test_unlinking_cancels_a_pending_relink(discord, sandbox, people):
+    alice = people.member("alice")
+    await people.link(alice)
+    asked = await discord.run_command("link-account", by=alice.user)
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    ref = ref_of(dm)
+
+    unlink = await discord.run_command("unlink-account", by=alice.user)
+    await discord.press(unlink.last, "Unlink", by=alice.user)
+    assert unlink.last.content.startswith("Unlinked. I've deleted your grant key")
+    assert unlink.last.content.endswith("I also cancelled the new link you had started.")
+    assert dm.embed.description == ("You unlinked your Taubot account, so I cancelled this link too. Run "
+                                    "/link-account to link again.")
+    assert dm.buttons == []
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+    sandbox.grant(ref, alice.id)  # a grant given afterwards links nothing
+    assert await link_cog(discord).poll_due_links(at=now() + timedelta(minutes=1)) == 0
+    late = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=0)
+    assert late.text.startswith("This link is already finished")
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.title == "Not linked"
+
+
+async def test_unlink_while_only_a_link_is_pending_points_to_cancel(discord, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    reply = await discord.run_command("unlink-account", by=alice.user)
+    assert reply.text == ("You have no linked Taubot account, so there is nothing to unlink. To stop the link you "
+                          "started, press Cancel in its DM.")
+    assert await storage(discord).pending_links.for_user(alice.id) is not None
+
+
 async def test_link_status_shows_the_state_and_never_the_key(discord, sandbox, people):
     alice = people.member("alice")
     status = await discord.run_command("link-status", by=alice.user)
