@@ -36,7 +36,16 @@ from taubot import (
     Unauthorized,
 )
 
-from .common import ERROR, INFO, SUCCESS, WARNING, account_label, describe_unavailable, timestamp
+from .common import (
+    ERROR,
+    INFO,
+    RELINK_FOR_VIEW_BALANCE,
+    SUCCESS,
+    WARNING,
+    account_label,
+    describe_unavailable,
+    timestamp,
+)
 from .link_buttons import dm_buttons
 
 if TYPE_CHECKING:
@@ -102,7 +111,7 @@ OUTCOME_TEXT = {
         "Taubot gave me a key that doesn't work, even after asking twice, so nothing was linked. Run "
         "/link-account to try again."
     ),
-    LinkOutcome.CANCELLED: "Link cancelled. Nothing was changed.",
+    LinkOutcome.CANCELLED: "Link cancelled. Nothing was changed. Run /link-account to start again.",
     LinkOutcome.UNLINKED: "You unlinked your Taubot account, so I cancelled this link too. Run /link-account to "
                           "link again.",
 }
@@ -115,7 +124,10 @@ class LinkResult:
 
     def message(self) -> str:
         if self.outcome is LinkOutcome.LINKED and self.account is not None:
-            return f"Linked to {account_label(self.account, mention_owner=False)}. Try /balance."
+            linked_to = f"Linked to {account_label(self.account, mention_owner=False)}"
+            if self.account.balance is None:  # the grant lacks VIEW BALANCE: /balance would only fail
+                return f"{linked_to}, but this grant doesn't let me see your balance. {RELINK_FOR_VIEW_BALANCE}"
+            return f"{linked_to}. Try /balance."
         return OUTCOME_TEXT[self.outcome]
 
 
@@ -149,7 +161,8 @@ class LinkFlow:
             str(ref_id), user.id, lifetime=self.lifetime, first_poll_after=FIRST_POLL_AFTER
         )
         if replaced is not None:
-            await self.show_in_dm(replaced, "This link was replaced by a newer /link-account.", WARNING)
+            await self.show_in_dm(replaced, "This link was replaced by a newer /link-account: use the newest DM.",
+                                  WARNING)
 
         try:
             current = await self.bot.storage.grant_keys.get(user.id)

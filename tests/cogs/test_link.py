@@ -98,6 +98,20 @@ async def test_pressing_granted_before_granting_says_not_yet_then_links(discord,
     assert linked.grant_key not in all_message_text(discord)
 
 
+async def test_a_grant_without_view_balance_links_and_says_how_to_see_the_balance(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    sandbox.grant(ref_of(dm), alice.id, permissions=("TRANSFER_FUNDS",))
+
+    done = await discord.press(dm, "I've granted access", by=alice.user)
+    expected = ("Linked to Alice (personal account), but this grant doesn't let me see your balance. Run "
+                "/link-account again and tick VIEW BALANCE on your account.")
+    assert done.text == expected
+    assert dm.embed.description == expected
+    assert (await storage(discord).grant_keys.get(alice.id)).balance_visible is False
+
+
 async def test_the_poller_finishes_a_granted_link_without_any_click(discord, sandbox, people):
     alice = people.member("alice")
     await discord.run_command("link-account", by=alice.user)
@@ -522,7 +536,7 @@ async def test_cancel_ends_the_link(discord, sandbox, people):
     await discord.run_command("link-account", by=alice.user)
     dm = discord.last_dm(alice.user)
     await discord.press(dm, "Cancel", by=alice.user)
-    assert dm.embed.description == "Link cancelled. Nothing was changed."
+    assert dm.embed.description == "Link cancelled. Nothing was changed. Run /link-account to start again."
     assert dm.buttons == []
     assert await storage(discord).pending_links.for_user(alice.id) is None
     again = await discord.press(dm, "Cancel", by=alice.user, as_shown_in=0)
@@ -540,7 +554,7 @@ async def test_starting_again_replaces_the_pending_link_with_a_fresh_ref(discord
     assert second.id != first.id
     assert ref_of(second) != first_ref
     assert first.buttons == []  # the old link's buttons are gone
-    assert first.embed.description == "This link was replaced by a newer /link-account."
+    assert first.embed.description == "This link was replaced by a newer /link-account: use the newest DM."
     assert (await storage(discord).pending_links.for_user(alice.id)).ref_id == ref_of(second)
     registered = [r.body["ref_id"] for r in sandbox.requests if r.path == "/api/oauth-references"]
     assert len(registered) == len(set(registered)) == 2  # never the same ref twice
