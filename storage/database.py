@@ -2,7 +2,9 @@
 
 One aiosqlite connection serves the whole bot. Its statements run one at a time on aiosqlite's thread, but
 coroutines could still interleave *between* the statements of two transactions, so every multi-statement
-write goes through `transaction()`, which holds an asyncio lock for its whole duration.
+write goes through `transaction()`, which holds an asyncio lock for its whole duration. Reads take the same
+lock: on one shared connection they would otherwise see another coroutine's uncommitted (maybe rolled back)
+rows.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ import aiosqlite
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5_000
+SQLITE_HEADER = b"SQLite format 3\x00"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -57,11 +61,22 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> Database:
-        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        Any reason the file cannot be used becomes one DatabaseError naming DATABASE_PATH, for the self-hoster.
+        """
         path = Path(path)
-        _create_private_file(path)
+        try:
+            _create_private_file(path)
+        except NotADatabase:
+            raise _not_a_database(path) from None
+        except OSError as error:
+            raise _unusable(path, error) from None
         # isolation_level=None: no implicit transactions; `transaction()` issues BEGIN itself.
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _unusable(path, error) from None
         database = cls(connection, path)
         try:
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -69,6 +84,9 @@ class Database:
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
             await database.migrate(discover_migrations() if migrations is None else list(migrations))
+        except sqlite3.Error as error:
+            await connection.close()
+            raise _unusable(path, error) from None
         except BaseException:
             await connection.close()
             raise
@@ -123,11 +141,13 @@ class Database:
 
     async def fetch_one(self, sql: str, parameters: Iterable = ()) -> aiosqlite.Row | None:
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): every command reads a key.
-        rows = await self.connection.execute_fetchall(sql, tuple(parameters))
+        async with self._write_lock:  # on the shared connection, a read mid-transaction would see uncommitted rows
+            rows = await self.connection.execute_fetchall(sql, tuple(parameters))
         return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
-        return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
+        async with self._write_lock:
+            return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
 
     async def execute(self, sql: str, parameters: Iterable = ()) -> int:
         """Run one write statement on its own (atomic by itself); return the number of rows it changed."""
@@ -143,12 +163,39 @@ class Database:
             await self.connection.backup(target)
 
 
+class NotADatabase(DatabaseError):
+    """A file already exists at the path and is not a SQLite database."""
+
+
 def _create_private_file(path: Path) -> None:
-    """Create `path` (and its folder) if missing; the file holds encrypted keys, so only its owner may read it."""
+    """Create `path` (and its folder) if missing; the file holds encrypted keys, so only its owner may read it.
+
+    An existing file is tightened only once it is known to be SQLite (or empty): a DATABASE_PATH pointing at
+    someone's other file must not change that file at all.
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(descriptor)
-    os.chmod(path, 0o600)
+    try:
+        header = os.read(descriptor, len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise NotADatabase(f"{path} exists and is not a SQLite database; it was left untouched.")
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def _unusable(path: Path, error: OSError | sqlite3.Error) -> DatabaseError:
+    """One line for the self-hoster: which path, what the system said, what to do."""
+    reason = (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
+    if isinstance(error, sqlite3.DatabaseError) and "not a database" in reason:
+        return _not_a_database(path)
+    return DatabaseError(f"DATABASE_PATH ({path}) cannot be opened: {reason}. Set DATABASE_PATH to a file in a "
+                         "folder that exists (or can be created) and belongs to the user running the bot.")
+
+
+def _not_a_database(path: Path) -> DatabaseError:
+    return DatabaseError(f"DATABASE_PATH ({path}) is a file that is not a SQLite database (it was left untouched). "
+                         "Point DATABASE_PATH at the bot's database file, or at a new file name.")
 
 
 async def backup_database(source: Path, destination: Path) -> int:

@@ -67,3 +67,39 @@ def test_sync_with_a_bad_guild_id_is_refused_by_argparse(tmp_path):
     result = run_bot("sync", "--guild", "my-server", env={}, cwd=tmp_path)
     assert result.returncode == 2
     assert "'my-server' is not a server ID" in result.stderr
+
+
+def configured(**overrides: str) -> dict[str, str]:
+    """A complete, well-formed configuration (nothing here is contacted: the database fails first)."""
+    from config import generate_encryption_key
+
+    return {"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB",
+            "TAUBOT_MASTER_KEY": SECRET, "TAUBOT_APP_ID": "123e4567-e89b-12d3-a456-426614174000",
+            "KEY_ENCRYPTION_KEY": generate_encryption_key(), "TAUBOT_API_URL": "http://127.0.0.1:9/api",
+            **overrides}
+
+
+def message_lines(stderr: str) -> list[str]:
+    """stderr without discord.py's own log lines (e.g. its warning that voice support is not installed)."""
+    return [line for line in stderr.strip().splitlines() if "discord.client" not in line]
+
+
+def test_a_database_path_that_cannot_exist_is_one_line_and_exit_2(tmp_path):
+    result = run_bot(env=configured(DATABASE_PATH="/proc/nope/bot.db"), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = message_lines(result.stderr)
+    assert line.startswith("The bot cannot start: DATABASE_PATH (/proc/nope/bot.db) cannot be opened:")
+
+
+def test_a_database_path_that_is_not_sqlite_is_one_line_exit_2_and_the_file_is_untouched(tmp_path):
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not a database")
+    foreign.chmod(0o644)
+    result = run_bot(env=configured(DATABASE_PATH=str(foreign)), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = message_lines(result.stderr)
+    assert "DATABASE_PATH" in line and "is a file that is not a SQLite database" in line
+    assert foreign.read_text() == "not a database"
+    assert foreign.stat().st_mode & 0o777 == 0o644

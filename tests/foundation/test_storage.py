@@ -4,6 +4,7 @@ import asyncio
 import os
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -274,3 +275,74 @@ async def test_backup_is_a_consistent_private_copy(storage, tmp_path, key):
         assert (await copy.grant_keys.get(1)).grant_key == GRANT_KEY
     finally:
         await copy.close()
+
+
+# -- a DATABASE_PATH that cannot be used ----------------------------------------------------------------
+
+
+async def test_a_path_whose_folder_cannot_exist_is_one_clear_database_error(key):
+    with pytest.raises(DatabaseError) as raised:
+        await Storage.open(Path("/proc/nope/bot.db"), key)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("DATABASE_PATH (/proc/nope/bot.db) cannot be opened:")
+    assert "Set DATABASE_PATH to a file" in message
+
+
+async def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path, key):
+    path = tmp_path / "notes.txt"
+    path.write_text("my shopping list, not a database\n")
+    os.chmod(path, 0o644)
+    with pytest.raises(DatabaseError, match=r"is a file that is not a SQLite database") as raised:
+        await Storage.open(path, key)
+    assert "DATABASE_PATH" in str(raised.value)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    assert path.read_text() == "my shopping list, not a database\n"
+
+
+async def test_a_corrupted_sqlite_file_is_a_database_error_not_a_sqlite_traceback(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)  # right header, garbage pages
+    with pytest.raises(DatabaseError, match=r"^DATABASE_PATH \(.*\) (is a file that is not a SQLite database|"
+                                            r"cannot be opened)"):
+        await Storage.open(path, key)
+
+
+async def test_an_unwritable_folder_is_a_database_error(tmp_path, key):
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(DatabaseError, match="Permission denied"):
+            await Storage.open(locked / "bot.sqlite3", key)
+    finally:
+        locked.chmod(0o700)
+
+
+# -- reads and open transactions ------------------------------------------------------------------------
+
+
+async def test_a_read_waits_for_an_open_transaction_and_never_sees_its_rolled_back_rows(storage):
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def write_then_roll_back():
+        with pytest.raises(RuntimeError):
+            async with storage.database.transaction() as connection:
+                await connection.execute(
+                    "INSERT INTO pending_links (ref_id, discord_user_id, created_at, expires_at, dm_channel_id, "
+                    "dm_message_id, next_poll_at, poll_count) VALUES ('ghost', 7, 0, 9e9, NULL, NULL, 0, 0)")
+                inside.set()
+                await release.wait()
+                raise RuntimeError("changed my mind")
+
+    writer = asyncio.create_task(write_then_roll_back())
+    await inside.wait()
+    readers = [asyncio.create_task(storage.pending_links.get("ghost")),
+               asyncio.create_task(storage.pending_links.all())]
+    await asyncio.sleep(0.05)
+    assert not any(reader.done() for reader in readers)  # they wait for the transaction to end
+    release.set()
+    await writer
+    assert await asyncio.gather(*readers) == [None, []]
