@@ -4,6 +4,7 @@ sandbox over real HTTP and a real SQLite file."""
 import asyncio
 import itertools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import aiohttp
@@ -11,6 +12,7 @@ import pytest
 
 from cogs.link import TAUBOT_REQUESTS_PER_TICK, next_poll_time
 from sandbox import VIEW_BALANCE
+from storage import Storage
 from storage.clock import now
 from tests.conftest import ref_of
 
@@ -34,6 +36,27 @@ async def until(condition) -> None:
 
 def in_progress(sandbox, path: str):
     return lambda: any(r.path == path and r.status == 0 for r in sandbox.requests)
+
+
+def pending_ref_on_disk(settings, user_id: int) -> str | None:
+    """The user's pending ref as a second process would read it from the database file right now. Blocking, so
+    synchronous hooks (the fake Discord's on_request) can look at what was committed before a request."""
+    async def read() -> str | None:
+        other = await Storage.open(settings.database_path, settings.key_encryption_key)
+        try:
+            link = await other.pending_links.for_user(user_id)
+            return link.ref_id if link else None
+        finally:
+            await other.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
+def server_message_text(discord) -> str:
+    """Everything the bot showed outside DMs: every version, with button custom_ids and URLs."""
+    return "\n".join(repr(data) for message in discord.api.messages.values() if message.dm_user_id is None
+                     for data in [*message.versions, message.data])
 
 
 def all_message_text(discord) -> str:
@@ -71,6 +94,19 @@ async def test_link_account_from_the_server_sends_the_grant_link_by_dm(discord, 
     registered = [r for r in sandbox.requests if r.path == "/api/oauth-references"]
     assert [(r.method, r.key_kind, r.body, r.status) for r in registered] == [
         ("POST", "master", {"ref_id": ref}, 201)]
+
+
+async def test_the_pending_link_is_saved_before_the_dm_goes_out(discord, people, settings):
+    alice = people.member("alice")
+    on_disk_when_dm_sent = []
+
+    def look_at_the_database(request):
+        if request.route == "send_message":
+            on_disk_when_dm_sent.append(pending_ref_on_disk(settings, alice.id))
+
+    discord.api.on_request = look_at_the_database
+    await discord.run_command("link-account", by=alice.user)
+    assert on_disk_when_dm_sent == [ref_of(discord.last_dm(alice.user))]
 
 
 async def test_pressing_granted_before_granting_says_not_yet_then_links(discord, sandbox, people):
@@ -373,8 +409,13 @@ async def test_a_key_that_never_works_is_not_kept(discord, sandbox, people):
     sandbox.revoke_key(sandbox.economy.retrieve_key(ref))  # issued, then disabled on Taubot's side
 
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
-    assert pressed.text.startswith("Taubot gave me a key that doesn't work, even after asking twice")
+    unusable = ("Taubot gave me a key that doesn't work, even after asking twice, so nothing was linked. Run "
+                "/link-account to try again.")
+    assert pressed.text == unusable
+    assert dm.embed.description == unusable
+    assert dm.buttons == []
     assert await storage(discord).grant_keys.get(alice.id) is None
+    assert await storage(discord).pending_links.for_user(alice.id) is None
 
 
 async def test_closed_dms_cancel_the_link_and_explain_how_to_open_them(discord, sandbox, people):
@@ -527,7 +568,10 @@ async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people):
     dm = discord.last_dm(alice.user)
     link_cog(discord).flow.clock = lambda: now() + timedelta(hours=2)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
-    assert pressed.text.startswith("This link has expired")
+    expired = "This link has expired, so nothing was linked. Run /link-account to get a new one."
+    assert pressed.text == expired
+    assert dm.embed.description == expired
+    assert dm.buttons == []
     assert await storage(discord).pending_links.for_user(alice.id) is None
 
 
@@ -585,6 +629,33 @@ async def test_relinking_keeps_the_old_key_until_the_new_one_is_verified(discord
     new_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
     assert new_key != old_key
     assert sandbox.economy.keys[new_key].spending_limit == 20_00
+
+
+@pytest.mark.parametrize("failure", ["wrong granter", "expiry"])
+async def test_a_failed_relink_keeps_the_old_key_working(discord, sandbox, people, failure):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    old_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
+    asked = await discord.run_command("link-account", by=alice.user)
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    dm = discord.last_dm(alice.user)
+
+    if failure == "wrong granter":
+        sandbox.grant(ref_of(dm), bob.id)
+        pressed = await discord.press(dm, "I've granted access", by=alice.user)
+        assert pressed.text.startswith("This link was completed from a different Discord account")
+    else:
+        sandbox.grant(ref_of(dm), alice.id)
+        link_cog(discord).flow.clock = lambda: now() + timedelta(minutes=31)
+        assert await link_cog(discord).poll_due_links() == 1
+        assert dm.embed.description.startswith("This link has expired")
+
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert (await storage(discord).grant_keys.get(alice.id)).grant_key == old_key
+    balance = await discord.run_command("balance", by=alice.user)
+    assert balance.embed.field("Balance") == "**100t**"
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.title == "Linked" and status.embed.field("Account") == "Alice"
 
 
 async def test_an_abandoned_relink_loses_nothing(discord, sandbox, people):
@@ -685,6 +756,36 @@ async def test_link_status_shows_the_state_and_never_the_key(discord, sandbox, p
     assert status.embed.field("Balance visible") == "No: run /link-account again and tick VIEW BALANCE"
     key = (await storage(discord).grant_keys.get(alice.id)).grant_key
     assert key not in status.text
+
+
+async def test_no_ref_id_ever_appears_outside_dms(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    await discord.run_command("link-status", by=alice.user)
+    dm = discord.last_dm(alice.user)
+    await discord.press(dm, "I've granted access", by=alice.user)  # not yet
+    sandbox.grant(ref_of(dm), alice.id)
+    await discord.press(dm, "I've granted access", by=alice.user)
+    await discord.run_command("link-status", by=alice.user)
+
+    asked = await discord.run_command("link-account", by=alice.user)  # relink, then start over, then cancel
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    await discord.run_command("link-status", by=alice.user)
+    await discord.run_command("link-account", by=alice.user)
+    await discord.press(discord.last_dm(alice.user), "Cancel", by=alice.user)
+    await discord.run_command("link-status", by=alice.user)
+    asked = await discord.run_command("link-account", by=alice.user)
+    await discord.press(asked.last, "Link a new grant", by=alice.user)
+    unlink = await discord.run_command("unlink-account", by=alice.user)
+    await discord.press(unlink.last, "Unlink", by=alice.user)
+
+    refs = [r.body["ref_id"] for r in sandbox.requests if r.path == "/api/oauth-references"]
+    assert len(refs) == 3
+    shown_in_server = server_message_text(discord)
+    assert "I've sent you a DM" in shown_in_server and "Link in progress" in shown_in_server
+    for ref in refs:
+        assert ref not in shown_in_server
+        assert ref in all_message_text(discord)  # it did go out, in the DMs
 
 
 @pytest.mark.parametrize("in_dm", [False, True])

@@ -13,7 +13,10 @@ async def probe(make_bot):
     fake = await FakeDiscord.start(bot)
     await install(bot)
     yield fake
-    await fake.stop()
+    try:
+        fake.assert_no_errors_logged()
+    finally:
+        await fake.stop()
 
 
 async def test_slash_command_with_member_option_gets_an_ephemeral_embed(probe):
