@@ -204,10 +204,9 @@ class LinkCog(commands.Cog, name=LINK_COG):
             final = (await self.flow.try_complete(link.ref_id)).outcome.is_final
         except Exception as error:
             # One broken link must not stall the others: it waits its turn again, backing off. The type
-            # only: an exception's text could quote what it choked on.
+            # only, no traceback: an exception's text could quote what it choked on.
             log.warning("Checking the pending link of user %s failed (%s); trying again later",
                         link.discord_user_id, type(error).__name__)
-            log.debug("Pending link check failure", exc_info=True)
             final = False
         if not final:
             await self.bot.storage.pending_links.reschedule_poll(link.ref_id, next_poll_time(link.poll_count, at))
