@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +19,13 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://taubot.qzz.io/api"
-DEFAULT_DATABASE_PATH = Path("data") / "taubot-bot.sqlite3"
+# The folder bot.py (and .env) live in: relative paths mean the same file whatever directory the bot starts from.
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "taubot-bot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENCRYPTION_KEY_BYTES = 32
+# 32 bytes are 43 URL-safe base64 characters, plus one '=' of padding when it is written.
+_ENCRYPTION_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=?")
 # Names of the variables whose values must never be printed or logged.
 SECRET_VARIABLES = ("DISCORD_TOKEN", "TAUBOT_MASTER_KEY", "KEY_ENCRYPTION_KEY")
 
@@ -41,15 +46,16 @@ class Settings:
     taubot_connect_timeout_seconds: float = 5.0
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # KEY_ENCRYPTION_KEY exactly as configured, so the text itself is redacted too, not only its re-encodings.
+    key_encryption_key_text: str = field(default="", repr=False, compare=False)
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret in the forms it could show up in a log line."""
-        encoded_key = base64.urlsafe_b64encode(self.key_encryption_key).decode()
-        return tuple(
-            value
-            for value in (self.discord_token, self.taubot_master_key, encoded_key, encoded_key.rstrip("="))
-            if value
-        )
+        url_safe = base64.urlsafe_b64encode(self.key_encryption_key).decode()
+        standard = base64.b64encode(self.key_encryption_key).decode()
+        candidates = (self.discord_token, self.taubot_master_key, self.key_encryption_key_text,
+                      url_safe, url_safe.rstrip("="), standard, standard.rstrip("="))
+        return tuple(dict.fromkeys(value for value in candidates if value))
 
 
 class ConfigError(Exception):
@@ -92,6 +98,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         taubot_master_key=reader.taubot_key("TAUBOT_MASTER_KEY"),
         taubot_app_id=reader.uuid("TAUBOT_APP_ID"),
         key_encryption_key=reader.encryption_key("KEY_ENCRYPTION_KEY"),
+        key_encryption_key_text=reader.raw_text("KEY_ENCRYPTION_KEY"),
         taubot_api_url=reader.url("TAUBOT_API_URL", DEFAULT_API_URL),
         database_path=reader.database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
         dev_guild_id=reader.snowflake("DEV_GUILD_ID"),
@@ -122,6 +129,9 @@ class _Reader:
             return None
         value = value.strip()
         return value or None
+
+    def raw_text(self, name: str) -> str:
+        return self.environ.get(name) or ""
 
     def _required(self, name: str, how_to_get: str) -> str | None:
         value = self._raw(name)
@@ -173,23 +183,39 @@ class _Reader:
         value = self._required(name, "Generate one with: python bot.py gen-key")
         if value is None:
             return b""
-        try:
-            key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        except (binascii.Error, ValueError):
-            key = b""
-        if len(key) != ENCRYPTION_KEY_BYTES:
+        key = b""
+        if _ENCRYPTION_KEY_TEXT.fullmatch(value):
+            try:
+                key = base64.urlsafe_b64decode(value.rstrip("=") + "=")
+            except (binascii.Error, ValueError):
+                key = b""
+        # Re-encoding must give the same text: rejects stray bits in the last character (a non-canonical key).
+        if len(key) != ENCRYPTION_KEY_BYTES or base64.urlsafe_b64encode(key).decode().rstrip("=") != value.rstrip("="):
             self.problems.append(
-                f"{name} is not a valid key (it must be {ENCRYPTION_KEY_BYTES} bytes in URL-safe base64). "
+                f"{name} is not a valid key (it must be {ENCRYPTION_KEY_BYTES} bytes in URL-safe base64: 43 "
+                "characters from A-Z, a-z, 0-9, '-' and '_', optionally ending in '='). "
                 "Generate one with: python bot.py gen-key"
             )
+            return b""
         return key
 
     def url(self, name: str, default: str) -> str:
         value = self._raw(name)
         if value is None:
             return default
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            self.problems.append(f"{name} is not a valid URL. Use the API base, e.g. {DEFAULT_API_URL}")
+            return default
+        if "@" in parts.netloc or (not parts.netloc and "@" in value):
+            # Never echoed: the value holds a password, and the URL would end up in grant links sent to members.
+            self.problems.append(
+                f"{name} contains a user name or password (user:password@). Remove them: Taubot is "
+                "authenticated with TAUBOT_MASTER_KEY, and this URL is shown to members in their grant links."
+            )
+        elif parts.scheme not in ("http", "https") or not parts.hostname:
             self.problems.append(
                 f"{name} is not an http(s) URL (got {value!r}). Use the API base, e.g. {DEFAULT_API_URL}"
             )
@@ -199,7 +225,8 @@ class _Reader:
 
     def database_path(self, name: str, default: Path) -> Path:
         value = self._raw(name)
-        path = Path(value).expanduser() if value else default
+        # Relative to the project folder (where .env is read), not to wherever the bot was started from.
+        path = PROJECT_ROOT / Path(value).expanduser() if value else default
         if path.is_dir():
             self.problems.append(f"{name} points to a folder ({str(path)!r}). Give a file path inside it.")
         return path

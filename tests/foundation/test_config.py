@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, generate_encryption_key, load_settings, read_environment
+from config import PROJECT_ROOT, ConfigError, generate_encryption_key, load_settings, read_environment
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 MASTER_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJtYXN0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS1tYXN0ZXIta2V5"
 APP_ID = "123e4567-e89b-12d3-a456-426614174000"
+VALID_KEY = "PTvBzVhOmR-Y-jzuo6270YrqRRfVuEzY5JQsPNoHTc0="
 
 
 def valid_environment(**overrides: str) -> dict[str, str]:
@@ -34,7 +35,8 @@ def test_a_complete_environment_gives_typed_settings_with_defaults():
     settings = load_settings(valid_environment())
     assert settings.taubot_app_id == uuid.UUID(APP_ID)
     assert settings.taubot_api_url == "https://taubot.qzz.io/api"
-    assert settings.database_path == Path("data/taubot-bot.sqlite3")
+    assert settings.database_path == PROJECT_ROOT / "data" / "taubot-bot.sqlite3"
+    assert settings.database_path.is_absolute()
     assert settings.currency_symbol == "t"
     assert settings.link_timeout_minutes == 30
     assert settings.dev_guild_id is None
@@ -117,11 +119,17 @@ def test_shard_ids_need_a_shard_count_that_covers_them():
 @pytest.mark.parametrize(
     "bad_key",
     ["short", "!!!not base64!!!", base64.urlsafe_b64encode(b"x" * 16).decode(),
-     base64.urlsafe_b64encode(b"x" * 33).decode()],
+     base64.urlsafe_b64encode(b"x" * 33).decode(),
+     # the standard alphabet's '+' and '/' are not URL-safe base64
+     base64.b64encode(bytes([0xfb, 0xff] * 16)).decode(),
+     # junk around a valid key, which a lenient decoder would skip
+     "!" + VALID_KEY, VALID_KEY + "junk", VALID_KEY[:20] + " " + VALID_KEY[20:],
+     # 43 characters whose last one carries stray bits: not what gen-key ever prints
+     base64.urlsafe_b64encode(b"\0" * 32).decode()[:42] + "B"],
 )
 def test_a_bad_encryption_key_is_reported_without_echoing_it(bad_key):
     (problem,) = problems_for(valid_environment(KEY_ENCRYPTION_KEY=bad_key))
-    assert problem.startswith("KEY_ENCRYPTION_KEY is not a valid key (it must be 32 bytes in URL-safe base64)")
+    assert problem.startswith("KEY_ENCRYPTION_KEY is not a valid key (it must be 32 bytes in URL-safe base64")
     assert bad_key not in problem
 
 
@@ -181,3 +189,37 @@ def test_generated_keys_are_fresh_and_valid():
     first, second = generate_encryption_key(), generate_encryption_key()
     assert first != second
     assert len(base64.urlsafe_b64decode(first)) == 32
+
+
+def test_secret_values_include_the_encryption_key_exactly_as_configured():
+    configured = generate_encryption_key().rstrip("=")
+    settings = load_settings(valid_environment(KEY_ENCRYPTION_KEY=f"  {configured}  "))
+    secrets = settings.secret_values()
+    assert f"  {configured}  " in secrets
+    assert configured in secrets
+    assert base64.b64encode(settings.key_encryption_key).decode() in secrets  # the standard-alphabet form too
+    assert TOKEN in secrets and MASTER_KEY in secrets
+
+
+@pytest.mark.parametrize("url", ["https://bot:hunter2-secret@taubot.qzz.io/api", "http://:hunter2-secret@127.0.0.1/api",
+                                 "https://bot@taubot.qzz.io/api", "bot:hunter2-secret@taubot.qzz.io/api"])
+def test_an_api_url_with_credentials_is_refused_without_echoing_them(url):
+    (problem,) = problems_for(valid_environment(TAUBOT_API_URL=url))
+    assert problem.startswith("TAUBOT_API_URL contains a user name or password")
+    assert "hunter2" not in problem
+    assert "taubot.qzz.io" not in problem and "127.0.0.1" not in problem
+
+
+def test_an_api_url_that_does_not_parse_is_refused():
+    for url in ("http://[::1/api", "http://127.0.0.1:port/api"):
+        (problem,) = problems_for(valid_environment(TAUBOT_API_URL=url))
+        assert problem.startswith("TAUBOT_API_URL is not a valid URL")
+
+
+def test_a_relative_database_path_is_relative_to_the_project_folder_not_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(valid_environment(DATABASE_PATH="state/bot.sqlite3"))
+    assert settings.database_path == PROJECT_ROOT / "state" / "bot.sqlite3"
+    assert load_settings(valid_environment()).database_path == PROJECT_ROOT / "data" / "taubot-bot.sqlite3"
+    assert PROJECT_ROOT == Path(__file__).resolve().parents[2]  # the folder bot.py is in
+    assert (PROJECT_ROOT / "bot.py").is_file()
