@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storage import PaymentStatus
+from storage import Payment, PaymentStatus
 from taubot import AccountType, AmountError, NotFound, TaubotError, parse_amount
 
 from .common import (
@@ -225,12 +225,33 @@ class PayCog(commands.Cog, name=PAY_COG):
                     description="Your link changed since this confirmation, so nothing was sent. Run /pay again."),
                     view=None)
                 return
+            # Until send() returns, an exception means nothing was sent and the generic answer is true.
             payment, result = await self.sender.send(intent, linked)
         finally:
             self._in_flight.discard(intent.payer_id)
-        await interaction.edit_original_response(embed=self._receipt(intent, result, payment.id), view=None)
+        # A transfer may have gone out: from here nothing may reach the generic "nothing was changed" handler.
+        await self._deliver_receipt(interaction, intent, self._receipt(intent, result, payment))
         if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent)
+
+    async def _deliver_receipt(self, interaction: discord.Interaction, intent: PaymentIntent,
+                               receipt: discord.Embed) -> None:
+        """Edit the confirmation into the receipt; failing that, a private followup; failing that, a DM."""
+        try:
+            await interaction.edit_original_response(embed=receipt, view=None)
+            return
+        except Exception as error:
+            log.warning("Could not edit the confirmation of user %s into a receipt: %r", intent.payer_id, error)
+        try:
+            await interaction.followup.send(embed=receipt, ephemeral=True)
+            return
+        except Exception as error:
+            log.warning("Could not send user %s their receipt as a followup: %r", intent.payer_id, error)
+        try:
+            channel = await self.bot.create_dm(discord.Object(id=intent.payer_id))
+            await channel.send(embed=receipt)
+        except Exception as error:
+            log.warning("Could not deliver a payment receipt to user %s at all: %r", intent.payer_id, error)
 
     def _take_intent(self, intent_id: str) -> PaymentIntent | None:
         """Claim a confirmation (only once: a second press finds nothing) and stop its expiry timer."""
@@ -249,7 +270,9 @@ class PayCog(commands.Cog, name=PAY_COG):
         await interaction.response.edit_message(
             embed=discord.Embed(title="Confirmation closed", description=text, colour=INFO), view=None)
 
-    def _receipt(self, intent: PaymentIntent, result: PaymentResult, payment_id: int) -> discord.Embed:
+    def _receipt(self, intent: PaymentIntent, result: PaymentResult, payment: Payment | None) -> discord.Embed:
+        if payment is None:  # refused before anything was sent
+            return discord.Embed(title="Payment not made", colour=ERROR, description=result.reason)
         title, colour = RECEIPT_TITLES[result.verdict]
         embed = discord.Embed(title=title, colour=colour,
                               description=f"{money(self.bot, intent.amount)} to {account_label(intent.recipient)}")
@@ -257,7 +280,7 @@ class PayCog(commands.Cog, name=PAY_COG):
             embed.add_field(name="What happened", value=result.reason, inline=False)
         if result.balance_after is not None:
             embed.add_field(name="Your balance", value=money(self.bot, result.balance_after))
-        embed.set_footer(text=f"Payment #{payment_id}")
+        embed.set_footer(text=f"Payment #{payment.id}")
         return embed
 
     async def _tell_recipient(self, intent: PaymentIntent) -> None:
@@ -265,8 +288,8 @@ class PayCog(commands.Cog, name=PAY_COG):
         try:
             channel = await self.bot.create_dm(discord.Object(id=intent.recipient_user_id))
             await channel.send(f"<@{intent.payer_id}> paid you {money(self.bot, intent.amount)} on Taubot.")
-        except discord.HTTPException as error:
-            log.info("Could not DM the recipient of a payment: %s", error.status)
+        except Exception as error:  # best effort, and after a payment: never the generic error answer
+            log.info("Could not DM the recipient of a payment: %r", error)
 
     async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
         if self._take_intent(intent_id) is None:

@@ -1,23 +1,25 @@
 """Sending one payment and finding out what really happened.
 
 Taubot answers 200 to transfers that moved nothing (no TRANSFER_FUNDS on the account), so a 200 proves
-nothing: after every transfer the source account is read again and the balance compared with the one shown
-on the confirmation (the transaction log settles the rare case where other activity moved the balance too).
-The journal row is written before the request and closed after the check; a transfer is never retried.
+nothing. At Confirm the payer's balance is read again right before the transfer (the one shown on the
+confirmation may be two minutes old), and read once more after it: exactly `amount` less is paid, unchanged is
+not moved, anything else is settled from the transaction log. The journal row is written before the request
+and closed after the check; a transfer is never retried.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from storage import LinkedAccount, Payment, PaymentStatus
-from storage.clock import now
 from taubot import (
     Account,
+    InvalidTransaction,
     NotFound,
     Rejected,
     TaubotError,
@@ -25,14 +27,17 @@ from taubot import (
     Unauthorized,
 )
 
+from .common import RELINK_FOR_VIEW_BALANCE, describe_lookup_failure, money
+
 if TYPE_CHECKING:
     from bot import TaubotBot
 
 log = logging.getLogger("taubot_bot.pay")
 
-# How far back (from the confirmation) a log entry may be and still count as this payment: covers clock
-# differences between this machine and Taubot.
-LOG_MATCH_SLACK = timedelta(minutes=2)
+# How far Taubot's clock may be from ours. A log entry is looked for from the journal row's creation (written
+# before the request) minus this much; because the window reaches back a little, earlier identical payments
+# that may also have landed in it are counted against it (see _match_in_log).
+LOG_CLOCK_SLACK = timedelta(seconds=5)
 LOG_ENTRIES_TO_CHECK = 25
 
 
@@ -41,6 +46,12 @@ class Verdict(enum.Enum):
     FAILED = PaymentStatus.FAILED
     NOT_MOVED = PaymentStatus.NOT_MOVED
     UNKNOWN = PaymentStatus.UNKNOWN
+
+
+class LogFinding(enum.Enum):
+    FOUND = "found"      # an entry no other journal row can claim
+    ABSENT = "absent"    # the log covers the window and holds no entry for this payment
+    UNCLEAR = "unclear"  # unreadable, too short, or the entries may belong to other payments
 
 
 @dataclass
@@ -53,8 +64,7 @@ class PaymentIntent:
     recipient: Account
     recipient_user_id: int | None
     amount: int
-    balance_before: int
-    created_at: datetime = field(default_factory=now)
+    balance_before: int  # as shown on the confirmation; the check at Confirm uses a fresh read
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,14 @@ class PaymentResult:
     verdict: Verdict
     reason: str  # for the member: what happened and what to do
     balance_after: int | None = None
+    sent: bool = True      # False: refused before anything was journaled or sent
+    recorded: bool = True  # False: the outcome could not be written to the journal
 
 
-# Taubot's refusals, each a definite "nothing moved".
+# Refusals, each a definite "nothing moved": Taubot's, and the client's own before sending anything.
 REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
+    (InvalidTransaction, "I refused to send this payment because its amount or accounts are invalid. Nothing "
+                         "was sent; run /pay again."),
     (Rejected, "Taubot refused the payment: there isn't enough money in your account (or the recipient is in "
                "another economy). Nothing was sent."),
     (Unauthorized, "Taubot refused the payment: it is over your link's spending limit (a limit of 0 blocks "
@@ -77,61 +91,107 @@ OUTCOME_UNKNOWN = ("I couldn't get a clear answer from Taubot, so this payment m
                    "Check /history before trying again; I won't retry it on my own.")
 NOT_MOVED = ("Taubot said OK, but no money moved: your link doesn't allow transfers from this account. Run "
              "/link-account again and tick TRANSFER FUNDS.")
+UNVERIFIED = ("Taubot accepted the payment, but I couldn't check your balance afterwards. Check /history before "
+              "trying again.")
 
 
 class PaymentSender:
     def __init__(self, bot: TaubotBot):
         self.bot = bot
 
-    async def send(self, intent: PaymentIntent, linked: LinkedAccount) -> tuple[Payment, PaymentResult]:
-        """Journal, transfer once, verify, record. Raises DuplicatePayment if this intent was already sent."""
+    async def send(self, intent: PaymentIntent, linked: LinkedAccount) -> tuple[Payment | None, PaymentResult]:
+        """Fresh balance, journal, transfer once, verify, record.
+
+        Returns no Payment when the payment was refused before anything was journaled or sent. Once the
+        journal row exists this never raises: the caller must be able to tell the payer the truth.
+        """
+        fresh, refusal = await self._fresh_balance(intent, linked.grant_key)
+        if refusal is not None:
+            return None, refusal
         journal = self.bot.storage.payments
         payment = await journal.begin(
             intent_id=intent.intent_id, payer_user_id=intent.payer_id, from_account_id=intent.payer_account_id,
             to_account_id=intent.recipient.account_id, to_account_name=intent.recipient.account_name,
-            amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=intent.balance_before,
+            amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=fresh,
         )
-        result = await self._transfer_and_verify(intent, linked.grant_key)
-        await journal.finish(payment.id, result.verdict.value, detail=result.reason,
-                             balance_after=result.balance_after)
+        try:
+            result = await self._transfer_and_verify(payment, linked.grant_key, fresh)
+        except Exception:
+            log.exception("Payment %s: unexpected failure after it was journaled", payment.id)
+            result = PaymentResult(Verdict.UNKNOWN, OUTCOME_UNKNOWN)
+        try:
+            await journal.finish(payment.id, result.verdict.value, detail=result.reason,
+                                 balance_after=result.balance_after)
+        except Exception:
+            # The payer still gets the truthful receipt; the row stays 'pending' and is reconciled at restart.
+            log.exception("Payment %s (%s) could not be recorded in the journal", payment.id, result.verdict.name)
+            result = dataclasses.replace(result, recorded=False)
         log.info("Payment %s by user %s: %s", payment.id, intent.payer_id, result.verdict.name)
         return payment, result
 
-    async def _transfer_and_verify(self, intent: PaymentIntent, grant_key: str) -> PaymentResult:
-        taubot = self.bot.taubot
+    async def _fresh_balance(self, intent: PaymentIntent, grant_key: str) -> tuple[int, PaymentResult | None]:
+        """The payer's balance right before sending, or a refusal (nothing sent, nothing journaled)."""
+        def refused(reason: str) -> tuple[int, PaymentResult]:
+            return 0, PaymentResult(Verdict.FAILED, reason, sent=False)
+
         try:
-            await taubot.create_transaction(grant_key, from_account=intent.payer_account_id,
-                                            to_account=intent.recipient.account_id, amount=intent.amount)
+            own = await self.bot.taubot.get_account(grant_key, intent.payer_account_id)
+        except TaubotError as error:
+            return refused("I couldn't read your balance just before sending, so nothing was sent. "
+                           + describe_lookup_failure(error, what="account linked to you"))
+        if own.balance is None:
+            return refused("I can't see your balance with your current link any more, so I couldn't check a "
+                           f"payment. Nothing was sent. {RELINK_FOR_VIEW_BALANCE}")
+        if own.balance < intent.amount:
+            # Taubot counts refused transfers against the spending limit too, so don't send a doomed one.
+            return refused(f"You now have {money(self.bot, own.balance)}, which is not enough to pay "
+                           f"{money(self.bot, intent.amount)}. Nothing was sent.")
+        return own.balance, None
+
+    async def _post(self, payment: Payment, grant_key: str) -> None:
+        """The one transfer request, built from the journal row so what is sent is what was recorded."""
+        await self.bot.taubot.create_transaction(grant_key, from_account=payment.from_account_id,
+                                                 to_account=payment.to_account_id, amount=payment.amount)
+
+    async def _transfer_and_verify(self, payment: Payment, grant_key: str, fresh: int) -> PaymentResult:
+        try:
+            await self._post(payment, grant_key)
         except TaubotError as error:
             for refusal, reason in REFUSALS:
                 if isinstance(error, refusal):
                     return PaymentResult(Verdict.FAILED, reason)
-            log.warning("Payment outcome unknown after a transfer error: %s", error)
+            log.warning("Payment %s outcome unknown after a transfer error: %s", payment.id, error)
             return PaymentResult(Verdict.UNKNOWN, OUTCOME_UNKNOWN)
         try:
-            after = await taubot.get_account(grant_key, intent.payer_account_id)
+            after = (await self.bot.taubot.get_account(grant_key, payment.from_account_id)).balance
         except TaubotError as error:
-            log.warning("Transfer accepted but the balance could not be read back: %s", error)
-            return PaymentResult(Verdict.UNKNOWN, "Taubot accepted the payment, but I couldn't check your "
-                                                  "balance afterwards. Check /history before trying again.")
-        if after.balance == intent.balance_before - intent.amount:
-            return PaymentResult(Verdict.PAID, "Paid.", after.balance)
-        if after.balance == intent.balance_before:
-            return PaymentResult(Verdict.NOT_MOVED, NOT_MOVED, after.balance)
+            log.warning("Payment %s accepted but the balance could not be read back: %s", payment.id, error)
+            return PaymentResult(Verdict.UNKNOWN, UNVERIFIED)
+        if after is None:
+            return PaymentResult(Verdict.UNKNOWN, UNVERIFIED)
+        if after == fresh - payment.amount:
+            return PaymentResult(Verdict.PAID, "Paid.", after)
+        if after == fresh:
+            return PaymentResult(Verdict.NOT_MOVED, NOT_MOVED, after)
         # Something else moved the balance meanwhile; the log tells whether this transfer is among the moves.
-        verdict = await self._find_in_log(intent, grant_key)
-        reason = "Paid." if verdict is Verdict.PAID else OUTCOME_UNKNOWN
-        return PaymentResult(verdict, reason, after.balance)
+        finding = await self._search_log(payment, grant_key)
+        if finding is LogFinding.FOUND:
+            return PaymentResult(Verdict.PAID, "Paid.", after)
+        if finding is LogFinding.ABSENT:
+            return PaymentResult(Verdict.NOT_MOVED, NOT_MOVED, after)
+        return PaymentResult(Verdict.UNKNOWN, OUTCOME_UNKNOWN, after)
 
-    async def _find_in_log(self, intent: PaymentIntent, grant_key: str) -> Verdict:
+    async def _search_log(self, payment: Payment, grant_key: str) -> LogFinding:
         try:
-            entries = await self.bot.taubot.get_transactions(grant_key, intent.payer_account_id,
+            entries = await self.bot.taubot.get_transactions(grant_key, payment.from_account_id,
                                                              limit=LOG_ENTRIES_TO_CHECK)
-        except TaubotError:
-            return Verdict.UNKNOWN
-        found = _find_transfer(entries, intent.payer_account_id, intent.recipient.account_id, intent.amount,
-                               since=intent.created_at)
-        return Verdict.PAID if found else Verdict.UNKNOWN
+        except TaubotError as error:
+            log.warning("Could not read the log to settle payment %s: %s", payment.id, error)
+            return LogFinding.UNCLEAR
+        others = await self.bot.storage.payments.same_transfer(
+            payment.from_account_id, payment.to_account_id, payment.amount,
+            touched_since=payment.created_at - 2 * LOG_CLOCK_SLACK)
+        return _match_in_log(payment, entries, [other for other in others if other.id != payment.id])
 
     # -- after a crash --------------------------------------------------------------------------------
 
@@ -141,29 +201,38 @@ class PaymentSender:
         verdict = Verdict.UNKNOWN
         detail = "The bot stopped while sending this payment and could not check its outcome afterwards."
         if linked is not None and linked.account_id == payment.from_account_id:
-            try:
-                entries = await self.bot.taubot.get_transactions(linked.grant_key, payment.from_account_id,
-                                                                 limit=LOG_ENTRIES_TO_CHECK)
-            except TaubotError as error:
-                log.warning("Could not reconcile payment %s: %s", payment.id, error)
-            else:
-                if _find_transfer(entries, payment.from_account_id, payment.to_account_id, payment.amount,
-                                  since=payment.created_at):
-                    verdict, detail = Verdict.PAID, "Found in Taubot's transaction log after a restart."
-                elif _log_reaches_back_to(entries, payment.created_at):
-                    verdict, detail = Verdict.FAILED, "Not in Taubot's transaction log after a restart: not sent."
+            finding = await self._search_log(payment, linked.grant_key)
+            if finding is LogFinding.FOUND:
+                verdict, detail = Verdict.PAID, "Found in Taubot's transaction log after a restart."
+            elif finding is LogFinding.ABSENT:
+                verdict, detail = Verdict.FAILED, "Not in Taubot's transaction log after a restart: not sent."
         await self.bot.storage.payments.finish(payment.id, verdict.value, detail=detail)
         log.info("Reconciled payment %s after a restart: %s", payment.id, verdict.name)
         return verdict
 
 
-def _find_transfer(entries: list[Transaction], from_account: str, to_account: str, amount: int, *,
-                   since: datetime) -> bool:
-    """Whether the log holds this transfer, made no earlier than `since` (minus clock slack)."""
-    return any(entry.from_account == from_account and entry.to_account == to_account and entry.amount == amount
-               and entry.timestamp >= since - LOG_MATCH_SLACK for entry in entries)
+# Journal rows whose transfer may have left an entry in the log.
+_MAY_HAVE_MOVED = (PaymentStatus.PAID, PaymentStatus.UNKNOWN, PaymentStatus.PENDING)
 
 
-def _log_reaches_back_to(entries: list[Transaction], moment: datetime) -> bool:
-    """True when the log we read covers everything since `moment` (it is short, or goes back further)."""
-    return len(entries) < LOG_ENTRIES_TO_CHECK or min(entry.timestamp for entry in entries) < moment - LOG_MATCH_SLACK
+def _match_in_log(payment: Payment, entries: list[Transaction], others: list[Payment]) -> LogFinding:
+    """Whether the log holds `payment`'s transfer, counting identical entries against the other journal rows
+    (same from/to/amount) that may own them, so one transfer is never credited to two rows.
+
+    The entry of `payment` (sent after `created_at`) has a timestamp of at least `created_at` - slack. Another
+    row surely owns an entry in that window if it was paid and created no earlier than `payment`; it may own
+    one if it was paid, unknown or pending and updated recently (same_transfer selects those).
+    """
+    since = payment.created_at - LOG_CLOCK_SLACK
+    found = sum(1 for entry in entries
+                if (entry.from_account, entry.to_account, entry.amount)
+                == (payment.from_account_id, payment.to_account_id, payment.amount) and entry.timestamp >= since)
+    claimants = [other for other in others if other.status in _MAY_HAVE_MOVED]
+    surely = sum(1 for other in claimants
+                 if other.status is PaymentStatus.PAID and other.created_at >= payment.created_at)
+    if found > len(claimants):
+        return LogFinding.FOUND
+    covers_window = len(entries) < LOG_ENTRIES_TO_CHECK or min(entry.timestamp for entry in entries) < since
+    if found <= surely and covers_window:
+        return LogFinding.ABSENT
+    return LogFinding.UNCLEAR

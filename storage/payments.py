@@ -115,6 +115,17 @@ class PaymentJournal:
         )
         return [_from_row(row) for row in rows]
 
+    async def same_transfer(self, from_account_id: str, to_account_id: str, amount: int, *,
+                            touched_since: datetime) -> list[Payment]:
+        """Rows for the same from/to/amount that may own a log entry made since `touched_since`: those
+        updated since then, and every row still pending (its transfer may have landed at any time)."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM payments WHERE from_account_id = ? AND to_account_id = ? AND amount = ? "
+            "AND (updated_at >= ? OR status = 'pending') ORDER BY id",
+            (from_account_id, to_account_id, amount, to_seconds(touched_since)),
+        )
+        return [_from_row(row) for row in rows]
+
     async def recent_for_payer(self, payer_user_id: int, *, limit: int = 10) -> list[Payment]:
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM payments WHERE payer_user_id = ? ORDER BY id DESC LIMIT ?",

@@ -1,11 +1,14 @@
 """/pay and the 'Pay' user command: every outcome told truthfully, against the sandbox's real quirks."""
 
 import asyncio
+import inspect
 
 import pytest
 
+from bot import TaubotBot
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
 from storage import PaymentStatus
+from taubot import InvalidTransaction
 
 MONEY_MOVERS = ("POST", "/api/transactions/")
 CONFIRMATION = 1  # the confirmation is version 1 of its message; version 0 was the "thinking…" placeholder
@@ -31,6 +34,30 @@ async def alice_and_bob(discord, sandbox, people):
 
 async def confirm(discord, reply, person):
     return await discord.press(reply.last, "Confirm", by=person.user)
+
+
+async def until(condition):
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("waited 3 s in vain")
+
+
+async def confirm_while_sending(discord, sandbox, reply, person, meanwhile):
+    """Press Confirm and, while the transfer is held up at Taubot (received, not yet applied), run `meanwhile`."""
+    sent_before = len(transfers(sandbox))
+    sandbox.delay("POST /api/transactions/", 0.3, times=1)
+    pressing = asyncio.create_task(confirm(discord, reply, person))
+    await until(lambda: len(transfers(sandbox)) > sent_before)
+    result = meanwhile()
+    if inspect.isawaitable(result):
+        await result
+    return await pressing
+
+
+async def key_of(discord, person):
+    return (await discord.bot.storage.grant_keys.get(person.id)).grant_key
 
 
 # -- the happy paths ---------------------------------------------------------------------------------------
@@ -60,8 +87,8 @@ async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(disco
     assert receipt.embed.field("Your balance") == "87.50t"
     assert receipt.buttons == []
     assert (sandbox.balance_of(alice.account_id), sandbox.balance_of(bob.account_id)) == (87_50, 62_50)
-    assert [(r.method, r.path) for r in sandbox.requests] == [
-        MONEY_MOVERS, ("GET", f"/api/accounts/{alice.account_id}")]
+    own = ("GET", f"/api/accounts/{alice.account_id}")
+    assert [(r.method, r.path) for r in sandbox.requests] == [own, MONEY_MOVERS, own]  # fresh read, send, verify
     (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
     assert (payment.status, payment.amount, payment.balance_before, payment.balance_after) == (
         PaymentStatus.PAID, 12_50, 100_00, 87_50)
@@ -206,11 +233,23 @@ async def test_ok_without_transfer_funds_is_reported_as_not_paid(discord, sandbo
     assert discord.dms(bob.user) == []
 
 
-async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
+async def test_spent_elsewhere_before_confirm_is_refused_without_sending(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
     sandbox.set_balance(alice.account_id, 10_00)  # spent elsewhere before Confirm
     await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.description == "You now have 10t, which is not enough to pay 60t. Nothing was sent."
+    assert transfers(sandbox) == []
+    assert sandbox.spent_by(await key_of(discord, alice)) == 0  # a doomed transfer would have used up limit
+    assert await discord.bot.storage.payments.recent_for_payer(alice.id) == []
+
+
+async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    # Spent elsewhere after the fresh read, while the transfer is on its way.
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.set_balance(alice.account_id, 10_00))
     assert reply.last.embed.title == "Payment refused"
     assert reply.last.embed.field("What happened").startswith(
         "Taubot refused the payment: there isn't enough money in your account")
@@ -235,6 +274,18 @@ async def test_a_link_revoked_after_the_confirmation(discord, sandbox, alice_and
     reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
     sandbox.revoke_key((await discord.bot.storage.grant_keys.get(alice.id)).grant_key)
     await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.description == (
+        "I couldn't read your balance just before sending, so nothing was sent. Taubot refused your link (it may "
+        "have been revoked). Run /link-account to link again.")
+    assert transfers(sandbox) == []
+
+
+async def test_a_link_revoked_while_sending(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    alice_key = await key_of(discord, alice)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.revoke_key(alice_key))
     assert reply.last.embed.title == "Payment refused"
     assert "your link was revoked" in reply.last.embed.field("What happened")
 
@@ -271,8 +322,8 @@ async def test_no_answer_means_unknown_never_retried(discord, sandbox, alice_and
 async def test_accepted_but_unverifiable_is_unknown(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
-    sandbox.fail_next(f"GET /api/accounts/{alice.account_id}", 503, times=5)
-    await confirm(discord, reply, alice)
+    await confirm_while_sending(discord, sandbox, reply, alice,
+                                lambda: sandbox.fail_next(f"GET /api/accounts/{alice.account_id}", 503, times=5))
     assert reply.last.embed.title == "Payment outcome unknown"
     assert reply.last.embed.field("What happened").startswith("Taubot accepted the payment, but I couldn't check")
     assert sandbox.balance_of(bob.account_id) == 53_00
@@ -281,11 +332,93 @@ async def test_accepted_but_unverifiable_is_unknown(discord, sandbox, alice_and_
 async def test_other_activity_during_the_payment_is_settled_from_the_log(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
-    bob_key = (await discord.bot.storage.grant_keys.get(bob.id)).grant_key
-    sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00)
-    await confirm(discord, reply, alice)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
     assert reply.last.embed.title == "Payment sent"
     assert reply.last.embed.field("Your balance") == "94t"
+    assert transfers(sandbox)[0].path == "/api/transactions/"
+    assert any(r.path.endswith("/transactions") and r.method == "GET" for r in sandbox.requests)
+
+
+async def test_other_activity_and_nothing_moved_is_settled_from_the_log(discord, sandbox, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    await people.link(bob)
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.field("What happened").startswith("Taubot said OK, but no money moved")
+    assert reply.last.embed.field("Your balance") == "104t"
+
+
+async def test_an_unreadable_log_after_other_activity_is_unknown(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+
+    def meanwhile():
+        sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00)
+        sandbox.fail_next(f"GET /api/accounts/{alice.account_id}/transactions", 503, times=5)
+
+    await confirm_while_sending(discord, sandbox, reply, alice, meanwhile)
+    assert reply.last.embed.title == "Payment outcome unknown"
+    assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.UNKNOWN
+
+
+# -- a stale balance is never the yardstick ----------------------------------------------------------------
+
+
+async def test_nothing_moved_while_the_payer_spent_the_same_amount_elsewhere_is_not_paid(discord, sandbox, people):
+    """No TRANSFER FUNDS, and 10t spent elsewhere between /pay and Confirm: the balance is 10t lower than the
+    confirmation said, yet this payment moved nothing."""
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    assert reply.embed.field("Your balance") == "100t → 90t"  # the /pay-time read, as shown
+    sandbox.set_balance(alice.account_id, 90_00)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.field("What happened").startswith("Taubot said OK, but no money moved")
+    assert sandbox.balance_of(bob.account_id) == 100_00
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert (payment.status, payment.balance_before, payment.balance_after) == (PaymentStatus.NOT_MOVED, 90_00, 90_00)
+    assert discord.dms(bob.user) == []
+
+
+async def test_a_payment_while_someone_paid_the_payer_the_same_amount_is_paid(discord, sandbox, alice_and_bob):
+    """Bob pays Alice 10t between her /pay and her Confirm: her balance ends where the confirmation started,
+    but her 10t did go to Bob; telling her nothing moved would make her pay twice."""
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    sandbox.economy.transfer(sandbox.economy.keys[await key_of(discord, bob)], bob.account_id, alice.account_id,
+                             10_00)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment sent"
+    assert reply.last.embed.field("Your balance") == "100t"
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert (payment.status, payment.balance_before, payment.balance_after) == (PaymentStatus.PAID, 110_00, 100_00)
+    assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 10t on Taubot."
+
+
+async def test_an_earlier_identical_payment_in_the_log_is_not_credited_to_this_one(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    first = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    await confirm(discord, first, alice)
+    assert first.last.embed.title == "Payment sent"
+    alice_key, bob_key = await key_of(discord, alice), await key_of(discord, bob)
+    second = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+
+    def meanwhile():  # this transfer will move nothing, and other activity hides that from the balance
+        sandbox.economy.keys[alice_key].permissions[alice.account_id].discard(TRANSFER_FUNDS)
+        sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 1_00)
+
+    await confirm_while_sending(discord, sandbox, second, alice, meanwhile)
+    # The only 5t entry in the log belongs to the first payment: this one can't be called paid.
+    assert second.last.embed.title == "Payment outcome unknown"
+    assert sandbox.balance_of(bob.account_id) == 54_00
 
 
 # -- confirmations: twice, stale, cancelled, expired, someone else's ----------------------------------------
@@ -373,6 +506,92 @@ async def test_a_recipient_with_closed_dms_is_still_paid(discord, sandbox, alice
 # -- after a crash -----------------------------------------------------------------------------------------
 
 
+async def test_the_journal_row_is_pending_while_the_transfer_is_in_flight(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    seen = []
+
+    async def look_at_the_journal():
+        assert sandbox.balance_of(bob.account_id) == 50_00  # Taubot has the request but has not applied it
+        seen.extend(await discord.bot.storage.payments.recent_for_payer(alice.id))
+
+    await confirm_while_sending(discord, sandbox, reply, alice, look_at_the_journal)
+    (row,) = seen
+    assert (row.status, row.amount, row.to_account_id, row.balance_before) == (
+        PaymentStatus.PENDING, 2_00, bob.account_id, 100_00)
+    assert (await discord.bot.storage.payments.get(row.id)).status is PaymentStatus.PAID
+
+
+# -- the receipt reaches the payer whatever Discord does -------------------------------------------------------
+
+
+async def test_a_receipt_that_cannot_replace_the_confirmation_comes_as_a_followup(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    discord.fail_next("edit_original", status=404, code=10008)  # Unknown Message: the confirmation was dismissed
+    pressed = await confirm(discord, reply, alice)
+    (followup,) = pressed.followups
+    assert followup.ephemeral
+    assert followup.embed.title == "Payment sent"
+    assert followup.embed.field("Your balance") == "98t"
+    assert "Nothing was changed" not in followup.text
+    assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 2t on Taubot."
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert payment.status is PaymentStatus.PAID
+
+
+async def test_a_receipt_that_cannot_be_shown_at_all_is_sent_by_dm(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    discord.fail_next("edit_original", status=404, code=10008)
+    discord.fail_next("followup", status=404, code=10015)
+    pressed = await confirm(discord, reply, alice)
+    assert pressed.followups == []
+    receipt = discord.last_dm(alice.user)
+    assert receipt.embed.title == "Payment sent"
+    assert receipt.embed.description == f"2t to <@{bob.id}> (Bob)"
+    assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 2t on Taubot."
+
+
+async def test_a_journal_that_cannot_record_the_outcome_still_gives_a_truthful_receipt(
+        discord, sandbox, alice_and_bob, monkeypatch, make_bot):
+    alice, bob = alice_and_bob
+    journal = discord.bot.storage.payments
+
+    async def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(journal, "finish", disk_full)
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment sent"
+    assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 2t on Taubot."
+    (logged,) = discord.logged_errors()
+    assert logged.getMessage().endswith("(PAID) could not be recorded in the journal")
+    (payment,) = await journal.recent_for_payer(alice.id)
+    assert payment.status is PaymentStatus.PENDING
+    # At the next start the row is settled from the log, without sending anything.
+    monkeypatch.undo()
+    await discord.restart(make_bot)
+    await pay_cog(discord).reconcile_pending()
+    assert (await discord.bot.storage.payments.get(payment.id)).status is PaymentStatus.PAID
+
+
+async def test_a_client_side_refusal_is_failed_not_unknown(discord, sandbox, alice_and_bob, monkeypatch):
+    alice, bob = alice_and_bob
+
+    async def refuse(*args, **kwargs):
+        raise InvalidTransaction("the amount must be a positive whole number of cents")
+
+    monkeypatch.setattr(discord.bot.taubot, "create_transaction", refuse)
+    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment refused"
+    assert reply.last.embed.field("What happened").startswith("I refused to send this payment")
+    assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.FAILED
+    assert transfers(sandbox) == []
+
+
 async def test_payments_left_pending_by_a_crash_are_reconciled_and_the_payer_told(discord, sandbox, alice_and_bob,
                                                                               people):
     alice, bob = alice_and_bob
@@ -399,6 +618,48 @@ async def test_payments_left_pending_by_a_crash_are_reconciled_and_the_payer_tol
     assert "I restarted while sending your payment of 9t to Bob: it did not go through." in texts
     assert discord.last_dm(carol.user).content.endswith("it may or may not have gone through; check /history.")
     assert transfers(sandbox) == []  # reconciliation reads; it never sends
+
+
+async def test_an_unsent_row_is_not_credited_with_an_earlier_identical_payment(discord, sandbox, alice_and_bob,
+                                                                               settings):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment sent"
+    # Journaled, then the bot died before sending.
+    unsent = await discord.bot.storage.payments.begin(
+        intent_id="d" * 32, payer_user_id=alice.id, from_account_id=alice.account_id, to_account_id=bob.account_id,
+        to_account_name="Bob", amount=5_00)
+
+    await discord.restart(lambda: TaubotBot(settings, background_tasks=True))
+    await pay_cog(discord)._reconciliation
+    assert (await discord.bot.storage.payments.get(unsent.id)).status is PaymentStatus.UNKNOWN
+    assert discord.last_dm(alice.user).content == ("I restarted while sending your payment of 5t to Bob: it may or "
+                                                   "may not have gone through; check /history.")
+    assert sandbox.balance_of(bob.account_id) == 55_00
+
+
+async def test_startup_reconciliation_finds_a_sent_payment_and_tells_the_payer(discord, sandbox, alice_and_bob,
+                                                                             settings):
+    alice, bob = alice_and_bob
+    journal = discord.bot.storage.payments
+    first = await journal.begin(intent_id="e" * 32, payer_user_id=alice.id, from_account_id=alice.account_id,
+                                to_account_id=bob.account_id, to_account_name="Bob", amount=5_00)
+    second = await journal.begin(intent_id="f" * 32, payer_user_id=alice.id, from_account_id=alice.account_id,
+                                 to_account_id=bob.account_id, to_account_name="Bob", amount=6_00)
+    # Both reached Taubot; the bot died before recording either.
+    alice_key = sandbox.economy.keys[await key_of(discord, alice)]
+    sandbox.economy.transfer(alice_key, alice.account_id, bob.account_id, 5_00)
+    sandbox.economy.transfer(alice_key, alice.account_id, bob.account_id, 6_00)
+
+    await discord.restart(lambda: TaubotBot(settings, background_tasks=True))
+    await pay_cog(discord)._reconciliation
+    journal = discord.bot.storage.payments
+    assert (await journal.get(first.id)).status is PaymentStatus.PAID
+    assert (await journal.get(second.id)).status is PaymentStatus.PAID
+    texts = [dm.content for dm in discord.dms(alice.user)]
+    assert "I restarted while sending your payment of 5t to Bob: it went through." in texts
+    assert "I restarted while sending your payment of 6t to Bob: it went through." in texts
 
 
 # -- the invariant, from Taubot's side ---------------------------------------------------------------------
