@@ -1,0 +1,75 @@
+"""The transfer invariant, checked after every test in tests/cogs, from Taubot's side.
+
+Every POST /api/transactions/ the sandbox saw must carry a positive int amount (not a bool) between two
+different accounts, and must match exactly one journal row that was 'pending' when the bot sent it: as many
+transfers as rows that reached the sending stage, so none was sent twice and none without a journal row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from cogs.pay_flow import PaymentSender
+from storage import Payment, PaymentStatus
+from taubot import InvalidTransaction
+
+TRANSFER = ("POST", "/api/transactions/")
+
+
+@dataclass
+class TransferLog:
+    """What the bot sent (journal rows as they stood at the moment of sending) and what Taubot received."""
+
+    sent_rows: list[Payment] = field(default_factory=list)
+    cleared_posts: list = field(default_factory=list)  # POSTs from before a test called clear_requests()
+
+    def posts(self, sandbox) -> list:
+        return self.cleared_posts + [r for r in sandbox.requests if (r.method, r.path) == TRANSFER]
+
+
+def check_transfer_invariant(posts: list, sent_rows: list[Payment]) -> None:
+    for post in posts:
+        body = post.body
+        assert isinstance(body, dict) and set(body) == {"from_account", "to_account", "amount"}, body
+        assert type(body["amount"]) is int and body["amount"] > 0, body
+        assert body["from_account"] != body["to_account"], body
+    for row in sent_rows:
+        assert row.status is PaymentStatus.PENDING, f"payment {row.id} was {row.status} when it was sent"
+    ids = [row.id for row in sent_rows]
+    assert len(ids) == len(set(ids)), f"a journal row was sent more than once: {ids}"
+    assert len(posts) == len(sent_rows), f"{len(posts)} transfer POSTs for {len(sent_rows)} journal rows sent"
+    sent = Counter((p.body["from_account"], p.body["to_account"], p.body["amount"]) for p in posts)
+    journaled = Counter((row.from_account_id, row.to_account_id, row.amount) for row in sent_rows)
+    assert sent == journaled, f"the transfers sent differ from the journal rows: {sent} != {journaled}"
+
+
+@pytest.fixture(autouse=True)
+def transfer_log(request, monkeypatch):
+    if "sandbox" not in request.fixturenames:
+        yield None
+        return
+    sandbox = request.getfixturevalue("sandbox")
+    log = TransferLog()
+    real_post, real_clear = PaymentSender._post, sandbox.clear_requests
+
+    async def recording_post(sender: PaymentSender, payment: Payment, grant_key: str) -> None:
+        row = await sender.bot.storage.payments.get(payment.id)
+        assert row is not None, "a transfer was about to be sent without a journal row"
+        log.sent_rows.append(row)
+        try:
+            await real_post(sender, payment, grant_key)
+        except InvalidTransaction:
+            log.sent_rows.remove(row)  # refused by the client itself: nothing reached Taubot
+            raise
+
+    def clearing_requests() -> None:
+        log.cleared_posts.extend(r for r in sandbox.requests if (r.method, r.path) == TRANSFER)
+        real_clear()
+
+    monkeypatch.setattr(PaymentSender, "_post", recording_post)
+    monkeypatch.setattr(sandbox, "clear_requests", clearing_requests)
+    yield log
+    check_transfer_invariant(log.posts(sandbox), log.sent_rows)

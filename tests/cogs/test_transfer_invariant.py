@@ -1,0 +1,64 @@
+"""The autouse transfer invariant (tests/cogs/conftest.py) is not vacuous: it sees every way of paying and
+every fault, and it would catch a retry, a bad amount or a self-transfer."""
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+
+from storage import Payment, PaymentStatus
+from storage.clock import now
+from tests.cogs.conftest import check_transfer_invariant
+
+
+async def test_it_sees_pay_the_pay_menu_and_every_fault(discord, sandbox, people, transfer_log):
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    await people.link(alice)
+
+    async def pay(amount, fault=None):
+        reply = await discord.run_command("pay", by=alice.user, amount=amount, user=bob.user)
+        if fault is not None:
+            fault()
+        await discord.press(reply.last, "Confirm", by=alice.user)
+        return reply.last.embed.title
+
+    assert await pay("1") == "Payment sent"
+    opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
+    submitted = await discord.submit_modal(opened, {"Amount": "2"}, by=alice.user)
+    await discord.press(submitted.last, "Confirm", by=alice.user)
+    assert submitted.last.embed.title == "Payment sent"
+    route = "POST /api/transactions/"
+    assert await pay("3", lambda: sandbox.drop_next(route)) == "Payment outcome unknown"
+    assert await pay("4", lambda: sandbox.delay(route, 1.5, times=1)) == "Payment outcome unknown"  # timeout
+    assert await pay("5", lambda: sandbox.fail_next(route, 500)) == "Payment outcome unknown"
+    sandbox.clear_requests()  # the invariant keeps what was cleared
+
+    assert [row.amount for row in transfer_log.sent_rows] == [1_00, 2_00, 3_00, 4_00, 5_00]
+    assert [post.body["amount"] for post in transfer_log.posts(sandbox)] == [1_00, 2_00, 3_00, 4_00, 5_00]
+    assert {row.status for row in transfer_log.sent_rows} == {PaymentStatus.PENDING}
+
+
+def _row(payment_id: int, amount: int = 1_00) -> Payment:
+    at = now()
+    return Payment(payment_id, f"{payment_id:032x}", 1, "from", "to", "To", None, amount, PaymentStatus.PENDING, "",
+                   None, None, at, at)
+
+
+def _post(amount=1_00, from_account="from", to_account="to"):
+    return SimpleNamespace(body={"from_account": from_account, "to_account": to_account, "amount": amount})
+
+
+@pytest.mark.parametrize(("posts", "rows", "problem"), [
+    ([_post(), _post()], [_row(1)], "2 transfer POSTs for 1 journal rows"),  # a retry
+    ([_post()], [], "1 transfer POSTs for 0 journal rows"),                  # sent without a journal row
+    ([_post(True)], [_row(1, 1)], "amount"),
+    ([_post(0)], [_row(1, 0)], "amount"),
+    ([_post(-5)], [_row(1, -5)], "amount"),
+    ([_post(to_account="from")], [_row(1)], "from"),
+    ([_post(), _post()], [_row(1), _row(1)], "sent more than once"),
+    ([_post()], [replace(_row(1), status=PaymentStatus.PAID)], "was paid when it was sent"),
+    ([_post(2_00)], [_row(1)], "differ from the journal"),  # sent something other than what was journaled
+])
+def test_it_catches(posts, rows, problem):
+    with pytest.raises(AssertionError, match=problem):
+        check_transfer_invariant(posts, rows)
