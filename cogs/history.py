@@ -18,7 +18,6 @@ from taubot import Account, TaubotError, Transaction, Unauthorized, format_decim
 
 from .common import (
     INFO,
-    RELINK_FOR_VIEW_BALANCE,
     account_label,
     describe_lookup_failure,
     linked_account_or_explain,
@@ -36,24 +35,46 @@ log = logging.getLogger("taubot_bot.history")
 HISTORY_COG = "History"
 PER_PAGE = 10
 MAX_SESSIONS = 500  # page views kept in memory; older ones answer "expired"
+LOOKUP_CONCURRENCY = 8  # counterparty lookups in flight at once, per command
+# Taubot answers 401 both for a revoked link and for one without VIEW BALANCE; it can't tell us which.
+HISTORY_REFUSED = ("Taubot refused to show your history, either because your link doesn't allow viewing your "
+                   "balance or because it was revoked: run /link-account again and tick VIEW BALANCE.")
 
 
 @dataclass(frozen=True)
 class HistoryRow:
     transaction: Transaction
-    direction: str  # "sent", "received" or "self"
+    direction: str  # "sent", "received", "self" or "none" (a zero entry: nothing moved)
     counterparty_id: str
     counterparty: Account | None
 
+    @property
+    def amount(self) -> int:
+        """What moved, as a positive number; the direction says which way."""
+        return abs(self.transaction.amount)
+
     def line(self, bot: TaubotBot) -> str:
         other = account_label(self.counterparty) if self.counterparty else f"account `{self.counterparty_id[:8]}…`"
-        amount = f"**{money(bot, self.transaction.amount)}**"
+        amount = f"**{money(bot, self.amount)}**"
         when = timestamp(self.transaction.timestamp, "f")
         if self.direction == "sent":
             return f"{when} · Sent {amount} to {other}"
         if self.direction == "received":
             return f"{when} · Received {amount} from {other}"
+        if self.direction == "none":
+            return f"{when} · A transfer of {amount} with {other} (nothing moved)"
         return f"{when} · Moved {amount} within your own account"
+
+
+def direction_of(entry: Transaction, own_id: str) -> str:
+    """Which way money moved for `own_id`. Taubot logs zero and negative amounts, and a negative amount
+    moves money from `to_account` to `from_account`."""
+    if entry.from_account == own_id and entry.to_account == own_id:
+        return "self"
+    if entry.amount == 0:
+        return "none"
+    sent = (entry.from_account == own_id) == (entry.amount > 0)
+    return "sent" if sent else "received"
 
 
 @dataclass
@@ -84,7 +105,7 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
         try:
             transactions = await self.bot.taubot.get_transactions(linked.grant_key, linked.account_id, limit=limit)
         except Unauthorized:
-            await reply(interaction, f"Your link doesn't allow viewing your history. {RELINK_FOR_VIEW_BALANCE}")
+            await reply(interaction, HISTORY_REFUSED)
             return
         except TaubotError as error:
             await reply(interaction, describe_lookup_failure(error, what="transaction log for your account"))
@@ -98,23 +119,24 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
         await reply(interaction, embed=self._page(session, 0), view=self._pager(session_id, session, 0), file=file)
 
     async def _rows(self, grant_key: str, own_id: str, transactions: list[Transaction]) -> list[HistoryRow]:
-        """Each transaction with its counterparty's account, looked up once per account, concurrently."""
+        """Each transaction with its counterparty's account, looked up once per account, a few at a time."""
         def other_side(entry: Transaction) -> str:
             return entry.to_account if entry.from_account == own_id else entry.from_account
 
         counterparty_ids = sorted({other_side(entry) for entry in transactions} - {own_id})
-        found = await asyncio.gather(*(self.bot.taubot.get_account(grant_key, account_id)
-                                       for account_id in counterparty_ids), return_exceptions=True)
+        # Concurrent, but capped: a history with 100 counterparties must not fire 100 requests at Taubot at once.
+        gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+        async def look_up(account_id: str) -> Account:
+            async with gate:
+                return await self.bot.taubot.get_account(grant_key, account_id)
+
+        found = await asyncio.gather(*(look_up(account_id) for account_id in counterparty_ids),
+                                     return_exceptions=True)
         accounts = {account_id: result for account_id, result in zip(counterparty_ids, found, strict=True)
                     if isinstance(result, Account)}
-        rows = []
-        for entry in transactions:
-            if entry.from_account == own_id and entry.to_account == own_id:
-                direction = "self"
-            else:
-                direction = "sent" if entry.from_account == own_id else "received"
-            rows.append(HistoryRow(entry, direction, other_side(entry), accounts.get(other_side(entry))))
-        return rows
+        return [HistoryRow(entry, direction_of(entry, own_id), other_side(entry), accounts.get(other_side(entry)))
+                for entry in transactions]
 
     def _remember(self, session_id: str, session: HistorySession) -> None:
         self.sessions[session_id] = session
@@ -155,7 +177,7 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
         for row in rows:
             name = row.counterparty.account_name if row.counterparty else ""
             writer.writerow([row.transaction.timestamp.isoformat(), row.direction,
-                             format_decimal(row.transaction.amount), self.bot.settings.currency_symbol,
+                             format_decimal(row.amount), self.bot.settings.currency_symbol,
                              _spreadsheet_safe(name), row.counterparty_id])
         return out.getvalue()
 

@@ -2,9 +2,11 @@
 
 import csv
 import io
+import time
 
 import pytest
 
+from cogs.history import LOOKUP_CONCURRENCY
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
 
@@ -20,6 +22,10 @@ async def alice_and_bob(discord, sandbox, people):
 def move(sandbox, discord_key, from_id, to_id, amount):
     """A transfer made outside the bot (e.g. by another Taubot application)."""
     sandbox.economy.transfer(sandbox.economy.keys[discord_key], from_id, to_id, amount)
+
+
+REFUSED = ("Taubot refused to show your history, either because your link doesn't allow viewing your balance or "
+           "because it was revoked: run /link-account again and tick VIEW BALANCE.")
 
 
 async def key_of(discord, person):
@@ -129,8 +135,14 @@ async def test_without_view_balance_the_history_is_explained(discord, sandbox, p
     alice = people.member("alice")
     await people.link(alice, permissions=(TRANSFER_FUNDS,))
     reply = await discord.run_command("history", by=alice.user)
-    assert reply.text == ("Your link doesn't allow viewing your history. Run /link-account again and tick "
-                          "VIEW BALANCE on your account.")
+    assert reply.text == REFUSED
+
+
+async def test_a_revoked_link_gets_the_same_explanation(discord, sandbox, alice_and_bob):
+    alice, _ = alice_and_bob
+    sandbox.revoke_key(await key_of(discord, alice))
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.text == REFUSED  # Taubot's 401 doesn't say which of the two it is
 
 
 async def test_an_unresolvable_counterparty_is_shown_by_id(discord, sandbox, alice_and_bob):
@@ -146,3 +158,55 @@ async def test_taubot_down(discord, sandbox, alice_and_bob):
     sandbox.fail_next("GET /api/accounts/", 503, times=5)
     reply = await discord.run_command("history", by=alice.user)
     assert reply.text == "Taubot had a problem answering. Nothing was changed; try again in a minute."
+
+
+async def test_zero_and_negative_entries_read_the_way_money_moved(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    # Taubot logs these as they were sent: a negative amount moved money from Bob to Alice.
+    move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, -3_00)
+    move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, 0)
+    move(sandbox, await key_of(discord, bob), bob.account_id, alice.account_id, -1_00)
+    reply = await discord.run_command("history", by=alice.user, export=True)
+    lines = reply.embed.description.split("\n")
+    assert lines[0].endswith(f"· Sent **1t** to <@{bob.id}> (Bob)")
+    assert lines[1].endswith(f"· A transfer of **0t** with <@{bob.id}> (Bob) (nothing moved)")
+    assert lines[2].endswith(f"· Received **3t** from <@{bob.id}> (Bob)")
+    assert "-" not in reply.embed.description
+    rows = list(csv.reader(io.StringIO(reply.last.files[0].text)))
+    assert [row[1:3] for row in rows[1:]] == [["sent", "1.00"], ["none", "0.00"], ["received", "3.00"]]
+    assert sandbox.balance_of(alice.account_id) == 102_00  # what the lines say: +3, then -1
+
+
+async def test_counterparties_are_looked_up_concurrently_and_once_each(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    treasury = sandbox.account("Treasury")
+    alice_key = await key_of(discord, alice)
+    for cents in (1, 2, 3):
+        move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
+        move(sandbox, alice_key, alice.account_id, treasury.account_id, cents)
+    sandbox.clear_requests()
+    sandbox.delay(f"GET /api/accounts/{bob.account_id}", 0.5)
+    sandbox.delay(f"GET /api/accounts/{treasury.account_id}", 0.5)
+
+    started = time.perf_counter()
+    reply = await discord.run_command("history", by=alice.user)
+    elapsed = time.perf_counter() - started
+    assert len(reply.embed.description.split("\n")) == 6
+    assert f"<@{bob.id}> (Bob)" in reply.embed.description and "Treasury (government account)" in reply.text
+    assert elapsed < 0.9, f"the two 0.5 s lookups took {elapsed:.2f} s: not concurrent"
+    lookups = [r.path for r in sandbox.requests if r.path.startswith("/api/accounts/") and "transactions" not in r.path]
+    assert sorted(lookups) == sorted([f"/api/accounts/{bob.account_id}", f"/api/accounts/{treasury.account_id}"])
+
+
+async def test_counterparty_lookups_are_capped(discord, sandbox, alice_and_bob):
+    alice, _ = alice_and_bob
+    alice_key = await key_of(discord, alice)
+    for n in range(LOOKUP_CONCURRENCY + 1):
+        other = sandbox.create_account(f"Shop {n}", account_type="CORPORATION")
+        move(sandbox, alice_key, alice.account_id, other.account_id, 1)
+        sandbox.delay(f"GET /api/accounts/{other.account_id}", 0.25)
+    started = time.perf_counter()
+    reply = await discord.run_command("history", by=alice.user)
+    elapsed = time.perf_counter() - started
+    assert len(reply.embed.description.split("\n")) == LOOKUP_CONCURRENCY + 1
+    assert 0.5 <= elapsed < 1.5  # two waves of 0.25 s: at most LOOKUP_CONCURRENCY at once, yet not one by one
