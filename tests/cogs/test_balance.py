@@ -63,7 +63,8 @@ async def test_a_hidden_balance_is_explained_never_shown_as_zero(discord, sandbo
     field = reply.embed.field("Balance")
     assert field.startswith("Hidden: your link does not allow viewing this balance.")
     assert "tick VIEW BALANCE" in field
-    assert "0t" not in reply.text
+    assert reply.content == ""  # the whole answer is the embed: check every field of it
+    assert all("0t" not in value for _, value in reply.embed.fields)
     assert (await discord.bot.storage.grant_keys.get(alice.id)).balance_visible is False
 
 
