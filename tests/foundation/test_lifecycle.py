@@ -57,7 +57,7 @@ async def test_close_releases_the_session_the_database_and_the_poller(settings):
     await discord.stop()
     assert session.closed
     assert not poller.is_running()
-    with pytest.raises(ValueError, match="[Cc]onnection closed|no active connection"):
+    with pytest.raises(ValueError, match=r"[Cc]onnection closed|no active connection"):
         await storage.grant_keys.get(1)
     assert bot.http_session is None and bot.storage is None
 
