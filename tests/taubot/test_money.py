@@ -86,3 +86,30 @@ def test_parsing_never_returns_a_non_positive_amount(text):
         assert str(error)  # always a sentence for the member
     else:
         assert isinstance(cents, int) and 0 < cents <= MAX_AMOUNT_CENTS
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "9" * 5000 + ".50", "1" + ",000" * 2000, "9" * 11, "0" * 5000 + "1" * 11])
+def test_amounts_with_too_many_digits_are_too_large_not_a_crash(text):
+    with pytest.raises(AmountError, match="That amount is too large"):
+        parse_amount(text)
+
+
+def test_leading_zeros_do_not_count_as_digits():
+    assert parse_amount("0" * 5000 + "12.50") == 1250
+
+
+long_numbers = st.builds(lambda zeros, digits, tail: "0" * zeros + digits + tail,
+                         st.integers(0, 6000), st.from_regex(r"\A[0-9]{1,6000}\Z", fullmatch=True),
+                         st.sampled_from(["", ".5", ".50", "t", ".123", "e5"]))
+grouped_numbers = st.builds(lambda head, groups: head + ",000" * groups, st.sampled_from(["1", "12", "999"]),
+                            st.integers(0, 3000))
+
+
+@given(st.one_of(st.text(), st.text(alphabet="0123456789.,-+e t", max_size=6000), long_numbers, grouped_numbers))
+def test_any_text_is_either_a_positive_amount_or_an_amount_error(text):
+    try:
+        cents = parse_amount(text)
+    except AmountError as error:
+        assert str(error)
+    else:  # any other exception fails the test
+        assert isinstance(cents, int) and 0 < cents <= MAX_AMOUNT_CENTS
