@@ -65,7 +65,7 @@ async def balance_latency(bench: BotUnderTest, members: list[Member], report: Re
 
 
 async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report) -> None:
-    """Confirm → receipt ÷ the raw requests a verified payment needs (the transfer and one re-read)."""
+    """Confirm → receipt ÷ the raw requests a verified payment needs (fresh balance, transfer, re-read)."""
     discord, taubot = bench.discord, bench.bot.taubot
     confirm_times, raw_times, per_payment = [], [], []
     for round_number in range(WARMUP_ROUNDS + PAY_ROUNDS):
@@ -86,6 +86,8 @@ async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report
         key = await bench.grant_key_of(payer)
 
         async def raw_payment(payer: Member = payer, payee: Member = payee, key: str = key) -> None:
+            # What Confirm cannot do without: a fresh balance, the transfer, and the read that verifies it.
+            await taubot.get_account(key, payer.account_id)
             await taubot.create_transaction(key, from_account=payer.account_id, to_account=payee.account_id,
                                             amount=125)
             await taubot.get_account(key, payer.account_id)
@@ -101,10 +103,12 @@ async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report
     mean_requests = sum(per_payment) / len(per_payment)
     report.section(f"/pay confirm → receipt ({PAY_ROUNDS} payments)")
     report.line(f"confirm→receipt p50 {ms(p50)}  p99 {ms(p99)}")
-    report.line(f"raw transfer + re-read p50 {ms(raw50)}  p99 {ms(raw99)}")
+    report.line(f"raw balance read + transfer + re-read p50 {ms(raw50)}  p99 {ms(raw99)}")
     report.line(f"ratio p50 {p50 / raw50:.2f}  p99 {p99 / raw99:.2f}")
     report.line(f"Taubot requests per payment (/pay + Confirm): {mean_requests:.2f}   target ≤ 3: "
                 f"{verdict(mean_requests <= 3)}")
+    report.line("  /pay: the recipient and your balance (shown before → after); Confirm: a fresh balance, the "
+                "transfer, the re-read that proves it moved")
     report.figure("pay_p50_ratio", p50 / raw50, "{:.2f}")
     report.figure("pay_confirm_p50_ms", p50 * 1000, "{:.2f}")
     report.figure("requests_per_payment", mean_requests, "{:.2f}")
