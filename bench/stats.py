@@ -35,6 +35,16 @@ class Report:
     def line(self, text: str) -> None:
         print(f"   {text}", flush=True)
 
+    def compare(self, label: str, samples: Sequence[float], baseline_label: str, baseline: Sequence[float]
+                ) -> tuple[float, float]:
+        """Print p50/p99 of a measurement and of its baseline, and their ratios; return (p50, p99) ratios."""
+        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+        base50, base99 = percentile(baseline, 0.5), percentile(baseline, 0.99)
+        self.line(f"{label}: p50 {ms(p50)}  p99 {ms(p99)}")
+        self.line(f"{baseline_label}: p50 {ms(base50)}  p99 {ms(base99)}")
+        self.line(f"ratio p50 {p50 / base50:.2f}  p99 {p99 / base99:.2f}")
+        return p50 / base50, p99 / base99
+
     def figure(self, name: str, value: float | int | str, fmt: str = "{:.3f}") -> None:
         self.headline[name] = value if isinstance(value, str) else fmt.format(value)
 
