@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .clock import now, to_seconds
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .database import Database, DatabaseError, backup_database
 from .grant_keys import GrantKeyStore, LinkedAccount
@@ -46,7 +45,6 @@ class Storage:
         self.grant_keys = GrantKeyStore(database, cipher)
         self.pending_links = PendingLinkStore(database)
         self.payments = PaymentJournal(database)
-        self._cipher = cipher
 
     @classmethod
     async def open(cls, path: Path, encryption_key: bytes) -> Storage:
@@ -70,27 +68,12 @@ class Storage:
 
         Taking the pending row is a link's single commit point: if a Cancel, a newer /link-account, an unlink
         or expiry took it first, nothing is stored and None is returned."""
-        linked_at = now()
-        ciphertext = self._cipher.encrypt_for_user(discord_user_id, grant_key)
         async with self.database.transaction() as connection:
-            async with connection.execute(
-                "DELETE FROM pending_links WHERE ref_id = ? AND discord_user_id = ?", (ref_id, discord_user_id)
-            ) as cursor:
-                if cursor.rowcount == 0:
-                    return None
-            # The same upsert as GrantKeyStore.put, inside this transaction.
-            await connection.execute(
-                "INSERT INTO linked_accounts (discord_user_id, encrypted_grant_key, account_id, account_name, "
-                "account_type, balance_visible, linked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
-                "ON CONFLICT (discord_user_id) DO UPDATE SET encrypted_grant_key = excluded.encrypted_grant_key, "
-                "account_id = excluded.account_id, account_name = excluded.account_name, "
-                "account_type = excluded.account_type, balance_visible = excluded.balance_visible, "
-                "linked_at = excluded.linked_at, last_used_at = NULL",
-                (discord_user_id, ciphertext, account_id, account_name, account_type,
-                 None if balance_visible is None else int(balance_visible), to_seconds(linked_at)),
-            )
-        return LinkedAccount(discord_user_id, grant_key, account_id, account_name, account_type, balance_visible,
-                             linked_at, None)
+            if not await self.pending_links.take_within(connection, ref_id, discord_user_id):
+                return None
+            return await self.grant_keys.put_within(connection, discord_user_id, grant_key, account_id=account_id,
+                                                    account_name=account_name, account_type=account_type,
+                                                    balance_visible=balance_visible)
 
 
 async def _verify_encryption_key(database: Database, cipher: GrantKeyCipher) -> None:

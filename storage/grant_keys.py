@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import aiosqlite
+
 from .clock import from_seconds, now, to_seconds
 from .crypto import GrantKeyCipher
 from .database import Database
@@ -48,9 +50,27 @@ class GrantKeyStore:
         linked_at: datetime | None = None,
     ) -> LinkedAccount:
         """Store (or atomically replace) the user's key and account; the old key is gone once this returns."""
+        async with self._db.transaction() as connection:
+            return await self.put_within(connection, discord_user_id, grant_key, account_id=account_id,
+                                         account_name=account_name, account_type=account_type,
+                                         balance_visible=balance_visible, linked_at=linked_at)
+
+    async def put_within(
+        self,
+        connection: aiosqlite.Connection,
+        discord_user_id: int,
+        grant_key: str,
+        *,
+        account_id: str,
+        account_name: str,
+        account_type: str,
+        balance_visible: bool | None = None,
+        linked_at: datetime | None = None,
+    ) -> LinkedAccount:
+        """`put`, as one step of a transaction the caller holds (see `Storage.complete_link`)."""
         linked_at = linked_at or now()
         ciphertext = self._cipher.encrypt_for_user(discord_user_id, grant_key)
-        await self._db.execute(
+        await connection.execute(
             f"INSERT INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
             "ON CONFLICT (discord_user_id) DO UPDATE SET encrypted_grant_key = excluded.encrypted_grant_key, "
             "account_id = excluded.account_id, account_name = excluded.account_name, "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import aiosqlite
+
 from .clock import from_seconds, now, to_seconds
 from .database import Database
 
@@ -82,6 +84,14 @@ class PendingLinkStore:
             (to_seconds(at or now()), limit),
         )
         return [_from_row(row) for row in rows]
+
+    async def take_within(self, connection: aiosqlite.Connection, ref_id: str, discord_user_id: int) -> bool:
+        """Remove the user's pending link inside a transaction the caller holds; False if it was already gone
+        (cancelled, replaced, expired or finished)."""
+        async with connection.execute(
+            "DELETE FROM pending_links WHERE ref_id = ? AND discord_user_id = ?", (ref_id, discord_user_id)
+        ) as cursor:
+            return cursor.rowcount > 0
 
     async def delete(self, ref_id: str) -> bool:
         """Remove the link; True only for the caller that actually removed it (so one finisher wins)."""
