@@ -55,7 +55,7 @@ class Transaction:
     def from_json(cls, data: Any) -> Transaction:
         body = _object(data, "transaction")
         return cls(
-            actor_id=str(body.get("actor_id", "")),
+            actor_id=_identifier(body, "actor_id"),
             timestamp=_timestamp(body.get("timestamp")),
             from_account=_string(body, "from_account"),
             to_account=_string(body, "to_account"),
@@ -100,6 +100,14 @@ def _string(body: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ProtocolError(f"field {key!r} is missing or not a string")
     return value
+
+
+def _identifier(body: dict[str, Any], key: str) -> str:
+    # An id may arrive as a string or as a bare number; either way it must be there.
+    value = body.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _string(body, key)
 
 
 def _int(body: dict[str, Any], key: str) -> int:
