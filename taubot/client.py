@@ -1,9 +1,9 @@
 """TaubotClient: one typed method per Taubot endpoint, over the bot's single aiohttp session.
 
 Each method says which key it uses: the application's master key (held by the client) or a member's grant
-key (the first argument). Reads are retried on connection errors and 502/503/504 with jittered backoff and
-wait out a short 429 Retry-After (a timeout is not retried); a transfer is sent exactly once, whatever
-happens.
+key (the first argument). Reads are retried on connection errors (connect timeouts included) and 502/503/504
+with jittered backoff and wait out a short 429 Retry-After (a read timeout is not retried); a transfer is sent
+exactly once, whatever happens.
 """
 
 from __future__ import annotations
@@ -141,10 +141,12 @@ class TaubotClient:
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             # Taubot accepts zero, truncates floats and moves money backwards for negative amounts.
             raise InvalidTransaction("the amount must be a positive whole number of cents")
-        if from_account == to_account:
+        source, target = _account_uuid(from_account, "from_account"), _account_uuid(to_account, "to_account")
+        if source == target:
             # Taubot answers 200 to a self-transfer, moves nothing, and still counts it against the limit.
+            # Compared as UUIDs: the same account spelled in capitals or without dashes is still itself.
             raise InvalidTransaction("cannot transfer from an account to itself")
-        await self._call(wire.create_transaction(from_account, to_account, amount), grant_key)
+        await self._call(wire.create_transaction(str(source), str(target), amount), grant_key)
 
     # -- transport ------------------------------------------------------------------------------------
 
@@ -165,12 +167,20 @@ class TaubotClient:
             last_try = attempt == attempts
             try:
                 status, text, retry_after = await self._send(call, url, headers)
+            except aiohttp.ConnectionTimeoutError:
+                # No connection was made, so Taubot saw nothing: as safe to retry as a refused connection.
+                failure = "could not be reached: the connection timed out"
             except TimeoutError:
-                # Not retried: a slow Taubot would make the member wait several timeouts for one answer.
+                # A read timeout is not retried: Taubot has the request and is slow, and retrying would make the
+                # member wait several timeouts for one answer while adding load to a struggling server.
                 raise Unavailable(f"Taubot {call.endpoint} did not answer in time") from None
             except aiohttp.ClientError as error:
+                failure = f"could not be reached: {type(error).__name__}"
+            else:
+                failure = None
+            if failure is not None:
                 if last_try:
-                    raise Unavailable(f"Taubot {call.endpoint} could not be reached: {type(error).__name__}") from None
+                    raise Unavailable(f"Taubot {call.endpoint} {failure}") from None
                 await self._back_off(attempt)
                 continue
             if wire.is_success(call, status):
@@ -201,6 +211,16 @@ class TaubotClient:
 
     async def _back_off(self, attempt: int) -> None:
         await asyncio.sleep(self._delay(attempt))
+
+
+def _account_uuid(account_id: str, field: str) -> uuid.UUID:
+    # Taubot answers 500 to a malformed id, which would look like an outage (and still be a sent transfer).
+    if isinstance(account_id, uuid.UUID):
+        return account_id
+    try:
+        return uuid.UUID(account_id)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidTransaction(f"{field} is not a Taubot account id") from None
 
 
 def _retry_after(value: str | None) -> float | None:

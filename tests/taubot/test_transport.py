@@ -2,8 +2,10 @@
 
 import asyncio
 import json
+import socket
 import uuid
 
+import aiohttp
 import pytest
 
 from taubot import (
@@ -16,6 +18,7 @@ from taubot import (
 from tests.taubot.conftest import make_client
 
 USERS_ME = "GET /api/users/me"
+KEY_SHAPED = "eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJncmFudCJ9.c2lnbmF0dXJl"
 
 
 def count(sandbox, method, path_start):
@@ -141,6 +144,10 @@ async def test_a_garbage_account_body_is_a_protocol_error(client, sandbox, alice
     json.dumps([{"actor_id": "x", "timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1.5}]),
     json.dumps([{"actor_id": "x", "timestamp": 1e300, "from_account": "a", "to_account": "b", "amount": 1}]),
     json.dumps([None]),
+    json.dumps([{"timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1}]),
+    json.dumps([{"actor_id": None, "timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1}]),
+    json.dumps([{"actor_id": "", "timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1}]),
+    json.dumps([{"actor_id": True, "timestamp": 1.0, "from_account": "a", "to_account": "b", "amount": 1}]),
 ])
 async def test_a_garbage_transaction_list_is_a_protocol_error(client, sandbox, alice, body):
     account, key = alice
@@ -192,3 +199,110 @@ async def test_the_user_agent_and_raw_key_header(session, sandbox, alice):
     record = sandbox.requests[-1]
     assert record.key == key  # the raw key, no "Bearer "
     assert record.user_agent == "taubot-discord/test"
+
+
+@pytest.mark.parametrize("side", ["from_account", "to_account"])
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "", "../users/me", 12345, "12.50", None])
+async def test_malformed_account_ids_are_refused_before_any_request(client, sandbox, alice, side, bad_id):
+    account, key = alice
+    ids = {"from_account": account.account_id, "to_account": sandbox.account("Treasury").account_id, side: bad_id}
+    sandbox.clear_requests()
+    with pytest.raises(InvalidTransaction, match=f"{side} is not a Taubot account id"):
+        await client.create_transaction(key, amount=1, **ids)
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("spelling", [str.upper, lambda text: text.replace("-", ""),
+                                      lambda text: "{" + text + "}", lambda text: f"urn:uuid:{text}"])
+async def test_a_self_transfer_spelled_differently_is_still_refused_before_any_request(client, sandbox, alice,
+                                                                                      spelling):
+    account, key = alice
+    sandbox.clear_requests()
+    with pytest.raises(InvalidTransaction, match="to itself"):
+        await client.create_transaction(key, from_account=account.account_id,
+                                        to_account=spelling(account.account_id), amount=1)
+    assert sandbox.requests == []
+    assert sandbox.spent_by(key) == 0
+
+
+async def test_account_ids_are_sent_in_canonical_form(client, sandbox, alice):
+    account, key = alice
+    treasury = sandbox.account("Treasury")
+    sandbox.clear_requests()
+    await client.create_transaction(key, from_account=account.account_id.upper(),
+                                    to_account=treasury.account_id.replace("-", ""), amount=5)
+    (request,) = sandbox.requests
+    assert request.body == {"from_account": account.account_id, "to_account": treasury.account_id, "amount": 5}
+
+
+# -- connect timeouts: nothing reached Taubot, so a read may try again ---------------------------------
+
+
+@pytest.fixture
+async def one_connection_session():
+    """A session with a single connection: while it is busy, a new request waits for it and its connect
+    timeout runs (how aiohttp counts waiting for a pooled connection)."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as opened:
+        yield opened
+
+
+async def test_a_connect_timeout_on_a_read_is_retried(one_connection_session, sandbox, alice):
+    _, key = alice
+    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.3))
+    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
+    sandbox.delay("GET /api/accounts/by-name/", 0.5, times=1)  # holds the only connection for 0.5 s
+    holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
+    await asyncio.sleep(0.05)
+    assert (await client.get_my_account(key)).account_name == "Alice"
+    assert client.requests_made >= 2  # the first attempt timed out waiting for a connection
+    assert count(sandbox, "GET", "/api/users/me") == 1  # and never reached Taubot
+    await holding
+
+
+async def test_a_connect_timeout_on_a_transfer_is_not_retried(one_connection_session, sandbox, alice):
+    account, key = alice
+    treasury = sandbox.account("Treasury")
+    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.3))
+    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
+    sandbox.delay("GET /api/accounts/by-name/", 0.8, times=1)
+    holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
+    await asyncio.sleep(0.05)
+    with pytest.raises(Unavailable, match="connection timed out"):
+        await client.create_transaction(key, from_account=account.account_id, to_account=treasury.account_id,
+                                        amount=1)
+    assert client.requests_made == 1
+    await holding
+    assert count(sandbox, "POST", "/api/transactions/") == 0
+
+
+@pytest.fixture
+def unresponsive_port():
+    """A port whose listen backlog is full: connecting hangs until the client's connect timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    yield port
+    for opened in (*fillers, server):
+        opened.close()
+
+
+async def test_connect_timeouts_are_retried_boundedly_for_reads_and_never_for_transfers(session, sandbox,
+                                                                                       unresponsive_port):
+    client = make_client(session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.2))
+    client.base_url = f"http://127.0.0.1:{unresponsive_port}/api"
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(Unavailable, match="connection timed out"):
+        await client.get_account(KEY_SHAPED, str(uuid.uuid4()))
+    assert client.requests_made == 3
+    assert asyncio.get_running_loop().time() - started < 2  # three connect timeouts, not three total timeouts
+    with pytest.raises(Unavailable, match="connection timed out"):
+        await client.create_transaction(KEY_SHAPED, from_account=str(uuid.uuid4()), to_account=str(uuid.uuid4()),
+                                        amount=1)
+    assert client.requests_made == 4
