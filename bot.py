@@ -47,7 +47,7 @@ EXTENSIONS: tuple[str, ...] = ("cogs.link", "cogs.balance", "cogs.pay", "cogs.hi
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
 SHUTDOWN_GRACE_SECONDS = 15.0  # longer than a Taubot request may take; systemd's stop timeout is longer still
-USER_AGENT = "taubot-discord (+https://github.com/; discord.py frontend for Taubot)"
+USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 # Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.
 OFFLINE_SETTINGS = Settings(
     discord_token="", taubot_master_key="", taubot_app_id=uuid.UUID(int=0), key_encryption_key=b"\0" * 32
@@ -96,6 +96,7 @@ class TaubotBot(commands.AutoShardedBot):
             timeout=aiohttp.ClientTimeout(
                 total=self.settings.taubot_timeout_seconds, connect=self.settings.taubot_connect_timeout_seconds
             ),
+            user_agent=USER_AGENT,
             on_request=count_taubot_request,
         )
         await self.load_feature_cogs()

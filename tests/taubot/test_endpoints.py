@@ -212,3 +212,25 @@ async def test_the_client_leaves_its_callers_session_open(sandbox):
         await client.register_reference(uuid.uuid4())
         del client
         assert not session.closed
+
+
+async def test_the_user_agent_given_to_the_client_reaches_taubot_on_every_request(sandbox):
+    async with aiohttp.ClientSession(headers={"User-Agent": "the-session's-own/1.0"}) as session:
+        client = make_client(session, sandbox, user_agent="my-frontend/2.0 (test)")
+        sandbox.create_account("Alice", owner_id=1001, balance=10_00)
+        key = await grant_key(sandbox, client, 1001)
+        await client.get_my_account(key)
+    assert len(sandbox.requests) == 3
+    assert {r.user_agent for r in sandbox.requests} == {"my-frontend/2.0 (test)"}
+
+
+async def test_the_bots_user_agent_reaches_taubot(discord, sandbox, people):
+    import bot
+
+    alice = people.member("alice")
+    await people.link(alice)
+    await discord.run_command("balance", by=alice.user)
+    api_requests = [r for r in sandbox.requests if r.path.startswith("/api/")]
+    assert api_requests
+    assert {r.user_agent for r in api_requests} == {bot.USER_AGENT}
+    assert "github.com/" not in bot.USER_AGENT  # no placeholder URL pretending to be a homepage
