@@ -256,8 +256,7 @@ class Economy:
         return matches[0]
 
     def transactions(self, key: ApiKey, account_id: str, limit: int) -> list[dict]:
-        if account_id not in self.accounts:
-            raise Outcome(404)
+        # An unknown account is 401 too: no key holds VIEW_BALANCE on an account that does not exist.
         if not key.may(VIEW_BALANCE, account_id):
             raise Outcome(401)
         entries = [t for t in reversed(self.log) if account_id in (t.from_account, t.to_account)]

@@ -1,5 +1,7 @@
 """TAUBOT_API.md "Reading": accounts by user, by name and by id, transaction logs, the application."""
 
+import uuid
+
 import pytest
 
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
@@ -81,6 +83,9 @@ async def test_transaction_logs(raw, sandbox, alice):
     view_less = await raw.link(1001, permissions=(TRANSFER_FUNDS,))
     assert (await raw.request("GET", path, key=view_less)).status == 401
     assert (await raw.request("GET", f"/api/accounts/{bob.account_id}/transactions", key=key)).status == 401
+    # A key has no VIEW_BALANCE on an account it does not know: 401, the only refusal the endpoint gives.
+    for unknown in (str(uuid.uuid4()), "not-an-id"):
+        assert (await raw.request("GET", f"/api/accounts/{unknown}/transactions", key=key)).status == 401
 
 
 async def test_the_application_endpoint_is_missing_unless_offered(raw, sandbox):

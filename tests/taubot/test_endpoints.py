@@ -148,6 +148,8 @@ async def test_transactions(client, sandbox, alice):
     view_less = await grant_key(sandbox, client, 1001, permissions=(TRANSFER_FUNDS,))
     with pytest.raises(Unauthorized):
         await client.get_transactions(view_less, account.account_id)
+    with pytest.raises(Unauthorized):  # no permission on an account the key does not know, as on Taubot
+        await client.get_transactions(key, str(uuid.uuid4()))
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "3"])
