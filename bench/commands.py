@@ -24,12 +24,13 @@ async def _timed(action: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-async def balance_latency(bench: BotUnderTest, members: list[Member], report: Report) -> float:
+async def balance_latency(bench: BotUnderTest, members: list[Member], report: Report,
+                          rounds: int = BALANCE_ROUNDS) -> float:
     """/balance end to end ÷ one raw read of the same account; returns the unloaded first-response p50."""
     discord, taubot = bench.discord, bench.bot.taubot
     keys = {m.user.id: await bench.grant_key_of(m) for m in members}
     command_times, raw_times, first_responses = [], [], []
-    for round_number in range(WARMUP_ROUNDS + BALANCE_ROUNDS):
+    for round_number in range(WARMUP_ROUNDS + rounds):
         member = members[round_number % len(members)]
         # Interleaved, so drift in the machine's load hits both series alike.
         outcome = None
@@ -49,7 +50,7 @@ async def balance_latency(bench: BotUnderTest, members: list[Member], report: Re
     requests = [n for what, _, n in bench.log.take() if what == "command=/balance"]
 
     per_command = sum(requests) / len(requests)
-    report.section(f"/balance end to end ({BALANCE_ROUNDS} commands, {len(members)} members)")
+    report.section(f"/balance end to end ({rounds} commands, {len(members)} members)")
     ratio50, ratio99 = report.compare("command", command_times,
                                       "raw read (TaubotClient.get_my_account, same key)", raw_times)
     report.line(f"target p50 ratio ≤ 2.0: {verdict(ratio50 <= 2.0)}")
@@ -62,11 +63,11 @@ async def balance_latency(bench: BotUnderTest, members: list[Member], report: Re
     return percentile(first_responses, 0.5)
 
 
-async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report) -> None:
+async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report, rounds: int = PAY_ROUNDS) -> None:
     """Confirm → receipt ÷ the raw requests a verified payment needs (fresh balance, transfer, re-read)."""
     discord, taubot = bench.discord, bench.bot.taubot
     confirm_times, raw_times, per_payment = [], [], []
-    for round_number in range(WARMUP_ROUNDS + PAY_ROUNDS):
+    for round_number in range(WARMUP_ROUNDS + rounds):
         payer, payee = members[round_number % len(members)], members[(round_number + 1) % len(members)]
         bench.log.take()
         confirmation = await discord.run_command("pay", by=payer.user, amount="1.25", user=payee.user)
@@ -97,7 +98,7 @@ async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report
             per_payment.append(requests)
 
     mean_requests = sum(per_payment) / len(per_payment)
-    report.section(f"/pay confirm → receipt ({PAY_ROUNDS} payments)")
+    report.section(f"/pay confirm → receipt ({rounds} payments)")
     ratio50, _ = report.compare("confirm→receipt", confirm_times,
                                 "raw balance read + transfer + re-read", raw_times)
     report.line(f"Taubot requests per payment (/pay + Confirm): {mean_requests:.2f}   target ≤ 3: "
