@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import signal
 import uuid
 from pathlib import Path
 
 from .handle import Sandbox
+from .seed import DAVE, DEMO_MEMBERS
 
 
 async def serve(host: str, port: int, credentials: Path | None) -> None:
@@ -25,11 +27,19 @@ async def serve(host: str, port: int, credentials: Path | None) -> None:
     print(f"  TAUBOT_APP_ID={sandbox.application_id}")
     print(f"  TAUBOT_MASTER_KEY={sandbox.master_key}")
     print("Demo members (Discord user id: accounts):")
-    for owner in sorted({a.owner_id for a in sandbox.economy.accounts.values() if a.owner_id is not None}):
-        names = ", ".join(a.account_name for a in sandbox.economy.accounts_of(owner))
-        print(f"  {owner}: {names}")
-    print(f"Try the grant page: {sandbox.grant_url(uuid.uuid4())}")
-    print("(register a reference first for a real link; the bot does that for you)", flush=True)
+    owners = {a.owner_id for a in sandbox.economy.accounts.values() if a.owner_id is not None}
+    for member in sorted(owners | set(DEMO_MEMBERS)):
+        names = ", ".join(a.account_name for a in sandbox.economy.accounts_of(member)) or "no account"
+        who = f" ({DEMO_MEMBERS[member]})" if member in DEMO_MEMBERS else ""
+        print(f"  {member}{who}: {names}")
+    # Registered here, as the application, so the printed link works end to end in a browser.
+    ref_id = str(uuid.uuid4())
+    sandbox.economy.register_reference(sandbox.application_id, ref_id)
+    print(f"Try the grant page (a registered link; act as e.g. 1001, or {DAVE} to see a member without an account):")
+    print(f"  {sandbox.grant_url(ref_id)}")
+    print("Then retrieve the key it grants with the master key, as the bot does (500 until granted, like Taubot):")
+    print(f"  curl -H {shlex.quote('Authorization: ' + sandbox.master_key)} {sandbox.api_url}/retrieve-key/{ref_id}",
+          flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

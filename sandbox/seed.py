@@ -6,6 +6,7 @@ from .economy import Economy
 
 # Discord user ids of the demo members (any ids work; these are easy to type on the grant page).
 ALICE, BOB, CAROL, DAVE = 1001, 1002, 1003, 1004
+DEMO_MEMBERS = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol", DAVE: "Dave"}
 
 
 def seed_demo_economy(economy: Economy) -> None:

@@ -3,10 +3,13 @@
 import asyncio
 import json
 import os
+import shlex
 import signal
 import stat
 import sys
 import uuid
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import aiohttp
 
@@ -75,6 +78,72 @@ async def test_python_m_sandbox(tmp_path):
             grant_page = f"{api_url}/oauth/grant?ref={ref}&aid={written['application_id']}"
             async with session.get(grant_page) as answer:
                 assert answer.status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=20)
+    assert process.returncode == 0
+
+
+class FormReader(HTMLParser):
+    """The first form on a page, read the way a browser would submit it (ticked boxes only as chosen)."""
+
+    def __init__(self):
+        super().__init__()
+        self.method, self.action, self.fields, self.checkboxes = None, None, [], []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and self.method is None:
+            self.method, self.action = attributes.get("method", "get").upper(), attributes.get("action", "")
+        elif tag == "input" and attributes.get("type") == "checkbox":
+            self.checkboxes.append((attributes["name"], attributes["value"]))
+        elif tag == "input" and "name" in attributes:
+            self.fields.append((attributes["name"], attributes.get("value", "")))
+
+
+def read_form(html: str) -> FormReader:
+    reader = FormReader()
+    reader.feed(html)
+    return reader
+
+
+async def test_the_link_python_m_sandbox_prints_works_in_a_browser_and_its_key_can_be_retrieved(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--port", "0", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=os.getcwd())
+    try:
+        printed = []
+        while not printed or not printed[-1].lstrip().startswith("curl "):
+            printed.append((await asyncio.wait_for(process.stdout.readline(), timeout=20)).decode().rstrip("\n"))
+        assert "  1004 (Dave): no account" in printed
+        link = next(line.strip() for line in printed if "/oauth/grant?" in line)
+        curl, option, header, retrieve_url = shlex.split(printed[-1])
+        assert (curl, option) == ("curl", "-H") and header.startswith("Authorization: ")
+        async with aiohttp.ClientSession() as browser:  # no Authorization: a person's browser
+            async with browser.get(link) as page:
+                assert page.status == 200
+                first = read_form(await page.text())
+            assert first.method == "GET"
+            typed = [(name, "1001" if name == "user_id" else value) for name, value in first.fields]
+            async with browser.get(urljoin(link, first.action), params=typed) as page:
+                assert page.status == 200
+                choose = read_form(await page.text())
+            assert choose.method == "POST"
+            form = [(name, value) for name, value in choose.fields if name != "spending_limit"]
+            form += [*choose.checkboxes, ("spending_limit", "2500")]  # tick everything, allow 25t
+            async with browser.post(urljoin(link, choose.action), data=form) as page:
+                assert page.status == 200, await page.text()
+                assert "Access granted" in await page.text()
+        async with aiohttp.ClientSession() as script:  # the printed curl line
+            name, _, value = header.partition(": ")
+            async with script.get(retrieve_url, headers={name: value}) as answer:
+                assert answer.status == 200
+                grant_key = (await answer.json())["key"]
+            me = retrieve_url.split("/retrieve-key/")[0] + "/users/me"
+            async with script.get(me, headers={"Authorization": grant_key}) as answer:
+                assert answer.status == 200
+                account = await answer.json()
+        assert (account["owner_id"], account["account_name"], account["balance"]) == ("1001", "Alice", 250_00)
     finally:
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=20)
