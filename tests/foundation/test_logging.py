@@ -81,3 +81,38 @@ def test_a_broken_format_string_is_still_logged(caplog):
         logging.getLogger("x").info("%d items", "not a number")
     (record,) = [r for r in caplog.records if r.name == "x"]
     assert "items" in record.getMessage()
+
+
+async def test_a_whole_session_at_debug_logs_no_key_and_no_token(caplog, discord, sandbox, people):
+    """link → balance → pay → history (and a failure or two), with every logger at DEBUG. Redaction is switched
+    off: the code itself must never put a secret into a record; redaction is only the safety net."""
+    import logging_setup
+
+    logging.setLogRecordFactory(logging_setup._original_factory)
+    caplog.set_level(logging.DEBUG)
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    await people.link(alice)
+    await people.link(bob)
+    await discord.run_command("balance", by=alice.user)
+    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    await discord.press(reply.last, "Confirm", by=alice.user)
+    await discord.run_command("history", by=alice.user)
+    sandbox.fail_next("GET /api/accounts/", 503, times=5)  # a failure, so error paths log too
+    await discord.run_command("history", by=bob.user)
+    sandbox.drop_next("GET /api/users/", times=10)
+    await discord.run_command("balance", by=bob.user)
+    sandbox.clear_faults()
+
+    settings = discord.bot.settings
+    secrets = {key for key, record in sandbox.economy.keys.items() if record.kind == "grant"}
+    assert len(secrets) >= 2
+    secrets |= {sandbox.master_key, settings.discord_token, *settings.secret_values()}
+    records = caplog.records
+    assert any(record.name.startswith("taubot_bot") for record in records)  # the bot logged its work
+    for record in records:
+        texts = [record.getMessage(), record.exc_text or ""]
+        if record.exc_info:
+            texts.append(logging.Formatter().formatException(record.exc_info))
+        for secret in secrets:
+            for text in texts:
+                assert secret not in text, f"{record.name}: {text[:200]}"
