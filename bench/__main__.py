@@ -46,7 +46,8 @@ async def run(stored_users: int, burst: int, rounds: int) -> Report:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description="The bot's benchmarks, each beside a baseline.")
+    parser = argparse.ArgumentParser(prog="python -m bench",
+                                     description="The bot's benchmarks, each beside a baseline.")
     parser.add_argument("--users", type=int, default=100_000, help="linked members for storage and memory")
     parser.add_argument("--burst", type=int, default=500, help="members running /balance at once")
     parser.add_argument("--rounds", type=int, default=BALANCE_ROUNDS,
