@@ -18,7 +18,7 @@ import logging
 import signal
 import sys
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from config import (
     DEFAULT_DATABASE_PATH,
     ConfigError,
     Settings,
+    _Reader,
     generate_encryption_key,
     load_settings,
     read_environment,
@@ -207,13 +208,21 @@ def print_checks(checks: list[Check]) -> int:
     return 0 if not problems else 1
 
 
-def back_up(environ: dict[str, str], destination: Path) -> int:
-    # Only the database path is needed: a backup must work even when other settings are broken.
-    source = Path(environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser()
+def database_path_of(environ: Mapping[str, str]) -> Path:
+    """DATABASE_PATH resolved exactly as `run` and `check` resolve it (relative to the project folder), without
+    validating the other settings: a backup must work even when they are broken."""
+    return _Reader(environ).database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
+
+
+def back_up(environ: Mapping[str, str], destination: Path) -> int:
+    source = database_path_of(environ)
     try:
         version = asyncio.run(backup_database(source, destination))
     except DatabaseError as error:
         print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the backup's folder cannot be created or written
+        print(f"Backup failed: cannot create {destination}: {error.strerror or error}.", file=sys.stderr)
         return 1
     print(f"Backed up {source} to {destination} (schema {version}, integrity ok).")
     return 0

@@ -215,7 +215,11 @@ async def backup_database(source: Path, destination: Path) -> int:
                 (verdict,) = await cursor.fetchone()
             async with copy.execute("PRAGMA user_version") as cursor:
                 (version,) = await cursor.fetchone()
-    except Exception:
+    except sqlite3.Error as error:
+        # One line naming DATABASE_PATH (e.g. a file that is not SQLite), not a sqlite3 traceback.
+        destination.unlink(missing_ok=True)
+        raise _unusable(source, error) from None
+    except BaseException:
         destination.unlink(missing_ok=True)
         raise
     if verdict != "ok":

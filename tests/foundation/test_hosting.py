@@ -180,3 +180,42 @@ async def test_backup_command(settings, tmp_path):
     assert process.returncode == 0, stderr.decode()
     assert stdout.decode().strip() == f"Backed up {settings.database_path} to {target} (schema 1, integrity ok)."
     assert target.is_file()
+
+
+async def run_bot_py(*arguments: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "bot.py"), "--env-file", str(cwd / "none.env"), *arguments,
+        env={"PATH": os.environ.get("PATH", ""), **env}, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_backup_resolves_a_relative_database_path_like_run_does(settings, tmp_path):
+    # run/check resolve a relative DATABASE_PATH against the project folder; backup must find the same file
+    # whatever directory it is started from (cron jobs start elsewhere).
+    await (await Storage.open(settings.database_path, settings.key_encryption_key)).close()
+    relative = os.path.relpath(settings.database_path, REPO)  # noqa: ASYNC240 (string arithmetic, no I/O)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    status, stdout, stderr = await run_bot_py("backup", "copy.sqlite3", env={"DATABASE_PATH": f"  {relative}\t"},
+                                              cwd=elsewhere)
+    assert status == 0, stderr
+    assert stdout.endswith(" to copy.sqlite3 (schema 1, integrity ok).\n")
+    assert (elsewhere / "copy.sqlite3").is_file()
+
+
+async def test_backup_of_a_file_that_is_not_sqlite_is_one_line(tmp_path):
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("shopping list: eggs, flour, and a database that isn't one\n" * 10)
+    with pytest.raises(DatabaseError, match=r"\(.*notes\.txt\) is a file that is not a SQLite database"):
+        await backup_database(not_a_database, tmp_path / "copy.sqlite3")
+    assert not (tmp_path / "copy.sqlite3").exists()
+    status, _, stderr = await run_bot_py("backup", str(tmp_path / "copy.sqlite3"),
+                                         env={"DATABASE_PATH": str(not_a_database)}, cwd=tmp_path)
+    assert status == 1
+    assert "Traceback" not in stderr
+    assert stderr.startswith(f"Backup failed: DATABASE_PATH ({not_a_database}) is a file that is not a SQLite")
+    assert len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert not_a_database.read_text().startswith("shopping list")
