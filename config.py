@@ -297,7 +297,15 @@ class _Reader:
         if not all(piece.isascii() and piece.isdigit() for piece in pieces):
             self.problems.append(f"{name} must be a comma-separated list of shard numbers like 0,1,2 (got {value!r}).")
             return None
-        return tuple(int(piece) for piece in pieces)
+        shard_ids = tuple(int(piece) for piece in pieces)
+        repeated = sorted({shard_id for shard_id in shard_ids if shard_ids.count(shard_id) > 1})
+        if repeated:
+            # discord.py would connect the same shard twice (a typo on one machine of a multi-machine setup).
+            listed = ", ".join(map(str, repeated))
+            self.problems.append(f"{name} lists shard{'s' * (len(repeated) > 1)} {listed} more than once "
+                                 f"(got {value!r}). List each shard once.")
+            return None
+        return shard_ids
 
     def check_shards(self, shard_count: int | None, shard_ids: tuple[int, ...] | None) -> None:
         if shard_ids is None:

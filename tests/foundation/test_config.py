@@ -116,6 +116,14 @@ def test_shard_ids_need_a_shard_count_that_covers_them():
     ]
 
 
+def test_a_shard_listed_twice_is_refused():
+    assert problems_for(valid_environment(SHARD_COUNT="4", SHARD_IDS="0,0")) == [
+        "SHARD_IDS lists shard 0 more than once (got '0,0'). List each shard once."
+    ]
+    assert problems_for(valid_environment(SHARD_COUNT="4", SHARD_IDS="1, 3,1,3,2"))[0].startswith(
+        "SHARD_IDS lists shards 1, 3 more than once")
+
+
 @pytest.mark.parametrize(
     "bad_key",
     ["short", "!!!not base64!!!", base64.urlsafe_b64encode(b"x" * 16).decode(),
