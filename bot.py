@@ -36,7 +36,7 @@ from config import (
     load_settings,
     read_environment,
 )
-from hosting.check import Check, run_checks
+from hosting.check import run_checks
 from logging_setup import setup_logging
 from storage import DatabaseError, Storage, backup_database
 from taubot import TaubotClient
@@ -200,9 +200,9 @@ async def serve_until_signal(bot: TaubotBot, serving: Coroutine[Any, Any, None],
             loop.remove_signal_handler(signal_number)
 
 
-def print_checks(checks: list[Check]) -> int:
-    for check in checks:
-        print(check.line())
+def check_everything(environ: Mapping[str, str]) -> int:
+    """`python bot.py check`: each line is printed the moment its check ends, so a hang shows where it is."""
+    checks = asyncio.run(run_checks(environ, report=lambda check: print(check.line(), flush=True)))
     problems = sum(not check.ok for check in checks)
     print("All checks passed." if not problems else f"{problems} problem(s) found.")
     return 0 if not problems else 1
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(run_demo())
     if arguments.command == "check":
-        return print_checks(asyncio.run(run_checks(read_environment(arguments.env_file))))
+        return check_everything(read_environment(arguments.env_file))
     if arguments.command == "backup":
         return back_up(read_environment(arguments.env_file), arguments.path)
 

@@ -1,24 +1,32 @@
 """`python bot.py check`: everything a self-hoster can get wrong, one line per check, with the fix.
 
-The checks run in order and later ones need earlier ones (no Taubot check without valid settings). Nothing
-here changes anything on Taubot or Discord: the Discord check is an HTTP login without a gateway connection.
+The checks run in order and later ones need earlier ones (no Taubot check without valid settings); each line
+is reported as soon as its check ends, so a later hang or crash never hides the earlier results. Nothing here
+changes anything: the database is read through a backup copy (migrations and the key check run on the copy),
+Taubot gets only reads, and the Discord check is an HTTP login without a gateway connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import discord
 
-from config import ConfigError, Settings, load_settings
-from storage import DatabaseError, Storage
-from taubot import ProtocolError, ServerError, TaubotClient, TaubotError, Unauthorized, Unavailable
+from config import DEFAULT_API_URL, ConfigError, Settings, load_settings
+from storage import DatabaseError, Storage, backup_database
+from taubot import ProtocolError, ServerError, TaubotClient, TaubotError, Unauthorized, Unavailable, wire_v2
 
 # What the bot needs in a server: reply in channels it is used in, show embeds, attach /history exports.
 INVITE_PERMISSIONS = discord.Permissions(send_messages=True, embed_links=True, attach_files=True)
 INVITE_SCOPES = ("bot", "applications.commands")
+# discord.py retries a 5xx for about 25 s and waits forever on a server that accepts but never answers.
+DISCORD_LOGIN_TIMEOUT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -32,89 +40,172 @@ class Check:
 
 
 async def run_checks(environ: Mapping[str, str], *,
-                     make_discord_client: Callable[[], discord.Client] | None = None) -> list[Check]:
+                     make_discord_client: Callable[[], discord.Client] | None = None,
+                     report: Callable[[Check], None] | None = None,
+                     discord_login_within: float = DISCORD_LOGIN_TIMEOUT_SECONDS) -> list[Check]:
+    """Run every check in order; `report` is called with each one as soon as it is known."""
+    checks: list[Check] = []
+
+    def found(check: Check) -> None:
+        checks.append(check)
+        if report is not None:
+            report(check)
+
     try:
         settings = load_settings(environ)
     except ConfigError as error:
-        return [Check("configuration", False, f"{len(error.problems)} problem(s):\n           - "
-                                               + "\n           - ".join(error.problems))]
-    checks = [Check("configuration", True, "all settings present and well-formed")]
-    checks.append(await check_database(settings))
-    checks += await check_taubot(settings)
-    checks.append(await check_discord(settings, make_discord_client or _plain_client))
+        found(Check("configuration", False, f"{len(error.problems)} problem(s):\n           - "
+                                            + "\n           - ".join(error.problems)))
+        return checks
+    found(Check("configuration", True, "all settings present and well-formed"))
+    found(await _guarded("database", check_database(settings)))
+    try:
+        async for check in check_taubot(settings):
+            found(check)
+    except Exception as error:
+        found(_unexpected("taubot", error))
+    found(await _guarded("discord", check_discord(settings, make_discord_client or _plain_client,
+                                                  login_within=discord_login_within)))
     return checks
 
 
+async def _guarded(name: str, check: Awaitable[Check]) -> Check:
+    try:
+        return await check
+    except Exception as error:  # a bug or a surprise here must not hide the other checks' results
+        return _unexpected(name, error)
+
+
+def _unexpected(name: str, error: Exception) -> Check:
+    # The type only: an exception's text could quote a secret it choked on.
+    return Check(name, False, f"the check itself failed ({type(error).__name__}). Run it again; if it keeps "
+                              "failing, report it with this line.")
+
+
 async def check_database(settings: Settings) -> Check:
-    try:
-        storage = await Storage.open(settings.database_path, settings.key_encryption_key)
-    except DatabaseError as error:
-        return Check("database", False, str(error))
-    except OSError as error:
-        return Check("database", False, f"cannot open {settings.database_path}: {error.strerror}. Check that the "
-                                        "folder exists and belongs to the user running the bot.")
-    try:
-        version = await storage.database.schema_version()
-        linked = await storage.grant_keys.count()
-        pending = len(await storage.payments.pending())
-    finally:
-        await storage.close()
-    note = f"; {pending} payment(s) to reconcile at the next start" if pending else ""
-    return Check("database", True, f"{settings.database_path} (schema {version}, encryption key matches, "
-                                   f"{linked} linked member(s){note})")
+    path = settings.database_path
+    if not path.exists():
+        return _database_to_create(path)
+    with tempfile.TemporaryDirectory(prefix="taubot-check-") as folder:
+        copy = Path(folder) / "copy.sqlite3"
+        try:
+            # The live file is only read (SQLite's backup API, safe while the bot runs); the pending migrations
+            # and the encryption key check then run on the copy, so a failing migration shows up here.
+            version = await backup_database(path, copy)
+            storage = await Storage.open(copy, settings.key_encryption_key)
+        except DatabaseError as error:
+            return Check("database", False, str(error).replace(str(copy), str(path)))
+        try:
+            migrated = await storage.database.schema_version()
+            linked = await storage.grant_keys.count()
+            pending = len(await storage.payments.pending())
+        finally:
+            await storage.close()
+    notes = ""
+    if migrated > version:
+        notes += f"; {migrated - version} migration(s) will be applied at the next start (tried on a copy: ok)"
+    if pending:
+        notes += f"; {pending} payment(s) to reconcile at the next start"
+    return Check("database", True, f"{path} (schema {version}, encryption key matches, "
+                                   f"{linked} linked member(s){notes})")
 
 
-async def check_taubot(settings: Settings) -> list[Check]:
+def _database_to_create(path: Path) -> Check:
+    existing = next(folder for folder in path.parents if folder.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return Check("database", False, f"no database yet at {path}, and it cannot be created: {existing} is not "
+                                        "a folder this user may write to. Create the folder and give it to the "
+                                        "user running the bot, or set DATABASE_PATH.")
+    return Check("database", True, f"no database yet at {path}: it will be created at first start")
+
+
+async def check_taubot(settings: Settings) -> AsyncIterator[Check]:
     timeout = aiohttp.ClientTimeout(total=settings.taubot_timeout_seconds,
                                     connect=settings.taubot_connect_timeout_seconds)
+    unreachable = Check("taubot", False, f"cannot reach {settings.taubot_api_url}. Check TAUBOT_API_URL and "
+                                         "that this machine can connect to it.")
     async with aiohttp.ClientSession() as session:
+        # First without a key: Taubot answers 401, and a server that doesn't is never sent the master key.
+        try:
+            status = await _status_without_key(session, settings.taubot_api_url, timeout)
+        except (aiohttp.ClientError, TimeoutError):
+            yield unreachable
+            return
+        if status >= 500:
+            yield Check("taubot", False, f"{settings.taubot_api_url} answers HTTP {status}: Taubot may be down or "
+                                         "restarting. Try again in a few minutes, and check TAUBOT_API_URL.")
+            return
+        if status != 401:
+            yield Check("taubot", False, f"TAUBOT_API_URL does not look like the Taubot API: it answered HTTP "
+                                         f"{status} to a request without a key, where Taubot answers 401. Set "
+                                         f"it to the API base, e.g. {DEFAULT_API_URL}")
+            return
         client = TaubotClient(session, base_url=settings.taubot_api_url, master_key=settings.taubot_master_key,
                               application_id=settings.taubot_app_id, timeout=timeout)
         try:
             await client.verify_master_key()
         except Unavailable:
-            return [Check("taubot", False, f"cannot reach {settings.taubot_api_url}. Check TAUBOT_API_URL and "
-                                           "that this machine can connect to it.")]
+            yield unreachable
+            return
         except Unauthorized:
-            return [Check("taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the "
-                                           "Taubot operator for a valid master key.")]
+            yield Check("taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the "
+                                         "Taubot operator for a valid master key.")
+            return
         except ServerError:
-            return [Check("taubot", False, "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed "
-                                           "key). Paste the key again, exactly as issued.")]
+            yield Check("taubot", False, "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed "
+                                         "key). Paste the key again, exactly as issued.")
+            return
         except ProtocolError as error:
-            return [Check("taubot", False, f"{error}. Put the application's master key in TAUBOT_MASTER_KEY.")]
+            yield Check("taubot", False, f"{error}. Put the application's master key in TAUBOT_MASTER_KEY.")
+            return
         except TaubotError as error:
-            return [Check("taubot", False, f"unexpected answer from Taubot: {error}")]
-        checks = [Check("taubot", True, f"{settings.taubot_api_url} reachable, master key accepted")]
+            yield Check("taubot", False, f"unexpected answer from Taubot: {error}")
+            return
+        yield Check("taubot", True, f"{settings.taubot_api_url} reachable, master key accepted")
         try:
             application = await client.get_application()
         except TaubotError as error:
-            checks.append(Check("application", True, f"could not read the application's details ({error}); "
-                                                     "not needed to run"))
+            yield Check("application", True, f"could not read the application's details ({error}); not needed "
+                                             "to run")
+            return
+        if application is None:
+            yield Check("application", True, "this Taubot does not offer /applications/me; not needed")
+        elif application.application_id != str(settings.taubot_app_id):
+            yield Check("application", False, f"the master key belongs to application "
+                                              f"{application.application_id}, but TAUBOT_APP_ID is "
+                                              f"{settings.taubot_app_id}. Grant links would fail.")
         else:
-            if application is None:
-                checks.append(Check("application", True, "this Taubot does not offer /applications/me; not needed"))
-            elif application.application_id != str(settings.taubot_app_id):
-                checks.append(Check("application", False, f"the master key belongs to application "
-                                                          f"{application.application_id}, but TAUBOT_APP_ID is "
-                                                          f"{settings.taubot_app_id}. Grant links would fail."))
-            else:
-                checks.append(Check("application", True, f"“{application.application_name}” in the "
-                                                         f"{application.economy_name} economy"))
-    return checks
+            yield Check("application", True, f"“{application.application_name}” in the "
+                                             f"{application.economy_name} economy")
 
 
-async def check_discord(settings: Settings, make_client: Callable[[], discord.Client]) -> Check:
+async def _status_without_key(session: aiohttp.ClientSession, base_url: str, limits: aiohttp.ClientTimeout) -> int:
+    url = base_url + wire_v2.user_account("me", wire_v2.KeyKind.MASTER).path()
+    async with session.get(url, timeout=limits, allow_redirects=False) as response:
+        return response.status
+
+
+async def check_discord(settings: Settings, make_client: Callable[[], discord.Client], *,
+                        login_within: float = DISCORD_LOGIN_TIMEOUT_SECONDS) -> Check:
     client = make_client()
     try:
         async with client:
-            await client.login(settings.discord_token)
+            await asyncio.wait_for(client.login(settings.discord_token), login_within)
             name, application_id = str(client.user), client.application_id
     except discord.LoginFailure:
         return Check("discord", False, "Discord rejected DISCORD_TOKEN. Reset the token in the Developer Portal "
                                        "(your application → Bot) and paste the new one.")
-    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+    except TimeoutError:
+        return Check("discord", False, f"Discord gave no usable answer within {login_within:g} s. It may be having "
+                                       "trouble (https://discordstatus.com), or something on this network holds "
+                                       "the connection. Try again later.")
+    except (aiohttp.ClientError, OSError) as error:
         return Check("discord", False, f"cannot reach Discord ({type(error).__name__}). Check the network.")
+    except Exception as error:  # a 403, a 5xx, an HTML page from a proxy…: never a traceback
+        what = f"HTTP {error.status}" if isinstance(error, discord.HTTPException) else type(error).__name__
+        return Check("discord", False, f"unexpected answer from Discord ({what}). Check that this machine can "
+                                       "reach https://discord.com (no proxy or captive portal in the way) and "
+                                       "https://discordstatus.com, then try again.")
     invite = discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
     return Check("discord", True, f"logged in as {name}. Invite it with: {invite}")
 

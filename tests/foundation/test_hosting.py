@@ -2,13 +2,17 @@
 
 import asyncio
 import base64
+import contextlib
+import hashlib
 import os
+import sqlite3
 import stat
 import sys
 from pathlib import Path
 
 import discord as discord_py
 import pytest
+from aiohttp import web
 
 from hosting.check import run_checks
 from sandbox import Sandbox
@@ -127,6 +131,129 @@ async def test_check_command_exit_status(tmp_path):
     stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 1
     assert stdout.decode().splitlines()[-1] == "1 problem(s) found."
+
+
+async def test_check_creates_no_database(settings, fake_discord_client, tmp_path):
+    missing = tmp_path / "not-yet" / "deeper" / "bot.sqlite3"
+    found = lines(await run_checks(environment(settings, DATABASE_PATH=str(missing)),
+                                   make_discord_client=fake_discord_client))
+    assert found["database"] == (True, f"no database yet at {missing}: it will be created at first start")
+    assert not (tmp_path / "not-yet").exists()
+
+
+async def test_check_leaves_an_older_database_unmigrated_and_says_so(settings, fake_discord_client, tmp_path):
+    (tmp_path / "old").mkdir()
+    older = tmp_path / "old" / "older.sqlite3"
+    with contextlib.closing(sqlite3.connect(older)) as connection:  # a valid SQLite file at schema 0
+        connection.execute("CREATE TABLE leftover (x)")
+        connection.commit()
+    before = hashlib.sha256(older.read_bytes()).hexdigest()
+    found = lines(await run_checks(environment(settings, DATABASE_PATH=str(older)),
+                                   make_discord_client=fake_discord_client))
+    assert found["database"] == (True, f"{older} (schema 0, encryption key matches, 0 linked member(s); 1 "
+                                       "migration(s) will be applied at the next start (tried on a copy: ok))")
+    assert hashlib.sha256(older.read_bytes()).hexdigest() == before
+    assert [path.name for path in older.parent.iterdir()] == ["older.sqlite3"]
+
+
+async def test_check_names_a_database_path_that_is_not_sqlite(settings, fake_discord_client, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, just words\n" * 5)
+    found = lines(await run_checks(environment(settings, DATABASE_PATH=str(notes)),
+                                   make_discord_client=fake_discord_client))
+    assert found["database"][0] is False
+    assert found["database"][1].startswith(f"DATABASE_PATH ({notes}) is a file that is not a SQLite database")
+    assert notes.read_text().startswith("not a database")
+
+
+@contextlib.asynccontextmanager
+async def local_server(handler):
+    """A tiny HTTP server on 127.0.0.1 answering every request with `handler`; yields its base URL."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (404, "TAUBOT_API_URL does not look like the Taubot API: it answered HTTP 404 to a request without a key, "
+          "where Taubot answers 401. Set it to the API base, e.g. https://taubot.qzz.io/api"),
+    (200, "TAUBOT_API_URL does not look like the Taubot API: it answered HTTP 200"),
+    (502, "answers HTTP 502: Taubot may be down or restarting."),
+])
+async def test_a_url_that_is_not_the_taubot_api_never_gets_the_master_key(settings, fake_discord_client, status,
+                                                                          expected):
+    keys_seen = []
+
+    async def not_taubot(request: web.Request) -> web.Response:  # like `python -m http.server`, or a proxy
+        keys_seen.append(request.headers.get("Authorization"))
+        return web.Response(status=status, text="<html>Error</html>", content_type="text/html")
+
+    async with local_server(not_taubot) as url:
+        found = lines(await run_checks(environment(settings, TAUBOT_API_URL=f"{url}/api"),
+                                       make_discord_client=fake_discord_client))
+    assert found["taubot"][0] is False
+    assert expected in found["taubot"][1]
+    assert "application" not in found
+    assert keys_seen == [None]
+
+
+@pytest.fixture
+def discord_at(monkeypatch):
+    """Point discord.py's REST base at a local server, for answers the harness cannot give at login."""
+    def point(url: str) -> None:
+        monkeypatch.setattr(discord_py.http.Route, "BASE", f"{url}/api/v10")
+    return point
+
+
+def real_discord_client() -> discord_py.Client:
+    return discord_py.Client(intents=discord_py.Intents.none())
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    (web.Response(status=403, text="<html>blocked</html>", content_type="text/html"),
+     "unexpected answer from Discord (HTTP 403)."),
+    (web.Response(status=200, text="<html>captive portal</html>", content_type="text/html"),
+     "unexpected answer from Discord ("),
+])
+async def test_an_unexpected_answer_from_discord_is_one_problem_line(settings, discord_at, answer, expected):
+    async def discord_that_misbehaves(request: web.Request) -> web.Response:
+        return answer
+
+    async with local_server(discord_that_misbehaves) as url:
+        discord_at(url)
+        found = lines(await run_checks(environment(settings), make_discord_client=real_discord_client))
+    assert found["discord"][0] is False
+    assert found["discord"][1].startswith(expected)
+
+
+async def test_a_discord_that_never_answers_is_bounded_and_hides_no_earlier_line(settings, discord_at):
+    asked, release = asyncio.Event(), asyncio.Event()
+    reported = []
+
+    async def discord_that_hangs(request: web.Request) -> web.Response:
+        asked.set()
+        await release.wait()
+        return web.Response(status=504)
+
+    async with local_server(discord_that_hangs) as url:
+        discord_at(url)
+        checking = asyncio.create_task(run_checks(environment(settings), make_discord_client=real_discord_client,
+                                                  report=reported.append, discord_login_within=0.5))
+        await asyncio.wait_for(asked.wait(), timeout=10)
+        # While Discord keeps the check waiting, every earlier line is already out.
+        assert [check.name for check in reported] == ["configuration", "database", "taubot", "application"]
+        checks = await asyncio.wait_for(checking, timeout=10)
+        release.set()
+    assert reported == checks
+    assert checks[-1].detail.startswith("Discord gave no usable answer within 0.5 s.")
 
 
 # -- backup ------------------------------------------------------------------------------------------------
