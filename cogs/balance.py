@@ -20,6 +20,8 @@ from .common import (
     defer_if_slow,
     describe_lookup_failure,
     money,
+    outcome_of,
+    refuse,
     reply,
 )
 
@@ -40,32 +42,33 @@ class BalanceCog(commands.Cog, name="Balance"):
                       account: app_commands.Range[str, 1, 100] | None = None) -> None:
         name = account.strip() if account is not None else None
         if account is not None and not name:
-            await reply(interaction, "That account name is empty. Give the account's exact name.")
+            await refuse(interaction, "That account name is empty. Give the account's exact name.")
             return
-        answer = await defer_if_slow(interaction, self.look_up(interaction.user.id, name), after=self.defer_after)
+        outcome, answer = await defer_if_slow(interaction, self.look_up(interaction.user.id, name),
+                                              after=self.defer_after)
         if isinstance(answer, str):
-            await reply(interaction, answer)
+            await refuse(interaction, answer, outcome=outcome)
         else:
             await reply(interaction, embed=answer)
 
-    async def look_up(self, user_id: int, name: str | None) -> str | discord.Embed:
-        """The member's own account (name None) or the named one, read with their key: an embed, or the
-        sentence that explains why not."""
+    async def look_up(self, user_id: int, name: str | None) -> tuple[str, str | discord.Embed]:
+        """The member's own account (name None) or the named one, read with their key: ("ok", an embed), or
+        the outcome word and the sentence that explains why not."""
         linked = await self.bot.storage.grant_keys.get(user_id)
         if linked is None:
-            return NOT_LINKED
+            return "not_linked", NOT_LINKED
         try:
             if name is None:
                 found = await self.bot.taubot.get_my_account(linked.grant_key)
             else:
                 found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
         except TaubotError as error:
-            return describe_lookup_failure(error, what="personal account for you", name=name)
+            return outcome_of(error), describe_lookup_failure(error, what="personal account for you", name=name)
         is_own = found.account_id == linked.account_id
         if is_own:
             await self.bot.storage.grant_keys.record_use(linked.discord_user_id, as_read=linked,
                                                          balance_visible=found.balance is not None)
-        return self.render(found, is_own=is_own)
+        return "ok", self.render(found, is_own=is_own)
 
     def render(self, account: Account, *, is_own: bool) -> discord.Embed:
         kind = ACCOUNT_TYPE_NAMES.get(account.account_type, "account")

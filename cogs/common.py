@@ -53,6 +53,47 @@ ACCOUNT_TYPE_NAMES = {
 }
 
 
+# The `outcome=` word of each interaction's log line (see interactions.py), so refusals can be counted apart
+# from successes. Kept small on purpose; a cog sets one with `set_outcome` or `refuse`.
+OUTCOMES = frozenset({
+    "ok",                  # did what was asked
+    "not_linked",          # the member has no linked Taubot account
+    "refused",             # not done as asked: bad input, paying yourself, a link that doesn't allow it, Taubot said no
+    "not_found",           # Taubot has no such account
+    "insufficient_funds",  # a payment the balance does not cover, refused before sending
+    "taubot_error",        # Taubot unreachable or failing
+    "cancelled",           # the member cancelled
+    "expired",             # Discord dropped the interaction before the bot answered
+    "error",               # an unexpected failure, logged with its traceback
+    "stopping",            # turned away because the bot is shutting down
+    "cut_off",             # stopped by a shutdown before it finished; the member was told
+})
+
+
+def set_outcome(interaction: discord.Interaction, outcome: str) -> None:
+    """Record how this interaction ended, for its log line."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; add it to OUTCOMES (and document it) first")
+    stats = interaction.extras.get("stats")
+    if stats is not None:
+        stats.outcome = outcome
+
+
+def outcome_of(error: TaubotError) -> str:
+    """The outcome word for a Taubot error answered with describe_lookup_failure/describe_unavailable."""
+    if isinstance(error, NotFound):
+        return "not_found"
+    if isinstance(error, Unauthorized | Rejected):
+        return "refused"
+    return "taubot_error"
+
+
+async def refuse(interaction: discord.Interaction, content: str, *, outcome: str = "refused") -> None:
+    """Answer privately with why the request was not done, and log it as `outcome`."""
+    set_outcome(interaction, outcome)
+    await reply(interaction, content)
+
+
 def money(bot: TaubotBot, cents: int) -> str:
     return format_amount(cents, symbol=bot.settings.currency_symbol)
 
@@ -101,7 +142,7 @@ async def linked_account_or_explain(bot: TaubotBot, interaction: discord.Interac
     """The caller's link, or None after telling them (ephemerally) how to link. Expects a deferred response."""
     linked = await bot.storage.grant_keys.get(interaction.user.id)
     if linked is None:
-        await reply(interaction, NOT_LINKED)
+        await refuse(interaction, NOT_LINKED, outcome="not_linked")
     return linked
 
 

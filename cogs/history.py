@@ -22,6 +22,8 @@ from .common import (
     describe_lookup_failure,
     linked_account_or_explain,
     money,
+    outcome_of,
+    refuse,
     reply,
     timestamp,
 )
@@ -105,10 +107,11 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
         try:
             transactions = await self.bot.taubot.get_transactions(linked.grant_key, linked.account_id, limit=limit)
         except Unauthorized:
-            await reply(interaction, HISTORY_REFUSED)
+            await refuse(interaction, HISTORY_REFUSED)
             return
         except TaubotError as error:
-            await reply(interaction, describe_lookup_failure(error, what="transaction log for your account"))
+            await refuse(interaction, describe_lookup_failure(error, what="transaction log for your account"),
+                         outcome=outcome_of(error))
             return
         await self.bot.storage.grant_keys.record_use(linked.discord_user_id, balance_visible=True)
         rows = await self._rows(linked.grant_key, linked.account_id, transactions[:limit])

@@ -3,8 +3,9 @@
 Slash commands go through `TaubotCommandTree`; buttons through `GuardedButton` (discord.py only logs an
 exception raised in a button callback, and the member would see "This interaction failed"). Either way an
 unexpected error is logged once, with context and without secrets, and the member gets one sentence.
-Each interaction also ends with one INFO line: what it was, who, the outcome, how long it took and how many
-Taubot requests it made.
+Each interaction also ends with one INFO line: what it was, who, the outcome (a word from common.OUTCOMES,
+set by the cog with `set_outcome`/`refuse`), how long it took and how many Taubot requests it made.
+Interactions turned away during shutdown, or by a button's owner check, get their line too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from discord import app_commands
 
 from taubot import TaubotError
 
-from .common import SOMETHING_WENT_WRONG, describe_unavailable, reply
+from .common import SOMETHING_WENT_WRONG, describe_unavailable, reply, set_outcome
 
 log = logging.getLogger("taubot_bot.interactions")
 
@@ -38,6 +39,11 @@ class InteractionStats:
 
 
 _current = contextvars.ContextVar[InteractionStats | None]("taubot_interaction_stats", default=None)
+
+
+def _log_line(what: str, interaction: discord.Interaction, stats: InteractionStats, started: float) -> None:
+    log.info("%s user=%s outcome=%s duration_ms=%.0f taubot_requests=%d", what, interaction.user.id, stats.outcome,
+             (time.perf_counter() - started) * 1000, stats.taubot_requests)
 
 
 def count_taubot_request(method: str, endpoint: str) -> None:
@@ -80,12 +86,16 @@ async def handle_unexpected(interaction: discord.Interaction, error: Exception, 
 STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute."
 
 
-async def refuse_while_stopping(interaction: discord.Interaction) -> bool:
+async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> bool:
     """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
     if not getattr(interaction.client, "stopping", False):
         return False
-    if interaction.type is not discord.InteractionType.autocomplete:
-        await reply(interaction, STOPPING)
+    started = time.perf_counter()
+    try:
+        if interaction.type is not discord.InteractionType.autocomplete:
+            await reply(interaction, STOPPING)
+    finally:
+        _log_line(what, interaction, InteractionStats(outcome="stopping"), started)
     return True
 
 
@@ -99,6 +109,7 @@ class _Timed:
         self._in_flight: set[asyncio.Task] | None = getattr(interaction.client, "in_flight", None)
 
     def __enter__(self) -> InteractionStats:
+        self.interaction.extras["stats"] = self.stats  # where set_outcome finds it
         self._token = _current.set(self.stats)
         self._started = time.perf_counter()
         self._task = asyncio.current_task()
@@ -110,27 +121,22 @@ class _Timed:
         _current.reset(self._token)
         if self._in_flight is not None:
             self._in_flight.discard(self._task)
-        log.info("%s user=%s outcome=%s duration_ms=%.0f taubot_requests=%d", self.what, self.interaction.user.id,
-                 self.stats.outcome, (time.perf_counter() - self._started) * 1000, self.stats.taubot_requests)
+        _log_line(self.what, self.interaction, self.stats, self._started)
 
 
 class TaubotCommandTree(app_commands.CommandTree):
     async def _call(self, interaction: discord.Interaction) -> None:
         name = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("name")
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
-        if await refuse_while_stopping(interaction):
+        if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
             return
-        with _Timed(f"{kind}=/{name}", interaction) as stats:
-            interaction.extras["stats"] = stats
+        with _Timed(f"{kind}=/{name}", interaction):
             await super()._call(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         name = interaction.command.qualified_name if interaction.command else "?"
-        outcome = await handle_unexpected(interaction, original, f"/{name}")
-        stats = interaction.extras.get("stats")
-        if stats is not None:
-            stats.outcome = outcome
+        set_outcome(interaction, await handle_unexpected(interaction, original, f"/{name}"))
 
 
 class GuardedButton:
@@ -140,16 +146,19 @@ class GuardedButton:
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # "pay:confirm:<payer>:<intent>" → "pay:confirm": names the button without the ids it carries.
-        custom_id = getattr(getattr(self, "item", None), "custom_id", None) or "?"
-        button = ":".join(custom_id.split(":")[:2])
-        if await refuse_while_stopping(interaction):
+        if await refuse_while_stopping(interaction, f"button={self.button_name}"):
             return
-        with _Timed(f"button={button}", interaction) as stats:
+        with _Timed(f"button={self.button_name}", interaction) as stats:
             try:
                 await self.handle(interaction)
             except Exception as error:  # one place for every button's unexpected failure
-                stats.outcome = await handle_unexpected(interaction, error, f"button {button}")
+                stats.outcome = await handle_unexpected(interaction, error, f"button {self.button_name}")
+
+    @property
+    def button_name(self) -> str:
+        # "pay:confirm:<payer>:<intent>" → "pay:confirm": names the button without the ids it carries.
+        custom_id = getattr(getattr(self, "item", None), "custom_id", None) or "?"
+        return ":".join(custom_id.split(":")[:2])
 
 
 class PrefixedButton(GuardedButton):
@@ -178,13 +187,17 @@ class PrefixedButton(GuardedButton):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self.owner_id is None or interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(self.not_yours, ephemeral=True)
+        started = time.perf_counter()
+        try:
+            await interaction.response.send_message(self.not_yours, ephemeral=True)
+        finally:
+            _log_line(f"button={self.button_name}", interaction, InteractionStats(outcome="refused"), started)
         return False
 
 
 async def handle_modal(interaction: discord.Interaction, what: str, handler) -> None:
     """Modal submissions get the same treatment as commands and buttons."""
-    if await refuse_while_stopping(interaction):
+    if await refuse_while_stopping(interaction, f"modal={what}"):
         return
     with _Timed(f"modal={what}", interaction) as stats:
         try:

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from .common import INFO, NOT_LINKED, WARNING, reply, timestamp
+from .common import INFO, NOT_LINKED, WARNING, refuse, reply, set_outcome, timestamp
 from .interactions import counting_taubot_requests
 from .link_buttons import LINK_COG, PERSISTENT_ITEMS, relink_buttons, unlink_buttons
 from .link_flow import LinkFlow, LinkOutcome
@@ -34,6 +34,19 @@ POLL_INTERVAL = timedelta(seconds=10)
 POLL_INTERVAL_MAX = timedelta(seconds=60)
 POLLS_BEFORE_BACKOFF = 6
 POLL_ROUND_GRACE_SECONDS = 10.0  # about the first minute at the base interval, then slower
+
+
+# How "I've granted access" ended, for the log line; the final refusals (expired, someone else granted…) are
+# "refused".
+LINK_OUTCOMES = {
+    LinkOutcome.LINKED: "ok",
+    LinkOutcome.WAITING: "ok",
+    LinkOutcome.TAUBOT_TROUBLE: "taubot_error",
+    LinkOutcome.CREDENTIALS_REJECTED: "taubot_error",
+    LinkOutcome.NO_ACCOUNT: "not_found",
+    LinkOutcome.CANCELLED: "cancelled",
+    LinkOutcome.UNLINKED: "cancelled",
+}
 
 
 def next_poll_time(poll_count: int, at: datetime) -> datetime:
@@ -97,7 +110,7 @@ class LinkCog(commands.Cog, name=LINK_COG):
             text = "You have no linked Taubot account, so there is nothing to unlink."
             if await self.bot.storage.pending_links.for_user(interaction.user.id) is not None:
                 text += " To stop the link you started, press Cancel in its DM."
-            await reply(interaction, text)
+            await refuse(interaction, text, outcome="not_linked")
             return
         embed = discord.Embed(title="Unlink your Taubot account?", colour=WARNING, description=(
             f"I'll delete my copy of the grant key for **{discord.utils.escape_markdown(current.account_name)}**"
@@ -117,6 +130,7 @@ class LinkCog(commands.Cog, name=LINK_COG):
             if relink_cancelled:
                 text += " I also cancelled the new link you had started."
         else:
+            set_outcome(interaction, "not_linked")
             text = "You have no linked Taubot account, so there was nothing to unlink."
         await interaction.edit_original_response(content=text, embed=None, view=None)
 
@@ -151,22 +165,24 @@ class LinkCog(commands.Cog, name=LINK_COG):
         """'I've granted access': look for the key at once instead of waiting for the poller."""
         pending = await self.bot.storage.pending_links.get(ref_id)
         if pending is not None and pending.discord_user_id != interaction.user.id:
-            await reply(interaction, "This link belongs to someone else.")
+            await refuse(interaction, "This link belongs to someone else.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.flow.try_complete(ref_id)
+        set_outcome(interaction, LINK_OUTCOMES.get(result.outcome, "refused"))
         await reply(interaction, result.message())
 
     async def cancel_link(self, interaction: discord.Interaction, ref_id: str) -> None:
         pending = await self.bot.storage.pending_links.get(ref_id)
         if pending is None:
-            await reply(interaction, "This link is already finished; there is nothing to cancel.")
+            await refuse(interaction, "This link is already finished; there is nothing to cancel.")
             return
         if pending.discord_user_id != interaction.user.id:
-            await reply(interaction, "This link belongs to someone else.")
+            await refuse(interaction, "This link belongs to someone else.")
             return
         await interaction.response.defer()
         result = await self.flow.cancel(ref_id)
+        set_outcome(interaction, "cancelled" if result.outcome is LinkOutcome.CANCELLED else "refused")
         if result.outcome is not LinkOutcome.CANCELLED:
             await interaction.followup.send("Too late to cancel: this link had already finished. Run /link-status "
                                             "to see where you stand.", ephemeral=True)

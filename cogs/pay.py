@@ -29,7 +29,10 @@ from .common import (
     describe_lookup_failure,
     linked_account_or_explain,
     money,
+    outcome_of,
+    refuse,
     reply,
+    set_outcome,
 )
 from .pay_buttons import PAY_COG, PERSISTENT_ITEMS, AmountModal, confirmation_buttons
 from .pay_flow import PaymentIntent, PaymentResult, PaymentSender, Verdict
@@ -47,6 +50,10 @@ RECEIPT_TITLES = {
     Verdict.NOT_MOVED: ("Payment not made", ERROR),
     Verdict.UNKNOWN: ("Payment outcome unknown", WARNING),
 }
+# A refusal after Confirm (Taubot's insufficient funds included) is "refused"; /pay itself tells apart
+# insufficient_funds, checked before anything is sent.
+RECEIPT_OUTCOMES = {Verdict.PAID: "ok", Verdict.FAILED: "refused", Verdict.NOT_MOVED: "refused",
+                    Verdict.UNKNOWN: "taubot_error"}
 STATUS_WORDS = {
     PaymentStatus.PENDING: "is still being processed",
     PaymentStatus.PAID: "was sent",
@@ -99,7 +106,7 @@ class PayCog(commands.Cog, name=PAY_COG):
     async def pay_member(self, interaction: discord.Interaction, member: discord.User) -> None:
         refusal = self._refuse_recipient(interaction, member)
         if refusal:
-            await reply(interaction, refusal)
+            await refuse(interaction, refusal)
             return
         await interaction.response.send_modal(AmountModal(member))
 
@@ -129,7 +136,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         if problem is None and interaction.user.id in self._in_flight:
             problem = IN_FLIGHT
         if problem is not None:
-            await reply(interaction, problem)
+            await refuse(interaction, problem)
             return
 
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -137,7 +144,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         if linked is None:
             return
         if name is not None and name == linked.account_name:
-            await reply(interaction, "That's your own account. Pick someone else to pay.")
+            await refuse(interaction, "That's your own account. Pick someone else to pay.")
             return
         taubot = self.bot.taubot
         try:
@@ -145,27 +152,29 @@ class PayCog(commands.Cog, name=PAY_COG):
                          else await taubot.get_account_by_name(linked.grant_key, name))
         except TaubotError as error:
             if user is not None and isinstance(error, NotFound):
-                await reply(interaction, f"{user.mention} has no Taubot personal account, so they can't be paid yet.")
+                await refuse(interaction, f"{user.mention} has no Taubot personal account, so they can't be paid "
+                                          "yet.", outcome="not_found")
             else:
-                await reply(interaction, describe_lookup_failure(error, name=name))
+                await refuse(interaction, describe_lookup_failure(error, name=name), outcome=outcome_of(error))
             return
         if recipient.account_id == linked.account_id:
-            await reply(interaction, "That's your own account. Pick someone else to pay.")
+            await refuse(interaction, "That's your own account. Pick someone else to pay.")
             return
         try:
             own = await taubot.get_account(linked.grant_key, linked.account_id)
         except TaubotError as error:
-            await reply(interaction, describe_lookup_failure(error, what="account linked to you"))
+            await refuse(interaction, describe_lookup_failure(error, what="account linked to you"),
+                         outcome=outcome_of(error))
             return
         await self.bot.storage.grant_keys.record_use(linked.discord_user_id, balance_visible=own.balance is not None)
         if own.balance is None:
-            await reply(interaction, "I can't see your balance with your current link, so I couldn't check "
-                                     f"whether a payment went through. {RELINK_FOR_VIEW_BALANCE}")
+            await refuse(interaction, "I can't see your balance with your current link, so I couldn't check "
+                                      f"whether a payment went through. {RELINK_FOR_VIEW_BALANCE}")
             return
         if own.balance < cents:
             # Taubot counts refused transfers against the spending limit too, so don't send a doomed one.
-            await reply(interaction, f"You have {money(self.bot, own.balance)}, which is not enough to pay "
-                                     f"{money(self.bot, cents)}.")
+            await refuse(interaction, f"You have {money(self.bot, own.balance)}, which is not enough to pay "
+                                      f"{money(self.bot, cents)}.", outcome="insufficient_funds")
             return
 
         intent = PaymentIntent(intent_id=uuid.uuid4().hex, payer_id=interaction.user.id,
@@ -205,7 +214,7 @@ class PayCog(commands.Cog, name=PAY_COG):
 
     async def confirm(self, interaction: discord.Interaction, intent_id: str) -> None:
         if interaction.user.id in self._in_flight:
-            await reply(interaction, IN_FLIGHT)
+            await refuse(interaction, IN_FLIGHT)
             return
         intent = self._take_intent(intent_id)
         if intent is None:
@@ -220,6 +229,7 @@ class PayCog(commands.Cog, name=PAY_COG):
                 embed=sending, view=confirmation_buttons(intent.payer_id, intent.intent_id, disabled=True))
             linked = await self.bot.storage.grant_keys.get(intent.payer_id)
             if linked is None or linked.account_id != intent.payer_account_id:
+                set_outcome(interaction, "refused")
                 await interaction.edit_original_response(embed=discord.Embed(
                     title="Payment not made", colour=ERROR,
                     description="Your link changed since this confirmation, so nothing was sent. Run /pay again."),
@@ -230,6 +240,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         finally:
             self._in_flight.discard(intent.payer_id)
         # A transfer may have gone out: from here nothing may reach the generic "nothing was changed" handler.
+        set_outcome(interaction, RECEIPT_OUTCOMES[result.verdict])
         await self._deliver_receipt(interaction, intent, self._receipt(intent, result, payment))
         if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent)
@@ -261,6 +272,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         return self._intents.pop(intent_id, None)
 
     async def _answer_stale(self, interaction: discord.Interaction, intent_id: str) -> None:
+        set_outcome(interaction, "refused")
         sent = await self.bot.storage.payments.by_intent(intent_id)
         if sent is not None:
             text = f"This payment {STATUS_WORDS[sent.status]}; it won't be sent again."
@@ -295,6 +307,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         if self._take_intent(intent_id) is None:
             await self._answer_stale(interaction, intent_id)
             return
+        set_outcome(interaction, "cancelled")
         await interaction.response.edit_message(
             embed=discord.Embed(title="Payment cancelled", description="Nothing was sent.", colour=INFO), view=None)
 
