@@ -26,7 +26,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from cogs.interactions import TaubotCommandTree, count_taubot_request
+from cogs.interactions import TaubotCommandTree, count_taubot_request, tell_cut_off
 from config import (
     DEFAULT_DATABASE_PATH,
     ConfigError,
@@ -48,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = ("cogs.link", "cogs.balance", "cogs.pay", "cogs.hi
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
 SHUTDOWN_GRACE_SECONDS = 15.0  # longer than a Taubot request may take; systemd's stop timeout is longer still
+CUT_OFF_WAIT_SECONDS = 2.0  # for interactions cancelled after the grace period to unwind, before telling members
 USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 # Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.
 OFFLINE_SETTINGS = Settings(
@@ -79,7 +80,8 @@ class TaubotBot(commands.AutoShardedBot):
         self.http_session: aiohttp.ClientSession | None = None
         self.taubot: TaubotClient | None = None
         self.stopping = False  # set at shutdown: new interactions are turned away politely
-        self.in_flight: set[asyncio.Task] = set()  # interactions being handled right now
+        self.in_flight: dict[asyncio.Task, discord.Interaction] = {}  # interactions being handled right now
+        self.shutdown_grace_seconds = SHUTDOWN_GRACE_SECONDS
 
     async def open_storage(self) -> Storage:
         if self.storage is None:
@@ -122,16 +124,22 @@ class TaubotBot(commands.AutoShardedBot):
 
 
     async def _finish_in_flight(self) -> None:
-        running = {task for task in self.in_flight if task is not asyncio.current_task() and not task.done()}
+        running = {task: interaction for task, interaction in self.in_flight.items()
+                   if task is not asyncio.current_task() and not task.done()}
         if not running:
             return
-        log.info("Waiting up to %.0f s for %d interaction(s) to finish", SHUTDOWN_GRACE_SECONDS, len(running))
-        _, unfinished = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        log.info("Waiting up to %.0f s for %d interaction(s) to finish", self.shutdown_grace_seconds, len(running))
+        _, unfinished = await asyncio.wait(running, timeout=self.shutdown_grace_seconds)
+        if not unfinished:
+            return
         for task in unfinished:
             # A payment cut off here stays 'pending' in the journal and is reconciled at the next start.
             task.cancel()
-        if unfinished:
-            log.warning("Stopped %d interaction(s) that did not finish in time", len(unfinished))
+        await asyncio.wait(unfinished, timeout=CUT_OFF_WAIT_SECONDS)  # let them unwind (journal, locks) first
+        log.warning("Stopped %d interaction(s) that did not finish in time", len(unfinished))
+        # Discord's connection is still open here: each member hears why their command stopped halfway.
+        await asyncio.wait([asyncio.create_task(tell_cut_off(running[task])) for task in unfinished],
+                           timeout=CUT_OFF_WAIT_SECONDS)
 
 
 # ----------------------------------------------------------------------------------------------- commands

@@ -84,6 +84,19 @@ async def handle_unexpected(interaction: discord.Interaction, error: Exception, 
 
 
 STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute."
+# Unlike STOPPING, something may have happened (a payment may have been sent): the member must check.
+CUT_OFF = "I had to restart before this finished. Check /history or /balance before trying again."
+
+
+async def tell_cut_off(interaction: discord.Interaction) -> None:
+    """Tell the member whose interaction a shutdown cancelled, in place of what it was showing."""
+    try:
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=CUT_OFF, embed=None, view=None)
+        else:
+            await interaction.response.send_message(CUT_OFF, ephemeral=True)
+    except discord.HTTPException as error:  # e.g. the interaction expired long ago
+        log.info("Could not tell user %s their interaction was cut off: %s", interaction.user.id, error.status)
 
 
 async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> bool:
@@ -106,7 +119,8 @@ class _Timed:
     def __init__(self, what: str, interaction: discord.Interaction):
         self.what, self.interaction = what, interaction
         self.stats = InteractionStats()
-        self._in_flight: set[asyncio.Task] | None = getattr(interaction.client, "in_flight", None)
+        self._in_flight: dict[asyncio.Task, discord.Interaction] | None = getattr(interaction.client, "in_flight",
+                                                                                 None)
 
     def __enter__(self) -> InteractionStats:
         self.interaction.extras["stats"] = self.stats  # where set_outcome finds it
@@ -114,13 +128,15 @@ class _Timed:
         self._started = time.perf_counter()
         self._task = asyncio.current_task()
         if self._in_flight is not None and self._task is not None:
-            self._in_flight.add(self._task)
+            self._in_flight[self._task] = self.interaction
         return self.stats
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: Any) -> None:
         _current.reset(self._token)
         if self._in_flight is not None:
-            self._in_flight.discard(self._task)
+            self._in_flight.pop(self._task, None)
+        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+            self.stats.outcome = "cut_off"  # only shutdown cancels an interaction's task
         _log_line(self.what, self.interaction, self.stats, self._started)
 
 

@@ -4,14 +4,18 @@ arrives while a payment is being sent."""
 import asyncio
 import base64
 import dataclasses
+import logging
 import os
+import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from bot import TaubotBot, serve_until_signal
+from cogs.interactions import CUT_OFF
 from config import generate_encryption_key
 from harness import FakeDiscord
 from storage import Storage, WrongEncryptionKey
@@ -92,6 +96,40 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     finally:
         await reopened.close()
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer_told(discord, sandbox, people,
+                                                                                      settings, caplog):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    await people.link(bob)
+    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    sandbox.delay("POST /api/transactions/", 2.0, times=1)  # Taubot takes longer than the grace period
+    bot = discord.bot
+    bot.shutdown_grace_seconds = 0.2
+    paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
+    async with asyncio.timeout(5):
+        while not await bot.storage.payments.pending():  # noqa: ASYNC110 (journaled: the transfer is on its way)
+            await asyncio.sleep(0.01)
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
+        await bot.close()
+    assert time.monotonic() - started < 2.0
+    await paying
+
+    confirmation = reply.last
+    assert confirmation.content == CUT_OFF == ("I had to restart before this finished. Check /history or /balance "
+                                               "before trying again.")
+    assert confirmation.embeds == [] and confirmation.buttons == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
+    assert [re.match(r"(\S+) user=(\d+) outcome=(\w+)", line).groups() for line in lines] == [
+        ("button=pay:confirm", str(alice.id), "cut_off")]
+    reopened = await Storage.open(settings.database_path, settings.key_encryption_key)
+    try:
+        (pending,) = await reopened.payments.pending()  # settled from Taubot's log at the next start
+        assert pending.amount == 5_00
+    finally:
+        await reopened.close()
 
 
 def test_sharding_settings_reach_the_bot(settings):
