@@ -41,15 +41,24 @@ HELP = """Type what a member would do in Discord:
   help   quit"""
 
 
+class InputError(Exception):
+    """A line the console cannot turn into a command; the message says what to type instead."""
+
+
 class DemoConsole:
     def __init__(self, discord: FakeDiscord, sandbox: Sandbox, out: TextIO):
         self.discord, self.sandbox, self.out = discord, sandbox, out
         self.members = {name: discord.user(name, user_id=user_id) for name, user_id in MEMBERS.items()}
         self.me: FakeUser = self.members["alice"]
         self._shown: dict[int, int] = {}  # message id → how many edits were already printed
+        self._interaction_users: dict[int, int] = {}  # interaction id → who ran it (owns its ephemeral replies)
+        self.waiting_for_input = False  # at the prompt: only then may the watcher print (and prompt again)
 
     def say(self, text: str, end: str = "\n") -> None:
         print(text, file=self.out, end=end, flush=True)
+
+    def prompt(self) -> None:
+        self.say(f"\n{self.me.username}> ", end="")
 
     def name_of(self, user_id: int) -> str:
         user = self.discord.api.users.get(user_id)
@@ -57,8 +66,10 @@ class DemoConsole:
 
     # -- showing what changed ---------------------------------------------------------------------------
 
-    def show_changes(self) -> None:
-        """Print every message that is new or was edited since the last look (DMs edited by the poller too)."""
+    def show_changes(self) -> bool:
+        """Print every message that is new or was edited since the last look (DMs edited by the poller too);
+        True if anything was printed."""
+        printed = False
         for message in list(self.discord.api.messages.values()):
             version = len(message.versions)
             if message.deleted or self._shown.get(message.id) == version:
@@ -67,6 +78,13 @@ class DemoConsole:
             if message.loading:
                 continue
             self.say(render(message, self.name_of, where=self._where(message)))
+            printed = True
+        return printed
+
+    def show_changes_unprompted(self) -> None:
+        """What the bot did on its own, between commands: printed over the waiting prompt, so show it again."""
+        if self.show_changes():
+            self.prompt()
 
     def _where(self, message: SentMessage) -> str:
         if message.dm_user_id is not None:
@@ -101,6 +119,10 @@ class DemoConsole:
                 self.say("Not a command. Type help to see what you can do.")
         except HarnessError as error:
             self.say(f"(Discord would not let you do that: {error})")
+        except InputError as error:
+            self.say(f"({error})")
+        except Exception as error:  # a demo must survive any typo; the bot's own errors never get here
+            self.say(f"(The demo could not do that: {type(error).__name__}: {error}. Type help for examples.)")
         self.show_changes()
         return True
 
@@ -124,12 +146,29 @@ class DemoConsole:
                  f"limit of {format_amount(DEMO_SPENDING_LIMIT)}. Now press “I've granted access”, or wait a few "
                  "seconds for the bot to notice.)")
 
+    def _only_for(self, message: SentMessage) -> int | None:
+        """The one member who can see `message` (a DM's recipient, an ephemeral reply's caller), or None."""
+        if message.dm_user_id is not None:
+            return message.dm_user_id
+        if message.ephemeral:
+            return self._interaction_users.get(message.data.get("interaction_id"))
+        return None
+
     async def _press(self, label: str) -> None:
+        hidden_from_me: int | None = None
         for message in reversed(list(self.discord.api.messages.values())):
-            visible = message.dm_user_id in (None, self.me.id)
-            if visible and not message.deleted and any(b.label == label for b in message.buttons):
-                self._print_outcome(await self.discord.press(message, label, by=self.me))
-                return
+            if message.deleted or not any(b.label == label for b in message.buttons):
+                continue
+            owner = self._only_for(message)
+            if owner not in (None, self.me.id):
+                hidden_from_me = hidden_from_me or owner
+                continue
+            self._print_outcome(await self.discord.press(message, label, by=self.me))
+            return
+        if hidden_from_me is not None:
+            self.say(f"Only {self.name_of(hidden_from_me)} can see the message with “{label}”; in Discord, "
+                     f"{self.me.username} wouldn't even see it. Switch with: as {self.name_of(hidden_from_me)}")
+            return
         self.say(f"No message shows a “{label}” button.")
 
     async def _command(self, name: str, rest: str) -> None:
@@ -141,7 +180,7 @@ class DemoConsole:
         options: dict = {}
         loose: list[str] = []
         current: str | None = None
-        for token in shlex.split(rest):
+        for token in _split(rest):
             key, colon, value = token.partition(":")
             if colon and key.isidentifier():
                 current = key
@@ -159,6 +198,8 @@ class DemoConsole:
             if flag in options:
                 options[flag] = str(options[flag]).lower() in ("yes", "true", "1")
         if "limit" in options:
+            if not options["limit"].strip().isdigit():
+                raise InputError(f"limit takes a whole number, like limit:10; {options['limit']!r} is not one.")
             options["limit"] = int(options["limit"])
         return options
 
@@ -166,14 +207,34 @@ class DemoConsole:
         raise HarnessError(f"{token} is not a member here; members are {', '.join(self.members)}")
 
     def _print_outcome(self, outcome: InteractionOutcome) -> None:
+        self._interaction_users[outcome.interaction_id] = self.me.id
         if outcome.modal is not None:
             self.say(f"(The bot opened a form: {outcome.modal.title})")
         if not outcome.responded:
             self.say("(Discord shows: “This interaction failed”.)")
 
 
+def _split(rest: str) -> list[str]:
+    """Words, with "double quotes" grouping; an apostrophe is a letter (account:Bob's is a name, as in Discord)."""
+    lexer = shlex.shlex(rest, posix=True)
+    lexer.whitespace_split, lexer.quotes, lexer.escape = True, '"', ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise InputError('That line has a " without its closing ". Close the quote, or leave the quotes out: '
+                         "account:Lemonade Stand works as it is.") from None
+
+
+class _NoVoiceWarnings(logging.Filter):
+    """discord.py warns at start that voice libraries are missing; the bot never uses voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.client").addFilter(_NoVoiceWarnings())
     sandbox = Sandbox(seed="demo")
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="taubot-demo-") as folder:
@@ -194,8 +255,10 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
         watcher = asyncio.create_task(_watch(console))
         try:
             while True:
-                console.say(f"\n{console.me.username}> ", end="")
+                console.prompt()
+                console.waiting_for_input = True
                 line = await asyncio.to_thread(stdin.readline)
+                console.waiting_for_input = False
                 if not line or not await console.handle(line):
                     break
         finally:
@@ -209,4 +272,5 @@ async def _watch(console: DemoConsole) -> None:
     """Show what the bot does on its own (a link finished by the poller, a payment DM) as it happens."""
     while True:
         await asyncio.sleep(1)
-        console.show_changes()
+        if console.waiting_for_input:  # a command's own output is printed by the command
+            console.show_changes_unprompted()
