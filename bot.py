@@ -28,10 +28,9 @@ from discord.ext import commands
 
 from cogs.interactions import TaubotCommandTree, count_taubot_request, tell_cut_off
 from config import (
-    DEFAULT_DATABASE_PATH,
     ConfigError,
     Settings,
-    _Reader,
+    database_path_of,
     generate_encryption_key,
     load_settings,
     read_environment,
@@ -214,12 +213,6 @@ def check_everything(environ: Mapping[str, str]) -> int:
     problems = sum(not check.ok for check in checks)
     print("All checks passed." if not problems else f"{problems} problem(s) found.")
     return 0 if not problems else 1
-
-
-def database_path_of(environ: Mapping[str, str]) -> Path:
-    """DATABASE_PATH resolved exactly as `run` and `check` resolve it (relative to the project folder), without
-    validating the other settings: a backup must work even when they are broken."""
-    return _Reader(environ).database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
 
 
 def back_up(environ: Mapping[str, str], destination: Path) -> int:

@@ -90,6 +90,12 @@ def read_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[s
     return merged
 
 
+def database_path_of(environ: Mapping[str, str]) -> Path:
+    """DATABASE_PATH resolved exactly as `load_settings` resolves it, without validating the other settings:
+    a backup must work even when they are broken."""
+    return _Reader(environ).database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Validate `environ` into Settings, or raise ConfigError listing every problem."""
     reader = _Reader(environ)
