@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -38,22 +39,11 @@ class GrantKeyStore:
         self._db = database
         self._cipher = cipher
 
-    async def put(
-        self,
-        discord_user_id: int,
-        grant_key: str,
-        *,
-        account_id: str,
-        account_name: str,
-        account_type: str,
-        balance_visible: bool | None = None,
-        linked_at: datetime | None = None,
-    ) -> LinkedAccount:
-        """Store (or atomically replace) the user's key and account; the old key is gone once this returns."""
+    async def put(self, discord_user_id: int, grant_key: str, **details: Any) -> LinkedAccount:
+        """Store (or atomically replace) the user's key and account (`details`: the keywords of `put_within`);
+        the old key is gone once this returns."""
         async with self._db.transaction() as connection:
-            return await self.put_within(connection, discord_user_id, grant_key, account_id=account_id,
-                                         account_name=account_name, account_type=account_type,
-                                         balance_visible=balance_visible, linked_at=linked_at)
+            return await self.put_within(connection, discord_user_id, grant_key, **details)
 
     async def put_within(
         self,

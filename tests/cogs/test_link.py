@@ -25,6 +25,19 @@ def storage(discord):
     return discord.bot.storage
 
 
+async def link_dm(discord, person):
+    """The member runs /link-account; the DM it sends them."""
+    await discord.run_command("link-account", by=person.user)
+    return discord.last_dm(person.user)
+
+
+async def granted_link(discord, sandbox, person):
+    """/link-account, then the member grants access on Taubot's page; the DM, not yet pressed."""
+    dm = await link_dm(discord, person)
+    assert sandbox.grant(ref_of(dm), person.id)
+    return dm
+
+
 async def until(condition) -> None:
     """Wait (at most two seconds) until `condition()` holds, e.g. the sandbox is busy answering a request."""
     for _ in range(400):
@@ -111,8 +124,7 @@ async def test_the_pending_link_is_saved_before_the_dm_goes_out(discord, people,
 
 async def test_pressing_granted_before_granting_says_not_yet_then_links(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
 
     early = await discord.press(dm, "I've granted access", by=alice.user)
     assert early.text.startswith("Taubot hasn't received your grant yet.")
@@ -136,8 +148,7 @@ async def test_pressing_granted_before_granting_says_not_yet_then_links(discord,
 
 async def test_a_grant_without_view_balance_links_and_says_how_to_see_the_balance(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     sandbox.grant(ref_of(dm), alice.id, permissions=("TRANSFER_FUNDS",))
 
     done = await discord.press(dm, "I've granted access", by=alice.user)
@@ -150,8 +161,7 @@ async def test_a_grant_without_view_balance_links_and_says_how_to_see_the_balanc
 
 async def test_the_poller_finishes_a_granted_link_without_any_click(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     cog = link_cog(discord)
 
     assert await cog.poll_due_links() == 0  # not due yet: the first poll comes after ten seconds
@@ -224,9 +234,7 @@ async def test_one_broken_link_does_not_stall_the_poller(discord, sandbox, peopl
     # A pending row the bot cannot use (its ref is not a UUID), due before anyone else's.
     await storage(discord).pending_links.start("not-a-uuid", 1234, lifetime=timedelta(minutes=30),
                                                first_poll_after=timedelta(seconds=1))
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
     cog = link_cog(discord)
     at = now() + timedelta(seconds=11)
 
@@ -254,9 +262,7 @@ async def test_running_link_account_in_a_dm_works_too(discord, people):
 
 async def test_a_link_started_before_a_restart_completes_after_it(discord, sandbox, people, make_bot):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
 
     await discord.restart(make_bot)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
@@ -266,8 +272,7 @@ async def test_a_link_started_before_a_restart_completes_after_it(discord, sandb
 
 async def test_the_poller_of_a_restarted_bot_finishes_old_links(discord, sandbox, people, make_bot):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     await discord.restart(make_bot)
     sandbox.grant(ref_of(dm), alice.id)
     await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
@@ -292,9 +297,7 @@ async def test_many_members_linking_at_once_do_not_interfere(discord, sandbox, p
 
 async def test_a_second_press_and_a_late_poll_change_nothing(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
 
     both = await asyncio.gather(discord.press(dm, "I've granted access", by=alice.user),
                                 discord.press(dm, "I've granted access", by=alice.user))
@@ -313,9 +316,7 @@ async def test_a_second_press_and_a_late_poll_change_nothing(discord, sandbox, p
 
 async def test_cancel_racing_a_completion_leaves_the_dm_and_storage_agreeing(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
     sandbox.delay("GET /api/users/", 0.3)  # the key check is slow: room for Cancel to arrive meanwhile
 
     granted, cancelled = await asyncio.gather(discord.press(dm, "I've granted access", by=alice.user),
@@ -333,9 +334,7 @@ async def test_cancel_racing_a_completion_leaves_the_dm_and_storage_agreeing(dis
 
 async def test_cancel_pressed_while_the_key_is_being_checked_waits_and_tells_the_truth(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
     sandbox.delay("GET /api/users/", 0.3)
     granting = asyncio.ensure_future(discord.press(dm, "I've granted access", by=alice.user))
     await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
@@ -372,8 +371,7 @@ async def test_a_new_link_account_racing_a_completion_drops_the_late_key(discord
 
 async def test_a_grant_from_another_discord_account_is_thrown_away(discord, sandbox, people):
     alice, bob = people.member("alice"), people.member("bob")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     sandbox.grant(ref_of(dm), bob.id)  # Bob opened Alice's link and granted his own account
 
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
@@ -387,8 +385,7 @@ async def test_a_grant_from_another_discord_account_is_thrown_away(discord, sand
 
 async def test_a_member_without_a_personal_account_is_told_so(discord, sandbox, people):
     dave = people.member("dave", balance=None)
-    await discord.run_command("link-account", by=dave.user)
-    dm = discord.last_dm(dave.user)
+    dm = await link_dm(discord, dave)
     sandbox.grant(ref_of(dm), dave.id)  # an empty grant: Dave has no accounts to tick
 
     pressed = await discord.press(dm, "I've granted access", by=dave.user)
@@ -402,8 +399,7 @@ async def test_a_member_without_a_personal_account_is_told_so(discord, sandbox, 
 
 async def test_a_key_that_never_works_is_not_kept(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     ref = ref_of(dm)
     sandbox.grant(ref, alice.id)
     sandbox.revoke_key(sandbox.economy.retrieve_key(ref))  # issued, then disabled on Taubot's side
@@ -484,8 +480,7 @@ async def test_a_rejected_master_key_is_reported_to_the_member_and_the_host(disc
 
 async def test_taubot_forgetting_the_ref_asks_to_start_again(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     sandbox.restart()
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
     assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
@@ -495,8 +490,7 @@ async def test_taubot_forgetting_the_ref_asks_to_start_again(discord, sandbox, p
 
 async def test_taubot_forgetting_the_ref_before_the_second_retrieval_asks_to_start_again(discord, sandbox, people):
     dave = people.member("dave", balance=None)
-    await discord.run_command("link-account", by=dave.user)
-    dm = discord.last_dm(dave.user)
+    dm = await link_dm(discord, dave)
     sandbox.grant(ref_of(dm), dave.id)  # an empty grant: the first key is dead, so the bot asks again
     sandbox.delay("GET /api/users/me", 0.3, times=1)
     pressing = asyncio.ensure_future(discord.press(dm, "I've granted access", by=dave.user))
@@ -514,8 +508,7 @@ async def test_taubot_forgetting_the_ref_before_the_second_retrieval_asks_to_sta
 
 async def test_a_master_key_rejected_while_retrieving_is_explained_and_logged_once(discord, sandbox, people, caplog):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     sandbox.fail_next("GET /api/retrieve-key/", 401, times=3)
 
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
@@ -535,9 +528,7 @@ async def test_a_master_key_rejected_while_retrieving_is_explained_and_logged_on
 
 async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
     sandbox.fail_next("GET /api/users/me", 503, times=3)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
     assert pressed.text.startswith("I couldn't reach Taubot to check your grant.")
@@ -548,9 +539,7 @@ async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, san
 
 async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
-    sandbox.grant(ref_of(dm), alice.id)
+    dm = await granted_link(discord, sandbox, alice)
     cog = link_cog(discord)
     cog.flow.clock = lambda: now() + timedelta(minutes=31)
 
@@ -564,8 +553,7 @@ async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people)
 
 async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     link_cog(discord).flow.clock = lambda: now() + timedelta(hours=2)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
     expired = "This link has expired, so nothing was linked. Run /link-account to get a new one."
@@ -577,8 +565,7 @@ async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people):
 
 async def test_cancel_ends_the_link(discord, sandbox, people):
     alice = people.member("alice")
-    await discord.run_command("link-account", by=alice.user)
-    dm = discord.last_dm(alice.user)
+    dm = await link_dm(discord, alice)
     await discord.press(dm, "Cancel", by=alice.user)
     assert dm.embed.description == "Link cancelled. Nothing was changed. Run /link-account to start again."
     assert dm.buttons == []
