@@ -33,7 +33,8 @@ def _relative(delta) -> str:
     amount, unit = abs(seconds), "second"
     for size, name in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if abs(seconds) >= size:
-            amount, unit = abs(seconds) // size, name
+            # Rounded like Discord's client: a link made a moment ago for 30 minutes reads "in 30 minutes".
+            amount, unit = round(abs(seconds) / size), name
             break
     words = f"{amount} {unit}{'s' if amount != 1 else ''}"
     return f"in {words}" if seconds >= 0 else f"{words} ago"
