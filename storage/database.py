@@ -130,14 +130,23 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error) that no other coroutine enters."""
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
             try:
+                await self.connection.execute("BEGIN IMMEDIATE")
                 yield self.connection
-            except BaseException:
-                await self.connection.execute("ROLLBACK")
-                raise
-            else:
                 await self.connection.execute("COMMIT")
+            except BaseException:
+                # Also when cancelled (a shutdown) while BEGIN or COMMIT was still queued: aiosqlite runs
+                # statements in order, so this ROLLBACK comes after them, and the shield keeps a second
+                # cancellation from skipping it. Otherwise the shared connection would stay inside a
+                # transaction that every later write joins and nothing ever commits.
+                await asyncio.shield(self._roll_back())
+                raise
+
+    async def _roll_back(self) -> None:
+        try:
+            await self.connection.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # no transaction was open: BEGIN never ran, or COMMIT went through
 
     async def fetch_one(self, sql: str, parameters: Iterable = ()) -> aiosqlite.Row | None:
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): every command reads a key.

@@ -346,3 +346,26 @@ async def test_a_read_waits_for_an_open_transaction_and_never_sees_its_rolled_ba
     release.set()
     await writer
     assert await asyncio.gather(*readers) == [None, []]
+
+
+@pytest.mark.parametrize("cancel_after_steps", [1, 2, 3])
+async def test_a_write_cancelled_midway_leaves_the_connection_usable(storage, tmp_path, key, cancel_after_steps):
+    """A shutdown cancels work at any await, including while BEGIN or the statement is still queued in
+    aiosqlite's thread; the connection must not stay inside a transaction that nothing ever commits."""
+    async def start_a_link():
+        await storage.pending_links.start("cut-off", 7, lifetime=timedelta(minutes=5),
+                                          first_poll_after=timedelta(seconds=10))
+
+    task = asyncio.create_task(start_a_link())
+    for _ in range(cancel_after_steps):
+        await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    await storage.grant_keys.put(8, GRANT_KEY, account_id="acct-8", account_name="Alice", account_type="USER")
+    await storage.close()
+    reopened = await Storage.open(tmp_path / "bot.sqlite3", key)
+    try:  # what the later write stored is on disk, committed
+        assert (await reopened.grant_keys.get(8)).grant_key == GRANT_KEY
+    finally:
+        await reopened.close()
