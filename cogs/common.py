@@ -168,15 +168,18 @@ async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
     (and one request against its rate limits); a slow one still gets its "thinking…" within the window.
     When the bot is busy, it defers at once: queued work would otherwise eat into the window unseen.
     """
-    if len(getattr(interaction.client, "in_flight", ())) > BUSY_INTERACTIONS:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        return await work
     task = asyncio.ensure_future(work)
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=after)
-    except TimeoutError:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-    except asyncio.CancelledError:
+        if len(getattr(interaction.client, "in_flight", ())) > BUSY_INTERACTIONS:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        else:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=after)
+            except TimeoutError:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+    except BaseException:
+        # Cancelled, or the defer failed (e.g. the interaction expired): nobody will read the work's answer,
+        # so it must not go on making Taubot requests behind the interaction's back.
         task.cancel()
         raise
     return await task

@@ -1,5 +1,6 @@
 """/balance through the harness against the sandbox."""
 
+import asyncio
 import dataclasses
 
 import pytest
@@ -46,6 +47,19 @@ async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(disc
     assert reply.deferred  # the "thinking…" went out before Taubot answered
     assert reply.ephemeral and not reply.message.loading
     assert reply.embed.field("Balance") == "**5t**"
+
+
+async def test_when_discord_says_the_interaction_expired_the_lookup_is_abandoned(discord, sandbox, people):
+    alice = people.member("alice", balance=5_00)
+    await people.link(alice)
+    discord.bot.get_cog("Balance").defer_after = 0.05
+    sandbox.delay("GET /api/users/", 0.3, times=1)
+    discord.fail_next("interaction_callback", status=404, code=10062, message="Unknown interaction")
+
+    reply = await discord.run_command("balance", by=alice.user)
+    assert not reply.responded  # nothing can reach the member any more
+    await asyncio.sleep(0.5)  # long after Taubot would have answered the abandoned read
+    assert (await discord.bot.storage.grant_keys.get(alice.id)).last_used_at is None
 
 
 async def test_the_currency_symbol_comes_from_the_settings(discord, sandbox, people):
