@@ -315,7 +315,10 @@ class LinkFlow:
         return LinkResult(outcome)
 
     async def show_in_dm(self, link: PendingLink, text: str, colour: int, *, title: str = "Taubot link") -> None:
-        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone)."""
+        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone).
+
+        Called after the outcome is settled in storage, so no failure here may reach the member as "nothing
+        was changed": a dropped connection to Discord is logged and the answer goes on."""
         if link.dm_channel_id is None or link.dm_message_id is None:
             return
         message = self.bot.get_partial_messageable(link.dm_channel_id).get_partial_message(link.dm_message_id)
@@ -323,3 +326,5 @@ class LinkFlow:
             await message.edit(embed=discord.Embed(title=title, description=text, colour=colour), view=None)
         except discord.HTTPException as error:
             log.info("Could not update the link DM for user %s: %s", link.discord_user_id, error.status)
+        except Exception as error:
+            log.warning("Could not update the link DM for user %s: %r", link.discord_user_id, error)

@@ -455,6 +455,21 @@ async def test_an_unexpected_failure_while_sending_the_dm_cancels_the_link(disco
     assert discord.dms(alice.user) == []
 
 
+async def test_a_lost_connection_while_updating_the_dm_after_linking_still_says_linked(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await granted_link(discord, sandbox, alice)
+
+    def connection_reset(request):
+        if request.route == "edit_message":
+            discord.api.on_request = None
+            raise aiohttp.ClientOSError(104, "Connection reset by peer")
+
+    discord.api.on_request = connection_reset
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Linked to Alice")  # the key is stored: never "nothing was changed"
+    assert await storage(discord).grant_keys.get(alice.id) is not None
+
+
 async def test_taubot_unreachable_while_registering_saves_nothing(discord, sandbox, people):
     alice = people.member("alice")
     sandbox.drop_next("POST /api/oauth-references")
