@@ -158,6 +158,17 @@ async def reply(interaction: discord.Interaction, content: str | None = None, *,
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
+    note_answered(interaction)
+
+
+def note_answered(interaction: discord.Interaction) -> None:
+    """The member has their answer: whatever the handler still does (a DM to someone else, bookkeeping) must
+    not replace it, even if a shutdown cuts that work off."""
+    interaction.extras["answered"] = True
+
+
+def was_answered(interaction: discord.Interaction) -> bool:
+    return bool(interaction.extras.get("answered"))
 
 
 async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,

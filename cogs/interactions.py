@@ -25,7 +25,7 @@ from discord import app_commands
 
 from taubot import TaubotError
 
-from .common import SOMETHING_WENT_WRONG, describe_unavailable, reply, set_outcome
+from .common import SOMETHING_WENT_WRONG, describe_unavailable, reply, set_outcome, was_answered
 
 log = logging.getLogger("taubot_bot.interactions")
 
@@ -89,7 +89,10 @@ CUT_OFF = "I had to restart before this finished. Check /history or /balance bef
 
 
 async def tell_cut_off(interaction: discord.Interaction) -> None:
-    """Tell the member whose interaction a shutdown cancelled, in place of what it was showing."""
+    """Tell the member whose interaction a shutdown cancelled, in place of what it was showing (unless they
+    already had their answer)."""
+    if was_answered(interaction):
+        return
     try:
         if interaction.response.is_done():
             await interaction.edit_original_response(content=CUT_OFF, embed=None, view=None)
@@ -135,7 +138,7 @@ class _Timed:
         _current.reset(self._token)
         if self._in_flight is not None:
             self._in_flight.pop(self._task, None)
-        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError) and not was_answered(self.interaction):
             self.stats.outcome = "cut_off"  # only shutdown cancels an interaction's task
         _log_line(self.what, self.interaction, self.stats, self._started)
 

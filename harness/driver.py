@@ -177,6 +177,10 @@ class FakeDiscord:
         self.api.fail_next(route, status=status, code=code, message=message, times=times,
                            retry_after=retry_after, user=user)
 
+    def delay_next(self, route: str, seconds: float, *, times: int = 1, user: FakeUser | None = None) -> None:
+        """Make Discord answer the next `times` requests to `route` late, e.g. ('create_dm', 5.0, user=bob)."""
+        self.api.delay_next(route, seconds, times=times, user_id=user.id if user else None)
+
     def logged_errors(self) -> list[logging.LogRecord]:
         """ERROR records so far, removed from the guard (for tests that expect an error to be logged)."""
         return self.error_guard.take()

@@ -45,6 +45,16 @@ class HarnessError(AssertionError):
 
 
 @dataclass
+class Delay:
+    """An injected slow answer (Discord lagging) for the next `times` requests to a route."""
+
+    route: str
+    seconds: float
+    times: int
+    user_id: int | None = None
+
+
+@dataclass
 class Fault:
     """An injected failure for the next `times` requests to a route."""
 
@@ -170,6 +180,7 @@ class FakeDiscordAPI:
         self.interactions: dict[str, InteractionState] = {}
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        self.delays: list[Delay] = []
         self.problems: list[str] = []  # things the bot did that Discord would reject outright
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.closed = False
@@ -200,12 +211,20 @@ class FakeDiscordAPI:
         self.faults.append(Fault(route, status, code, message or _REASONS.get(status, "Error"), times,
                                  retry_after, user.id if user else None))
 
-    def _take_fault(self, route: str, user_id: int | None) -> Fault | None:
-        for fault in self.faults:
+    def delay_next(self, route: str, seconds: float, *, times: int = 1, user_id: int | None = None) -> None:
+        """Answer the next `times` requests to `route` (for `user_id` only, if given) `seconds` late."""
+        if route not in {name for _, _, name in ROUTES._table}:
+            raise HarnessError(f"unknown route {route!r}")
+        self.delays.append(Delay(route, seconds, times, user_id))
+
+    def _take_rule(self, route: str, user_id: int | None, faults: list | None = None):
+        """The first rule (a Fault, or a Delay from `self.delays`) for this route and user, used up once."""
+        faults = self.faults if faults is None else faults
+        for fault in faults:
             if fault.route == route and fault.times > 0 and fault.user_id in (None, user_id):
                 fault.times -= 1
                 if fault.times == 0:
-                    self.faults.remove(fault)
+                    faults.remove(fault)
                 return fault
         return None
 
@@ -224,7 +243,10 @@ class FakeDiscordAPI:
                                 {"message": "404: Not Found", "code": 0})
         route, arguments = matched
         target_user = self._user_of_request(route, arguments, body)
-        fault = self._take_fault(route, target_user)
+        delay = self._take_rule(route, target_user, self.delays)
+        if delay is not None:
+            await asyncio.sleep(delay.seconds)
+        fault = self._take_rule(route, target_user)
         if fault is not None:
             error: dict[str, Any] = {"message": fault.message, "code": fault.code}
             headers = {}
