@@ -46,7 +46,10 @@ log = logging.getLogger("taubot_bot")
 EXTENSIONS: tuple[str, ...] = ("cogs.link", "cogs.balance", "cogs.pay", "cogs.history")
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
-SHUTDOWN_GRACE_SECONDS = 15.0  # longer than a Taubot request may take; systemd's stop timeout is longer still
+# How long members' in-flight commands get to finish at shutdown. A payment that needs longer (Taubot slow on
+# each of its requests) is cut off: its journal row stays pending and is settled from Taubot's log at the next
+# start. deploy/taubot-bot.service's TimeoutStopSec covers this plus the steps after it.
+SHUTDOWN_GRACE_SECONDS = 15.0
 CUT_OFF_WAIT_SECONDS = 2.0  # for interactions cancelled after the grace period to unwind, before telling members
 USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 # Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.

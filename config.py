@@ -222,11 +222,14 @@ class _Reader:
                 "authenticated with TAUBOT_MASTER_KEY, and this URL is shown to members in their grant links."
             )
         elif parts.scheme not in ("http", "https") or not parts.hostname:
+            # Echoed without any query string, where a misplaced secret would sit.
+            shown = value.split("?", 1)[0].split("#", 1)[0]
             self.problems.append(
-                f"{name} is not an http(s) URL (got {value!r}). Use the API base, e.g. {DEFAULT_API_URL}"
+                f"{name} is not an http(s) URL (got {shown!r}). Use the API base, e.g. {DEFAULT_API_URL}"
             )
         elif parts.query or parts.fragment:
-            self.problems.append(f"{name} must not contain '?' or '#' (got {value!r}).")
+            self.problems.append(f"{name} must not contain '?' or '#': give only the API base, e.g. "
+                                 f"{DEFAULT_API_URL}")
         return value.rstrip("/")
 
     def database_path(self, name: str, default: Path) -> Path:

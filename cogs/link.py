@@ -32,8 +32,8 @@ POLL_TICK_SECONDS = 2.0
 TAUBOT_REQUESTS_PER_TICK = 5
 POLL_INTERVAL = timedelta(seconds=10)
 POLL_INTERVAL_MAX = timedelta(seconds=60)
-POLLS_BEFORE_BACKOFF = 6
-POLL_ROUND_GRACE_SECONDS = 10.0  # about the first minute at the base interval, then slower
+POLLS_BEFORE_BACKOFF = 6  # about the first minute at the base interval, then slower
+POLL_ROUND_GRACE_SECONDS = 10.0  # at shutdown, how long a poll round already under way may take to finish
 
 
 # How "I've granted access" ended, for the log line; the final refusals (expired, someone else granted…) are
@@ -68,8 +68,9 @@ class LinkCog(commands.Cog, name=LINK_COG):
             self.poller.start()
 
     async def cog_unload(self) -> None:
-        # Between rounds the poller is only sleeping: cancel it. Mid-round, let the round finish (bounded),
-        # so a link being completed is not cut off between storing the key and closing the pending row.
+        # Between rounds the poller is only sleeping: cancel it. Mid-round, let the round finish (bounded), so
+        # a member whose grant just arrived is linked now. (Cutting it off is safe: completing a link is one
+        # transaction, and the key can be retrieved again after the restart.)
         self.poller.stop()
         task = self.poller.get_task()
         if task is None or task.done():

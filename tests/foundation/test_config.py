@@ -102,6 +102,13 @@ def test_each_malformed_value_is_named_with_what_is_wrong(name, value, expected)
     assert problems[0].startswith(expected)
 
 
+@pytest.mark.parametrize("value", ["https://taubot.qzz.io/api?token=s3cret-token", "ftp://host/api?token=s3cret-token",
+                                   "https://taubot.qzz.io/api#s3cret-token"])
+def test_a_url_problem_never_echoes_its_query_or_fragment(value):
+    (problem,) = problems_for(valid_environment(TAUBOT_API_URL=value))
+    assert "s3cret-token" not in problem
+
+
 def test_database_path_that_is_a_folder_is_refused(tmp_path):
     (problem,) = problems_for(valid_environment(DATABASE_PATH=str(tmp_path)))
     assert problem.startswith("DATABASE_PATH points to a folder")
