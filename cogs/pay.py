@@ -50,10 +50,12 @@ RECEIPT_TITLES = {
     Verdict.NOT_MOVED: ("Payment not made", ERROR),
     Verdict.UNKNOWN: ("Payment outcome unknown", WARNING),
 }
-# A refusal after Confirm (Taubot's insufficient funds included) is "refused"; /pay itself tells apart
-# insufficient_funds, checked before anything is sent.
+# The outcome word of a receipt, unless the result names its own: a balance read at Confirm that no longer
+# covers the amount is "insufficient_funds" like /pay's own check (nothing sent); Taubot's 400 after sending
+# stays "refused", since it also means "another economy".
 RECEIPT_OUTCOMES = {Verdict.PAID: "ok", Verdict.FAILED: "refused", Verdict.NOT_MOVED: "refused",
                     Verdict.UNKNOWN: "taubot_error"}
+NOT_RECORDED = "I couldn't record this in my journal; I'll double-check it after my next restart."
 STATUS_WORDS = {
     PaymentStatus.PENDING: "is still being processed",
     PaymentStatus.PAID: "was sent",
@@ -240,7 +242,7 @@ class PayCog(commands.Cog, name=PAY_COG):
         finally:
             self._in_flight.discard(intent.payer_id)
         # A transfer may have gone out: from here nothing may reach the generic "nothing was changed" handler.
-        set_outcome(interaction, RECEIPT_OUTCOMES[result.verdict])
+        set_outcome(interaction, result.outcome or RECEIPT_OUTCOMES[result.verdict])
         await self._deliver_receipt(interaction, intent, self._receipt(intent, result, payment))
         if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent)
@@ -292,6 +294,8 @@ class PayCog(commands.Cog, name=PAY_COG):
             embed.add_field(name="What happened", value=result.reason, inline=False)
         if result.balance_after is not None:
             embed.add_field(name="Your balance", value=money(self.bot, result.balance_after))
+        if not result.recorded:
+            embed.add_field(name="Journal", value=NOT_RECORDED, inline=False)
         embed.set_footer(text=f"Payment #{payment.id}")
         return embed
 

@@ -27,17 +27,19 @@ from taubot import (
     Unauthorized,
 )
 
-from .common import RELINK_FOR_VIEW_BALANCE, describe_lookup_failure, money
+from .common import RELINK_FOR_VIEW_BALANCE, describe_lookup_failure, money, outcome_of
 
 if TYPE_CHECKING:
     from bot import TaubotBot
 
 log = logging.getLogger("taubot_bot.pay")
 
-# How far Taubot's clock may be from ours. A log entry is looked for from the journal row's creation (written
-# before the request) minus this much; because the window reaches back a little, earlier identical payments
-# that may also have landed in it are counted against it (see _match_in_log).
-LOG_CLOCK_SLACK = timedelta(seconds=5)
+# How far Taubot's clock may be from ours: it stamps log entries with its own clock, and two machines drift
+# apart by seconds, sometimes tens of seconds. A log entry is looked for from the journal row's creation
+# (written before the request) minus this much; because the window reaches back that far, earlier identical
+# payments that may also have landed in it are counted against it (see _match_in_log), so the width costs
+# only some "unknown" verdicts, never a transfer credited twice.
+LOG_CLOCK_SLACK = timedelta(minutes=2)
 LOG_ENTRIES_TO_CHECK = 25
 
 
@@ -50,7 +52,7 @@ class Verdict(enum.Enum):
 
 class LogFinding(enum.Enum):
     FOUND = "found"      # an entry no other journal row can claim
-    ABSENT = "absent"    # the log covers the window and holds no entry for this payment
+    ABSENT = "absent"    # the log reaches well before the window and holds no entry that could be this one
     UNCLEAR = "unclear"  # unreadable, too short, or the entries may belong to other payments
 
 
@@ -72,8 +74,8 @@ class PaymentResult:
     verdict: Verdict
     reason: str  # for the member: what happened and what to do
     balance_after: int | None = None
-    sent: bool = True      # False: refused before anything was journaled or sent
-    recorded: bool = True  # False: the outcome could not be written to the journal
+    recorded: bool = True  # False: the outcome could not be written to the journal (it stays 'pending')
+    outcome: str | None = None  # the interaction's outcome word, when the verdict's usual one does not fit
 
 
 # Refusals, each a definite "nothing moved": Taubot's, and the client's own before sending anything.
@@ -131,21 +133,21 @@ class PaymentSender:
 
     async def _fresh_balance(self, intent: PaymentIntent, grant_key: str) -> tuple[int, PaymentResult | None]:
         """The payer's balance right before sending, or a refusal (nothing sent, nothing journaled)."""
-        def refused(reason: str) -> tuple[int, PaymentResult]:
-            return 0, PaymentResult(Verdict.FAILED, reason, sent=False)
+        def refused(reason: str, outcome: str = "refused") -> tuple[int, PaymentResult]:
+            return 0, PaymentResult(Verdict.FAILED, reason, outcome=outcome)
 
         try:
             own = await self.bot.taubot.get_account(grant_key, intent.payer_account_id)
         except TaubotError as error:
             return refused("I couldn't read your balance just before sending, so nothing was sent. "
-                           + describe_lookup_failure(error, what="account linked to you"))
+                           + describe_lookup_failure(error, what="account linked to you"), outcome_of(error))
         if own.balance is None:
             return refused("I can't see your balance with your current link any more, so I couldn't check a "
                            f"payment. Nothing was sent. {RELINK_FOR_VIEW_BALANCE}")
         if own.balance < intent.amount:
             # Taubot counts refused transfers against the spending limit too, so don't send a doomed one.
             return refused(f"You now have {money(self.bot, own.balance)}, which is not enough to pay "
-                           f"{money(self.bot, intent.amount)}. Nothing was sent.")
+                           f"{money(self.bot, intent.amount)}. Nothing was sent.", "insufficient_funds")
         return own.balance, None
 
     async def _post(self, payment: Payment, grant_key: str) -> None:
@@ -222,17 +224,26 @@ def _match_in_log(payment: Payment, entries: list[Transaction], others: list[Pay
     The entry of `payment` (sent after `created_at`) has a timestamp of at least `created_at` - slack. Another
     row surely owns an entry in that window if it was paid and created no earlier than `payment`; it may own
     one if it was paid, unknown or pending and updated recently (same_transfer selects those).
+
+    "Absent" is a verdict that may tell the payer to pay again, so it is never drawn from timestamps at the
+    edge of the window: the log must reach a whole slack further back than the window (or be complete), and
+    that wider stretch must hold no identical entry beyond those surely owned by other rows. An entry from a
+    Taubot clock further behind than the slack then makes the verdict unclear, not absent.
     """
+    def identical_since(moment) -> int:
+        return sum(1 for entry in entries
+                   if (entry.from_account, entry.to_account, entry.amount)
+                   == (payment.from_account_id, payment.to_account_id, payment.amount)
+                   and entry.timestamp >= moment)
+
     since = payment.created_at - LOG_CLOCK_SLACK
-    found = sum(1 for entry in entries
-                if (entry.from_account, entry.to_account, entry.amount)
-                == (payment.from_account_id, payment.to_account_id, payment.amount) and entry.timestamp >= since)
     claimants = [other for other in others if other.status in _MAY_HAVE_MOVED]
+    if identical_since(since) > len(claimants):
+        return LogFinding.FOUND
     surely = sum(1 for other in claimants
                  if other.status is PaymentStatus.PAID and other.created_at >= payment.created_at)
-    if found > len(claimants):
-        return LogFinding.FOUND
-    covers_window = len(entries) < LOG_ENTRIES_TO_CHECK or min(entry.timestamp for entry in entries) < since
-    if found <= surely and covers_window:
+    margin = since - LOG_CLOCK_SLACK
+    covers_margin = len(entries) < LOG_ENTRIES_TO_CHECK or min(entry.timestamp for entry in entries) < margin
+    if covers_margin and identical_since(margin) <= surely:
         return LogFinding.ABSENT
     return LogFinding.UNCLEAR

@@ -143,6 +143,13 @@ class Economy:
         self.references: dict[str, Reference] = {}
         self.log: list[LoggedTransaction] = []
         self.applications: dict[str, Application] = {}
+        # Added to this machine's clock when stamping log entries: Taubot runs on its own clock, which may be
+        # behind (negative) or ahead of the bot's. Tests set it to check the bot survives ordinary drift.
+        self.clock_offset_seconds = 0.0
+
+    def now(self) -> float:
+        """Taubot's clock: Unix seconds as it stamps log entries."""
+        return time.time() + self.clock_offset_seconds
 
     # -- setting up ---------------------------------------------------------------------------------
 
@@ -283,5 +290,5 @@ class Economy:
         # No sign check: a negative amount moves money from the target to the source.
         source.balance -= amount
         target.balance += amount
-        self.log.append(LoggedTransaction(key.key_id, time.time(), from_id, to_id, amount))
+        self.log.append(LoggedTransaction(key.key_id, self.now(), from_id, to_id, amount))
         return from_id != to_id

@@ -10,6 +10,7 @@
     sandbox.delay("GET /api/accounts/", 3.0)     # slow answers, to trigger client timeouts
     sandbox.drop_next("POST /api/transactions/") # close the connection without answering
     sandbox.restart()                            # forget pending references, like the real server
+    sandbox.clock_offset_seconds = -6            # Taubot's clock 6 s behind ours (stamps on log entries)
     await sandbox.stop()
 """
 
@@ -118,6 +119,15 @@ class Sandbox:
 
     def spent_by(self, key: str) -> int:
         return self.economy.keys[key].spent
+
+    @property
+    def clock_offset_seconds(self) -> float:
+        """How far Taubot's clock is from this machine's when it stamps log entries (negative: behind)."""
+        return self.economy.clock_offset_seconds
+
+    @clock_offset_seconds.setter
+    def clock_offset_seconds(self, seconds: float) -> None:
+        self.economy.clock_offset_seconds = seconds
 
     def restart(self) -> None:
         """Forget every reference, as the real server does when it restarts (keys and accounts stay)."""

@@ -2,13 +2,13 @@
 
 import asyncio
 import inspect
+import logging
 
 import pytest
 
 from bot import TaubotBot
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
 from storage import PaymentStatus
-from taubot import InvalidTransaction
 
 MONEY_MOVERS = ("POST", "/api/transactions/")
 CONFIRMATION = 1  # the confirmation is version 1 of its message; version 0 was the "thinking…" placeholder
@@ -243,6 +243,19 @@ async def test_spent_elsewhere_before_confirm_is_refused_without_sending(discord
     assert transfers(sandbox) == []
     assert sandbox.spent_by(await key_of(discord, alice)) == 0  # a doomed transfer would have used up limit
     assert await discord.bot.storage.payments.recent_for_payer(alice.id) == []
+
+
+async def test_spent_elsewhere_before_confirm_is_logged_as_insufficient_funds(discord, sandbox, alice_and_bob,
+                                                                            caplog):
+    """The same outcome word as /pay's own check: nothing was sent because the balance no longer covers it."""
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    sandbox.set_balance(alice.account_id, 10_00)
+    with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
+        await confirm(discord, reply, alice)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
+    assert line.startswith(f"button=pay:confirm user={alice.id} outcome=insufficient_funds")
+    assert transfers(sandbox) == []
 
 
 async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
@@ -565,6 +578,8 @@ async def test_a_journal_that_cannot_record_the_outcome_still_gives_a_truthful_r
     reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment sent"
+    assert reply.last.embed.field("Journal") == ("I couldn't record this in my journal; I'll double-check it after "
+                                                 "my next restart.")
     assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 2t on Taubot."
     (logged,) = discord.logged_errors()
     assert logged.getMessage().endswith("(PAID) could not be recorded in the journal")
@@ -577,19 +592,23 @@ async def test_a_journal_that_cannot_record_the_outcome_still_gives_a_truthful_r
     assert (await discord.bot.storage.payments.get(payment.id)).status is PaymentStatus.PAID
 
 
-async def test_a_client_side_refusal_is_failed_not_unknown(discord, sandbox, alice_and_bob, monkeypatch):
-    alice, bob = alice_and_bob
-
-    async def refuse(*args, **kwargs):
-        raise InvalidTransaction("the amount must be a positive whole number of cents")
-
-    monkeypatch.setattr(discord.bot.taubot, "create_transaction", refuse)
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+async def test_a_client_side_refusal_is_failed_not_unknown(discord, sandbox, alice_and_bob):
+    """Taubot names an account with an id that is not a UUID (a damaged row on its side): the client refuses the
+    transfer itself (Taubot would answer 500, which reads as an outage) and nothing reaches Taubot."""
+    alice, _ = alice_and_bob
+    broken = sandbox.create_account("Broken Corp", account_type="CORPORATION")
+    del sandbox.economy.accounts[broken.account_id]
+    broken.account_id = "corp-7"
+    sandbox.economy.accounts[broken.account_id] = broken
+    reply = await discord.run_command("pay", by=alice.user, amount="2", account="Broken Corp")
+    assert reply.embed.title == "Confirm payment"
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment refused"
     assert reply.last.embed.field("What happened").startswith("I refused to send this payment")
-    assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.FAILED
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert (payment.status, payment.to_account_id) == (PaymentStatus.FAILED, "corp-7")
     assert transfers(sandbox) == []
+    assert sandbox.balance_of(alice.account_id) == 100_00
 
 
 async def test_payments_left_pending_by_a_crash_are_reconciled_and_the_payer_told(discord, sandbox, alice_and_bob,
@@ -660,6 +679,70 @@ async def test_startup_reconciliation_finds_a_sent_payment_and_tells_the_payer(d
     texts = [dm.content for dm in discord.dms(alice.user)]
     assert "I restarted while sending your payment of 5t to Bob: it went through." in texts
     assert "I restarted while sending your payment of 6t to Bob: it went through." in texts
+
+
+# -- Taubot's clock is not ours ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("behind", [6, 60])
+async def test_restart_reconciliation_survives_taubots_clock_running_behind(discord, sandbox, alice_and_bob, behind):
+    """Taubot stamps log entries with its own clock; a transfer that landed is found although its entry looks
+    older than the journal row, and one that never went out is still told apart."""
+    alice, bob = alice_and_bob
+    sandbox.clock_offset_seconds = -behind
+    journal = discord.bot.storage.payments
+    sent = await journal.begin(intent_id="a" * 32, payer_user_id=alice.id, from_account_id=alice.account_id,
+                               to_account_id=bob.account_id, to_account_name="Bob", amount=7_00)
+    sandbox.economy.transfer(sandbox.economy.keys[await key_of(discord, alice)], alice.account_id,
+                             bob.account_id, 7_00)
+    unsent = await journal.begin(intent_id="b" * 32, payer_user_id=alice.id, from_account_id=alice.account_id,
+                                 to_account_id=bob.account_id, to_account_name="Bob", amount=9_00)
+    await pay_cog(discord).reconcile_pending()
+    assert sandbox.balance_of(bob.account_id) == 57_00
+    assert (await journal.get(sent.id)).status is PaymentStatus.PAID
+    assert (await journal.get(unsent.id)).status is PaymentStatus.FAILED
+    texts = [m.content for m in discord.dms(alice.user)]
+    assert "I restarted while sending your payment of 7t to Bob: it went through." in texts
+    assert "I restarted while sending your payment of 9t to Bob: it did not go through." in texts
+
+
+@pytest.mark.parametrize("behind", [6, 60])
+async def test_other_activity_is_settled_from_the_log_when_taubots_clock_runs_behind(discord, sandbox, alice_and_bob,
+                                                                                     behind):
+    alice, bob = alice_and_bob
+    sandbox.clock_offset_seconds = -behind
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
+    assert sandbox.balance_of(bob.account_id) == 56_00
+    assert reply.last.embed.title == "Payment sent"
+    assert reply.last.embed.field("Your balance") == "94t"
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert payment.status is PaymentStatus.PAID
+
+
+async def test_a_taubot_clock_further_behind_than_the_slack_gives_unknown_never_not_made(discord, sandbox,
+                                                                                      alice_and_bob):
+    """Three minutes behind: the entry falls before the window, so it can't be called this payment's, but an
+    identical entry just before the window forbids calling the payment absent (which would invite paying twice)."""
+    alice, bob = alice_and_bob
+    sandbox.clock_offset_seconds = -180
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
+    assert sandbox.balance_of(bob.account_id) == 56_00
+    assert reply.last.embed.title == "Payment outcome unknown"
+
+    journal = discord.bot.storage.payments
+    crashed = await journal.begin(intent_id="c" * 32, payer_user_id=alice.id, from_account_id=alice.account_id,
+                                  to_account_id=bob.account_id, to_account_name="Bob", amount=7_00)
+    sandbox.economy.transfer(sandbox.economy.keys[await key_of(discord, alice)], alice.account_id,
+                             bob.account_id, 7_00)
+    await pay_cog(discord).reconcile_pending()
+    assert (await journal.get(crashed.id)).status is PaymentStatus.UNKNOWN
+    assert discord.last_dm(alice.user).content.endswith("it may or may not have gone through; check /history.")
 
 
 # -- the invariant, from Taubot's side ---------------------------------------------------------------------

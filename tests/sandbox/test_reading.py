@@ -1,5 +1,6 @@
 """TAUBOT_API.md "Reading": accounts by user, by name and by id, transaction logs, the application."""
 
+import time
 import uuid
 
 import pytest
@@ -86,6 +87,22 @@ async def test_transaction_logs(raw, sandbox, alice):
     # A key has no VIEW_BALANCE on an account it does not know: 401, the only refusal the endpoint gives.
     for unknown in (str(uuid.uuid4()), "not-an-id"):
         assert (await raw.request("GET", f"/api/accounts/{unknown}/transactions", key=key)).status == 401
+
+
+
+async def test_log_timestamps_follow_taubots_own_clock(raw, sandbox, alice):
+    """Taubot stamps entries with its own clock; clock_offset_seconds sets how far that is from ours."""
+    bob = sandbox.create_account("Bob", owner_id=1002)
+    key = await raw.link(1001)
+    path = f"/api/accounts/{alice.account_id}/transactions"
+    sandbox.economy.transfer(sandbox.economy.keys[key], alice.account_id, bob.account_id, 1)
+    sandbox.clock_offset_seconds = -60  # a minute behind
+    before = time.time()
+    sandbox.economy.transfer(sandbox.economy.keys[key], alice.account_id, bob.account_id, 2)
+    after = time.time()
+    behind, on_time = (await raw.request("GET", path, key=key)).json()
+    assert before - 60 <= behind["timestamp"] <= after - 60
+    assert behind["timestamp"] < on_time["timestamp"]  # stamped earlier though made later, as with real drift
 
 
 async def test_the_application_endpoint_is_missing_unless_offered(raw, sandbox):
