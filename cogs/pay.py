@@ -29,6 +29,7 @@ from .common import (
     describe_lookup_failure,
     linked_account_or_explain,
     money,
+    note_answered,
     outcome_of,
     refuse,
     reply,
@@ -252,11 +253,13 @@ class PayCog(commands.Cog, name=PAY_COG):
         """Edit the confirmation into the receipt; failing that, a private followup; failing that, a DM."""
         try:
             await interaction.edit_original_response(embed=receipt, view=None)
+            note_answered(interaction)
             return
         except Exception as error:
             log.warning("Could not edit the confirmation of user %s into a receipt: %r", intent.payer_id, error)
         try:
             await interaction.followup.send(embed=receipt, ephemeral=True)
+            note_answered(interaction)
             return
         except Exception as error:
             log.warning("Could not send user %s their receipt as a followup: %r", intent.payer_id, error)

@@ -132,6 +132,29 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
         await reopened.close()
 
 
+async def test_a_receipt_already_shown_is_not_replaced_when_later_work_is_cut_off(discord, sandbox, people,
+                                                                                  caplog):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice)
+    await people.link(bob)
+    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    discord.delay_next("send_message", 5.0, user=bob.user)  # Discord is slow to deliver Bob's DM receipt
+    bot = discord.bot
+    bot.shutdown_grace_seconds = 0.2
+    paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
+    async with asyncio.timeout(5):
+        while reply.last.embeds[0].title != "Payment sent":  # noqa: ASYNC110 (Alice has her receipt)
+            await asyncio.sleep(0.01)
+    with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
+        await bot.close()
+    await paying
+
+    assert reply.last.embed.title == "Payment sent"  # still the truth, not "I had to restart…"
+    lines = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
+    assert [re.match(r"(\S+) user=(\d+) outcome=(\w+)", line).groups() for line in lines] == [
+        ("button=pay:confirm", str(alice.id), "ok")]
+
+
 def test_sharding_settings_reach_the_bot(settings):
     assert TaubotBot(settings).shard_count is None  # unset: Discord's recommended count at login
     sharded = TaubotBot(dataclasses.replace(settings, shard_count=4, shard_ids=(2, 3)))
