@@ -10,7 +10,8 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from cogs.link import TAUBOT_REQUESTS_PER_TICK, next_poll_time
+from bot import TaubotBot
+from cogs.link import POLL_TICK_SECONDS, TAUBOT_REQUESTS_PER_TICK, next_poll_time
 from sandbox import VIEW_BALANCE
 from storage import Storage
 from storage.clock import now
@@ -799,3 +800,19 @@ async def test_no_grant_key_or_master_key_ever_reaches_discord(discord, sandbox,
     shown = all_message_text(discord)
     for key in sandbox.economy.keys:
         assert key not in shown
+
+
+async def test_the_running_poller_finishes_a_link_without_any_click(discord, sandbox, people):
+    """The real background loop, not a direct call: after the member grants on Taubot's page, the DM turns into
+    "linked" by itself within a poll tick once the link is due."""
+    settings = discord.bot.settings
+    bot = await discord.restart(lambda: TaubotBot(settings, background_tasks=True))
+    alice = people.member("alice")
+    dm = await granted_link(discord, sandbox, alice)
+    link_cog(discord).flow.clock = lambda: now() + timedelta(seconds=11)  # the first poll is due
+
+    async with asyncio.timeout(3 * POLL_TICK_SECONDS):
+        while dm.embed.title != "Taubot account linked":  # noqa: ASYNC110 (waiting for the real loop)
+            await asyncio.sleep(0.05)
+    assert (await bot.storage.grant_keys.get(alice.id)).account_name == "Alice"
+    assert await bot.storage.pending_links.for_user(alice.id) is None
