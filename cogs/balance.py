@@ -66,8 +66,7 @@ class BalanceCog(commands.Cog, name="Balance"):
             return outcome_of(error), describe_lookup_failure(error, what="personal account for you", name=name)
         is_own = found.account_id == linked.account_id
         if is_own:
-            await self.bot.storage.grant_keys.record_use(linked.discord_user_id, as_read=linked,
-                                                         balance_visible=found.balance is not None)
+            await self.bot.storage.grant_keys.record_use(linked, balance_visible=found.balance is not None)
         return "ok", self.render(found, is_own=is_own)
 
     def render(self, account: Account, *, is_own: bool) -> discord.Embed:

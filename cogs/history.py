@@ -113,7 +113,7 @@ class HistoryCog(commands.Cog, name=HISTORY_COG):
             await refuse(interaction, describe_lookup_failure(error, what="transaction log for your account"),
                          outcome=outcome_of(error))
             return
-        await self.bot.storage.grant_keys.record_use(linked.discord_user_id, balance_visible=True)
+        await self.bot.storage.grant_keys.record_use(linked, balance_visible=True)
         rows = await self._rows(linked.grant_key, linked.account_id, transactions[:limit])
         session_id = uuid.uuid4().hex
         session = HistorySession(interaction.user.id, linked.account_name, rows)

@@ -169,7 +169,7 @@ class PayCog(commands.Cog, name=PAY_COG):
             await refuse(interaction, describe_lookup_failure(error, what="account linked to you"),
                          outcome=outcome_of(error))
             return
-        await self.bot.storage.grant_keys.record_use(linked.discord_user_id, balance_visible=own.balance is not None)
+        await self.bot.storage.grant_keys.record_use(linked, balance_visible=own.balance is not None)
         if own.balance is None:
             await refuse(interaction, "I can't see your balance with your current link, so I couldn't check "
                                       f"whether a payment went through. {RELINK_FOR_VIEW_BALANCE}")

@@ -107,18 +107,16 @@ class GrantKeyStore:
             "DELETE FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)
         ) > 0
 
-    async def record_use(self, discord_user_id: int, *, balance_visible: bool | None = None,
-                         as_read: LinkedAccount | None = None) -> None:
-        """Note that the key was just used, and what the read told about balance visibility (if anything).
-
-        `as_read` is the row as the caller read it moments ago: when it already says the same and was used
-        recently, nothing is written, which keeps a database write off every command's path."""
-        if as_read is not None and _is_recent_and_same(as_read, balance_visible):
+    async def record_use(self, linked: LinkedAccount, *, balance_visible: bool | None = None) -> None:
+        """Note that `linked` (the row as the caller just read it) was used, and what the read told about
+        balance visibility (if anything). When the row already says so and was used recently, nothing is
+        written, which keeps a database write off every command's path."""
+        if _is_recent_and_same(linked, balance_visible):
             return
         await self._db.execute(
             "UPDATE linked_accounts SET last_used_at = ?, balance_visible = COALESCE(?, balance_visible) "
             "WHERE discord_user_id = ?",
-            (to_seconds(now()), _optional_flag(balance_visible), discord_user_id),
+            (to_seconds(now()), _optional_flag(balance_visible), linked.discord_user_id),
         )
 
     async def count(self) -> int:

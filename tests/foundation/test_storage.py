@@ -151,8 +151,8 @@ async def test_starting_with_another_encryption_key_fails_at_once(tmp_path, key)
 
 
 async def test_put_replaces_a_link_atomically_and_delete_forgets_it(storage):
-    await storage.grant_keys.put(7, "eyJ.old.key", account_id="a", account_name="Old", account_type="USER")
-    await storage.grant_keys.record_use(7, balance_visible=True)
+    old = await storage.grant_keys.put(7, "eyJ.old.key", account_id="a", account_name="Old", account_type="USER")
+    await storage.grant_keys.record_use(old, balance_visible=True)
     await storage.grant_keys.put(7, GRANT_KEY, account_id="b", account_name="New", account_type="USER")
     linked = await storage.grant_keys.get(7)
     assert (linked.grant_key, linked.account_name, linked.last_used_at) == (GRANT_KEY, "New", None)
@@ -171,9 +171,9 @@ async def test_put_many_stores_every_link_encrypted(storage):
 
 
 async def test_record_use_keeps_visibility_unless_told(storage):
-    await storage.grant_keys.put(3, GRANT_KEY, account_id="a", account_name="A", account_type="USER")
-    await storage.grant_keys.record_use(3, balance_visible=False)
-    await storage.grant_keys.record_use(3)
+    stored = await storage.grant_keys.put(3, GRANT_KEY, account_id="a", account_name="A", account_type="USER")
+    await storage.grant_keys.record_use(stored, balance_visible=False)
+    await storage.grant_keys.record_use(stored)
     linked = await storage.grant_keys.get(3)
     assert linked.balance_visible is False
     assert linked.last_used_at is not None
