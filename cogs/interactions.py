@@ -46,6 +46,16 @@ def _log_line(what: str, interaction: discord.Interaction, stats: InteractionSta
              (time.perf_counter() - started) * 1000, stats.taubot_requests)
 
 
+@contextlib.contextmanager
+def _logged_as(what: str, interaction: discord.Interaction, outcome: str) -> Iterator[None]:
+    """The log line of an interaction turned away before any handler ran (shutdown, someone else's button)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        _log_line(what, interaction, InteractionStats(outcome=outcome), started)
+
+
 def count_taubot_request(method: str, endpoint: str) -> None:
     """TaubotClient's on_request hook: attribute the request to the interaction being handled."""
     stats = _current.get()
@@ -106,12 +116,9 @@ async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> 
     """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
     if not getattr(interaction.client, "stopping", False):
         return False
-    started = time.perf_counter()
-    try:
+    with _logged_as(what, interaction, "stopping"):
         if interaction.type is not discord.InteractionType.autocomplete:
             await reply(interaction, STOPPING)
-    finally:
-        _log_line(what, interaction, InteractionStats(outcome="stopping"), started)
     return True
 
 
@@ -206,11 +213,8 @@ class PrefixedButton(GuardedButton):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self.owner_id is None or interaction.user.id == self.owner_id:
             return True
-        started = time.perf_counter()
-        try:
+        with _logged_as(f"button={self.button_name}", interaction, "refused"):
             await interaction.response.send_message(self.not_yours, ephemeral=True)
-        finally:
-            _log_line(f"button={self.button_name}", interaction, InteractionStats(outcome="refused"), started)
         return False
 
 
