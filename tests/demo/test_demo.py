@@ -1,5 +1,6 @@
 """`python bot.py demo` works on a fresh clone with no configuration: a member links, checks the balance and
-pays someone, typing into the console exactly what they would do in Discord."""
+pays someone, typing into the console exactly what they would do in Discord; piped in, the transcript reads
+like the session a person would see."""
 
 import asyncio
 import io
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import discord as discord_py
 
-from demo.console import DemoConsole
+from demo.dispatch import DemoConsole
+from demo.terminal import Terminal
+
+from .session import assert_in_order, assert_plain_words
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION = """/balance
@@ -18,9 +22,9 @@ grant
 press I've granted access
 /balance
 /pay 5 @bob
-press Confirm
+press confirm
 /pay 1,000,000 @bob
-/balance account:Lemonade Stand
+/balance account:Café #1?
 /history export:yes
 as dave
 /pay 1 @alice
@@ -39,74 +43,75 @@ async def run_demo_session(session: str, folder: Path) -> tuple[str, str]:
     return stdout.decode(), stderr.decode()
 
 
-def assert_in_order(output: str, expected_in_order: list[str]) -> None:
-    position = 0
-    for text in expected_in_order:
-        found = output.find(text, position)
-        assert found >= 0, f"missing (in order) {text!r} in:\n{output}"
-        position = found
-
-
 async def test_a_whole_session_in_the_demo_console(tmp_path):
-    output, _ = await run_demo_session(SESSION, tmp_path)
-    expected_in_order = [
-        "You haven't linked a Taubot account yet. Run /link-account to link one.",
+    output, stderr = await run_demo_session(SESSION, tmp_path)
+    assert_in_order(output, [
+        "alice> /balance\n── #general · only you can see this\n"
+        "   You haven't linked a Taubot account yet. Run /link-account to link one.",
+        "alice> /link-account\n",
         "── DM to alice",
         "[Open Taubot ↗ http://127.0.0.1:",
-        "ticked VIEW BALANCE and TRANSFER FUNDS",
+        "alice> grant\n(On Taubot's page, alice ticked VIEW BALANCE and TRANSFER FUNDS",
+        "alice> press I've granted access\n",
         "Linked to Alice (personal account). Try /balance.",
+        "alice> /balance\n",
         "│ Balance: 250t",
+        "alice> /pay 5 @bob\n",
         "│ Pay 5t to @bob (Bob)?",
         "[Confirm] [Cancel]",
+        "alice> press confirm\n",
         "┌ Payment sent",
         "@alice paid you 5t on Taubot.",
         "You have 245t, which is not enough to pay 1,000,000t.",
-        "Taubot failed to look up “Lemonade Stand”.",
+        "alice> /balance account:Café #1?\n",
+        "┌ Café #1?",
         "Sent 5t to @bob (Bob)",
         "📎 taubot-history.csv",
-        "You are now dave",
+        "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id",
+        "alice> as dave\nYou are now dave",
+        "dave> /pay 1 @alice\n",
         "You haven't linked a Taubot account yet.",
-    ]
-    assert_in_order(output, expected_in_order)
-    assert not list(tmp_path.iterdir()), "the demo must leave nothing behind"
-
-
-async def test_typos_and_other_members_messages_keep_the_demo_running(tmp_path):
-    session = """/link-account
-grant
-press I've granted access
-/pay 5 account:Bob's
-/pay 5 account:"Lemonade
-/history limit:abc
-/pay 5 @bob
-as bob
-press Confirm
-as alice
-press Confirm
-quit
-"""
-    output, stderr = await run_demo_session(session, tmp_path)
-    assert_in_order(output, [
-        "Linked to Alice (personal account).",
-        "Taubot has no account called “Bob's”.",  # an apostrophe is part of the name, as in Discord
-        '(That line has a " without its closing ".',
-        "(limit takes a whole number, like limit:10; 'abc' is not one.)",
-        "│ Pay 5t to @bob (Bob)?",
-        "You are now bob",
-        "bob> Only alice can see the message with “Confirm”; in Discord, bob wouldn't even see it.",
-        "You are now alice",
-        "┌ Payment sent",
+        "dave> quit\n",
     ])
-    assert output.count("┌ Payment sent") == 1
+    assert_plain_words(output)
+    assert not list(tmp_path.iterdir()), "the demo must leave nothing behind"
     assert "is not installed" not in stderr, stderr  # discord.py's voice warnings mean nothing in the demo
 
 
-async def test_what_the_bot_does_on_its_own_is_shown_with_the_prompt_again(discord, sandbox):
+async def test_the_end_of_the_input_ends_the_demo_on_a_fresh_line(tmp_path):
+    output, _ = await run_demo_session("/link-status\n", tmp_path)
+    assert output.endswith("\nalice> \n")
+
+
+def quiet_console(discord, sandbox, tmp_path) -> tuple[DemoConsole, io.StringIO]:
     out = io.StringIO()
-    console = DemoConsole(discord, sandbox, out)
-    channel = await discord.bot.create_dm(discord_py.Object(id=console.members["alice"].id))
-    await channel.send("Your link is ready.")  # as the link poller would, between two commands
+    terminal = Terminal(out, echo_input=True)
+    return DemoConsole(discord, sandbox, terminal, files_folder=tmp_path, members={"alice": 1001, "bob": 1002}), out
+
+
+async def alice_gets_a_dm(discord, console: DemoConsole) -> None:
+    """As the link poller would, between two commands."""
+    channel = await discord.bot.create_dm(discord_py.Object(id=console.members.people["alice"].id))
+    await channel.send("Your link is ready.")
+
+
+async def test_what_the_bot_does_on_its_own_starts_below_the_prompt_and_the_prompt_comes_again(
+        discord, sandbox, tmp_path):
+    console, out = quiet_console(discord, sandbox, tmp_path)
+    console.terminal.prompt(console.prompt_text())
+    await alice_gets_a_dm(discord, console)
     console.show_changes_unprompted()
-    assert out.getvalue() == "── DM to alice\n   Your link is ready.\n\nalice> "
+    assert out.getvalue() == "\nalice> \n── DM to alice\n   Your link is ready.\n\nalice> "
     console.show_changes_unprompted()  # nothing new: nothing printed, no extra prompt
-    assert out.getvalue().count("alice> ") == 1
+    assert out.getvalue().count("alice> ") == 2
+    console.terminal.typed("/balance\n")  # the piped line is echoed after the prompt shown last
+    assert out.getvalue().endswith("\nalice> /balance\n")
+
+
+async def test_typed_at_a_keyboard_the_line_is_not_echoed(discord, sandbox, tmp_path):
+    console, out = quiet_console(discord, sandbox, tmp_path)
+    console.terminal.echo_input = False
+    console.terminal.prompt("alice> ")
+    console.terminal.typed("/balance\n")  # the terminal showed it as it was typed
+    await console.handle("/balance")
+    assert out.getvalue().startswith("\nalice> ──"), out.getvalue()

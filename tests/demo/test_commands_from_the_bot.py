@@ -1,0 +1,70 @@
+"""The console reads the bot's real command tree: a command added to the bot can be typed, is in the help,
+and its options are understood, without editing the demo."""
+
+import io
+
+import discord
+from discord import app_commands
+
+from demo.dispatch import DemoConsole
+from demo.help import general_help
+from demo.terminal import Terminal
+
+from .session import Session, assert_in_order, assert_plain_words
+
+
+def add_commands(tree: app_commands.CommandTree, heard: list) -> None:
+    @app_commands.command(name="tip", description="Tip a member")
+    @app_commands.describe(points="How many points", member="Who gets them", note="Why, in a few words",
+                           public="Show it to everyone")
+    async def tip(interaction: discord.Interaction, points: app_commands.Range[int, 1, 10], member: discord.User,
+                  note: str | None = None, public: bool = False) -> None:
+        heard.append(("tip", points, member.name, note, public))
+        await interaction.response.send_message(f"{points} points to {member.mention}: {note}", ephemeral=not public)
+
+    admin = app_commands.Group(name="admin", description="Server tools")
+
+    @admin.command(name="audit", description="Recent payments")
+    async def audit(interaction: discord.Interaction, limit: int = 5) -> None:
+        heard.append(("audit", limit))
+        await interaction.response.send_message(f"The last {limit} payments.", ephemeral=True)
+
+    @app_commands.context_menu(name="Wave")
+    async def wave(interaction: discord.Interaction, member: discord.User) -> None:
+        await interaction.response.send_message(f"You waved at {member.mention}.", ephemeral=True)
+
+    for command in (tip, admin, wave):
+        tree.add_command(command)
+
+
+async def test_a_new_command_is_in_the_help_and_can_be_typed(discord, sandbox, tmp_path):
+    heard: list = []
+    add_commands(discord.bot.tree, heard)
+    out = io.StringIO()
+    console = DemoConsole(discord, sandbox, Terminal(out, echo_input=True), files_folder=tmp_path,
+                          members={"alice": 1001, "bob": 1002})
+    assert_in_order(general_help(console.catalogue, console.members.names, 100), [
+        "  /tip points member [note] [public]",
+        "Tip a member",
+        "  /admin audit [limit]",
+        "Recent payments",
+        "  wave @MEMBER",
+        "Apps → Wave: right-click a member and choose Wave",
+    ])
+    demo = Session(console, out)
+    output = await demo.type("/tip @bob 3 public note:great work, thanks!", "/tip 11 @bob", "/tip 3",
+                             "/admin audit 7", "/ADMIN Audit limit:2", "/admin", "/admin audti",
+                             "wave bob", "/tpi 3 @bob")
+    assert heard == [("tip", 3, "bob", "great work, thanks!", True), ("audit", 7), ("audit", 2)]
+    assert_in_order(output, [
+        "3 points to @bob: great work, thanks!",
+        "(points goes from 1 to 10; 11 is outside that, so Discord wouldn't send it.)",
+        "(/tip needs member (Who gets them). Type it like: /tip points member [note] [public])",
+        "The last 7 payments.",
+        "The last 2 payments.",
+        "(/admin needs one of: /admin audit.)",
+        "(/admin has no “audti”; it has audit.)",
+        "You waved at @bob.",
+        "(There is no /tpi. Did you mean /tip? The commands are",
+    ])
+    assert_plain_words(output)
