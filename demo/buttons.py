@@ -1,5 +1,5 @@
-"""`press LABEL`: which button on screen a person means (any case, typographic or plain apostrophes, the start
-of a label is enough), and why not when it can't be pressed."""
+"""`press LABEL`: which button on screen a person means (any case, typographic or plain apostrophes; a part of
+a label is enough when only one label has it), and why not when it can't be pressed."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ class ButtonFinder:
         wanted = _folded(plain(typed).strip().strip('"'))
         if not wanted:
             raise InputError(f"press needs a button's name, like press Confirm. {self.pressable_now()}")
-        matches = self._matching(lambda label: label == wanted) or self._unique_start(wanted)
+        matches = (self._matching(lambda label: label == wanted)
+                   or self._unique(lambda label: label.startswith(wanted))
+                   or self._unique(lambda label: wanted in label))
         usable = [(m, b) for m, b in matches if not b.disabled and b.url is None]
         if usable:
             return usable[0]
@@ -46,8 +48,9 @@ class ButtonFinder:
     def _matching(self, accept: Callable[[str], bool]) -> list[tuple[SentMessage, ButtonView]]:
         return [(m, b) for m in self.mine for b in m.buttons if b.label and accept(_folded(b.label))]
 
-    def _unique_start(self, wanted: str) -> list[tuple[SentMessage, ButtonView]]:
-        matches = self._matching(lambda label: label.startswith(wanted))
+    def _unique(self, accept: Callable[[str], bool]) -> list[tuple[SentMessage, ButtonView]]:
+        """The buttons of the one label `accept` picks out (none when it fits several labels)."""
+        matches = self._matching(accept)
         return matches if len({_folded(b.label or "") for _, b in matches}) == 1 else []
 
     def _unusable(self, button: ButtonView) -> InputError:

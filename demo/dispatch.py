@@ -43,7 +43,7 @@ class DemoConsole:
         self.form: Form | None = None  # a form the bot opened, being filled in line by line
         self._shown: dict[int, int] = {}  # message id → how many of its versions were printed
         self._interaction_users: dict[int, int] = {}  # interaction id → who ran it (owns its private replies)
-        self._words: dict[str, Callable[[str], Awaitable[None] | None]] = {
+        self._words: dict[str, Callable[[str], Awaitable[None]]] = {
             "help": self._help, "as": self._switch, "grant": self._grant, "press": self._press,
             "dms": self._dms, "accounts": self._accounts, "show": self._show,
         }
@@ -85,12 +85,9 @@ class DemoConsole:
         if line.startswith("/"):
             await self._slash(line[1:])
         elif folded in self._words:
-            result = self._words[folded](rest.strip())
-            if result is not None:
-                await result
-        elif self._user_command_in(line) is not None:
-            name, target = self._user_command_in(line)
-            await self._user_command(name, target)
+            await self._words[folded](rest.strip())
+        elif (user_command := self._user_command_in(line)) is not None:
+            await self._user_command(*user_command)
         else:
             raise InputError(unknown_input(word, self.catalogue, list(self._words)))
         return True
@@ -155,30 +152,30 @@ class DemoConsole:
 
     # -- the console's own words --------------------------------------------------------------------------
 
-    def _help(self, topic: str) -> None:
+    async def _help(self, topic: str) -> None:
         if topic:
             words = split_words(topic.removeprefix("/"))
             self.say(self.catalogue.find_slash(words)[0].explained())
             return
         self.say(general_help(self.catalogue, self.members.names, DEMO_SPENDING_LIMIT))
 
-    def _switch(self, name: str) -> None:
+    async def _switch(self, name: str) -> None:
         if not name:
             raise InputError(f"as needs a member's name, like as bob. The members are {listed(self.members.names)}.")
         self.me = self.members.person(name)
         self.say(f"You are now {self.me.username} (Discord ID {self.me.id}).")
 
-    def _grant(self, _rest: str) -> None:
+    async def _grant(self, _rest: str) -> None:
         self.say(grant_latest_link(self.sandbox, self.me, self.discord.dms(self.me)))
 
-    def _dms(self, _rest: str) -> None:
+    async def _dms(self, _rest: str) -> None:
         for message in self.discord.dms(self.me):
             self._print_message(message)
 
-    def _accounts(self, _rest: str) -> None:
+    async def _accounts(self, _rest: str) -> None:
         self.say(describe_accounts(self.sandbox.credentials()["accounts"], self.members, self.me.id))
 
-    def _show(self, name: str) -> None:
+    async def _show(self, name: str) -> None:
         path = self.files.find(name)
         if path is None:
             raise InputError("The bot hasn't attached such a file yet; /history export:yes attaches your history "

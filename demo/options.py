@@ -173,8 +173,9 @@ class _Reading:
 
     def _value(self, option: OptionSpec, text: str) -> Any:
         if not text:
-            raise InputError(f"{option.name}: has nothing after it. Write the value right after the colon, "
-                             f"like {option.name}:{_example(option)}")
+            example = _example(option)
+            fix = f"like {option.name}:{example}" if example else f"or leave {option.name} out"
+            raise InputError(f"{option.name}: has nothing after it. Write the value right after the colon, {fix}.")
         if option.kind == USER:
             return self.members.get(text)
         if option.kind == STRING:
@@ -233,9 +234,9 @@ def _choice(option: OptionSpec, value: Any) -> Any:
     raise InputError(f"{option.name} is one of {listed([str(c['name']) for c in choices], last='or')}.")
 
 
-def _example(option: OptionSpec) -> str:
+def _example(option: OptionSpec) -> str | None:
     given = re.search(r"e\.g\. (\S+)", option.description)  # "How much, e.g. 12.50"
-    return {USER: "@bob", INTEGER: "10", NUMBER: "10", BOOLEAN: "yes"}.get(option.kind, given[1] if given else "…")
+    return {USER: "@bob", INTEGER: "10", NUMBER: "10", BOOLEAN: "yes"}.get(option.kind, given[1] if given else None)
 
 
 def _bound(value: Any, fallback: str) -> str:

@@ -12,10 +12,18 @@ async def test_a_button_is_pressed_by_its_name_in_any_case(demo, press):
     assert_in_order(output, ["[Confirm] [Cancel]", f"alice> {press}\n", "┌ Payment sent", "@alice paid you 5t"])
 
 
-async def test_the_granted_button_with_any_apostrophe(demo):
+@pytest.mark.parametrize("press", ["press i’ve granted access", "press I've granted access", "press granted"])
+async def test_the_granted_button_with_any_apostrophe_or_a_part_of_its_name(demo, press):
     await demo.type("/link-account", "grant")
-    output = await demo.type("press i’ve granted access")
+    output = await demo.type(press)
     assert "Linked to Alice (personal account). Try /balance." in output
+
+
+async def test_a_part_of_two_labels_is_not_enough(demo):
+    await demo.link()
+    output = await demo.type("/pay 5 @bob", "press c")
+    assert "(No message on screen has a button labelled “c”. Buttons you can press now: “Confirm” and “Cancel”.)" \
+        in output
 
 
 async def test_press_alone_explains_itself_and_lists_the_buttons_on_screen(demo):
@@ -28,6 +36,8 @@ async def test_press_alone_explains_itself_and_lists_the_buttons_on_screen(demo)
 
 
 async def test_a_missing_button_a_link_and_a_greyed_out_one(demo):
+    output = await demo.type("press I've granted access")
+    assert "(No message on screen has a button labelled “I've granted access”. No message on screen" in output
     await demo.link()
     output = await demo.type("press Confrim", "/pay 5 @bob", "press Confrim", "press Open Taubot")
     assert_in_order(output, [

@@ -68,7 +68,9 @@ async def test_a_name_with_spaces_runs_to_the_next_option(demo):
     ("/pay 5 @bob @carol", "(/pay takes one member, so “@carol” has no place."),
     ("/pay amount:5 amount:6 @bob", "(amount is given twice; keep one, e.g. amount:6)"),
     ("/pay amount: @bob", "(amount: has nothing after it. Write the value right after the colon, like "
-                          "amount:12.50)"),
+                          "amount:12.50.)"),
+    ("/balance account:", "(account: has nothing after it. Write the value right after the colon, or leave "
+                          "account out.)"),
     ("/history limit:abc", "(limit takes a whole number, like limit:10; “abc” is not one.)"),
     ("/history limit:500", "(limit goes from 1 to 100; 500 is outside that, so Discord wouldn't send it.)"),
     ("/history export:maybe", "(export takes yes or no; “maybe” is neither.)"),
