@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from demo.console import read_lines
 from demo.dispatch import DemoConsole
+from demo.terminal import Terminal
+from harness import FakeDiscord
+from sandbox import Sandbox
 
 # What a person must never be shown: Python's or the harness's insides.
 INSIDES = re.compile(r"\b\w*(Error|Exception)\b|Traceback|discord\.user\(|[Hh]arness|\[\]|\['|“”")
@@ -18,6 +22,13 @@ class Session:
     def __init__(self, console: DemoConsole, out: io.StringIO):
         self.console, self.out = console, out
         self._read = 0
+
+    @classmethod
+    def on(cls, discord: FakeDiscord, sandbox: Sandbox, folder: Path, members: dict[str, int]) -> Session:
+        """A console on the test's own bot and sandbox (not the demo's), with piped input."""
+        out = io.StringIO()
+        console = DemoConsole(discord, sandbox, Terminal(out, echo_input=True), files_folder=folder, members=members)
+        return cls(console, out)
 
     async def type(self, *lines: str) -> str:
         await read_lines(self.console, io.StringIO("".join(line + "\n" for line in lines)))

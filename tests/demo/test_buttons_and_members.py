@@ -35,7 +35,7 @@ async def test_press_alone_explains_itself_and_lists_the_buttons_on_screen(demo)
             "“Cancel”.)") in output
 
 
-async def test_a_missing_button_a_link_and_a_greyed_out_one(demo):
+async def test_a_missing_button_and_a_link_button(demo):
     output = await demo.type("press I've granted access")
     assert "(No message on screen has a button labelled “I've granted access”. No message on screen" in output
     await demo.link()

@@ -1,14 +1,10 @@
 """The console reads the bot's real command tree: a command added to the bot can be typed, is in the help,
 and its options are understood, without editing the demo."""
 
-import io
-
 import discord
 from discord import app_commands
 
-from demo.dispatch import DemoConsole
 from demo.help import general_help
-from demo.terminal import Terminal
 
 from .session import Session, assert_in_order, assert_plain_words
 
@@ -33,17 +29,21 @@ def add_commands(tree: app_commands.CommandTree, heard: list) -> None:
     async def wave(interaction: discord.Interaction, member: discord.User) -> None:
         await interaction.response.send_message(f"You waved at {member.mention}.", ephemeral=True)
 
-    for command in (tip, admin, wave):
+    @app_commands.command(name="menu", description="A message with a greyed-out button")
+    async def menu(interaction: discord.Interaction) -> None:
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="Later", disabled=True, custom_id="menu:later"))
+        await interaction.response.send_message("Not yet.", view=view, ephemeral=True)
+
+    for command in (tip, admin, wave, menu):
         tree.add_command(command)
 
 
 async def test_a_new_command_is_in_the_help_and_can_be_typed(discord, sandbox, tmp_path):
     heard: list = []
     add_commands(discord.bot.tree, heard)
-    out = io.StringIO()
-    console = DemoConsole(discord, sandbox, Terminal(out, echo_input=True), files_folder=tmp_path,
-                          members={"alice": 1001, "bob": 1002})
-    assert_in_order(general_help(console.catalogue, console.members.names, 100), [
+    demo = Session.on(discord, sandbox, tmp_path, {"alice": 1001, "bob": 1002})
+    assert_in_order(general_help(demo.console.catalogue, demo.console.members.names, 100), [
         "  /tip points member [note] [public]",
         "Tip a member",
         "  /admin audit [limit]",
@@ -51,7 +51,6 @@ async def test_a_new_command_is_in_the_help_and_can_be_typed(discord, sandbox, t
         "  wave @MEMBER",
         "Apps → Wave: right-click a member and choose Wave",
     ])
-    demo = Session(console, out)
     output = await demo.type("/tip @bob 3 public note:great work, thanks!", "/tip 11 @bob", "/tip 3",
                              "/admin audit 7", "/ADMIN Audit limit:2", "/admin", "/admin audti",
                              "wave bob", "/tpi 3 @bob")
@@ -68,3 +67,9 @@ async def test_a_new_command_is_in_the_help_and_can_be_typed(discord, sandbox, t
         "(There is no /tpi. Did you mean /tip? The commands are",
     ])
     assert_plain_words(output)
+
+
+async def test_a_greyed_out_button_cannot_be_pressed(discord, sandbox, tmp_path):
+    add_commands(discord.bot.tree, [])
+    output = await Session.on(discord, sandbox, tmp_path, {"alice": 1001}).type("/menu", "press later")
+    assert_in_order(output, ["[Later] (disabled)", "(“Later” is greyed out, so Discord won't let you press it.)"])

@@ -11,9 +11,8 @@ from pathlib import Path
 import discord as discord_py
 
 from demo.dispatch import DemoConsole
-from demo.terminal import Terminal
 
-from .session import assert_in_order, assert_plain_words
+from .session import Session, assert_in_order, assert_plain_words
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION = """/balance
@@ -84,9 +83,8 @@ async def test_the_end_of_the_input_ends_the_demo_on_a_fresh_line(tmp_path):
 
 
 def quiet_console(discord, sandbox, tmp_path) -> tuple[DemoConsole, io.StringIO]:
-    out = io.StringIO()
-    terminal = Terminal(out, echo_input=True)
-    return DemoConsole(discord, sandbox, terminal, files_folder=tmp_path, members={"alice": 1001, "bob": 1002}), out
+    session = Session.on(discord, sandbox, tmp_path, {"alice": 1001, "bob": 1002})
+    return session.console, session.out
 
 
 async def alice_gets_a_dm(discord, console: DemoConsole) -> None:
