@@ -127,7 +127,7 @@ class DemoConsole:
         form = self.form
         if line.strip().casefold() == CLOSE_WORD:
             self.form = None
-            self.say("(You closed the form; the bot is sent nothing.)")
+            self.say("(You closed the form; nothing was sent to the bot.)")
             return
         form.answer(line)
         if form.complete:

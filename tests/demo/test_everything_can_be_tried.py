@@ -67,7 +67,7 @@ async def test_the_form_explains_a_wrong_answer_and_can_be_closed(demo):
         "Pay Bob · Amount (e.g. 12.50)> five\n",
         "“five” isn't an amount. Write it like 12.50 or 1,234.56.",  # the bot's own answer to the form
         "alice> pay carol\n(The bot opened a form, “Pay Carol”.",
-        "Pay Carol · Amount (e.g. 12.50)> cancel\n(You closed the form; the bot is sent nothing.)",
+        "Pay Carol · Amount (e.g. 12.50)> cancel\n(You closed the form; nothing was sent to the bot.)",
         "alice> /balance\n",
         "│ Balance: 250t",
     ])
