@@ -35,8 +35,24 @@ def add_commands(tree: app_commands.CommandTree, heard: list) -> None:
         view.add_item(discord.ui.Button(label="Later", disabled=True, custom_id="menu:later"))
         await interaction.response.send_message("Not yet.", view=view, ephemeral=True)
 
-    for command in (tip, admin, wave, menu):
+    for command in (tip, admin, wave, menu, thank_with_a_form(heard)):
         tree.add_command(command)
+
+
+def thank_with_a_form(heard: list) -> app_commands.ContextMenu:
+    """An Apps-menu command whose form has a required and an optional field, like Pay's once memos exist."""
+    class ThanksForm(discord.ui.Modal, title="Thank them"):
+        points = discord.ui.TextInput(label="Points", placeholder="3", max_length=2)
+        memo = discord.ui.TextInput(label="Memo", required=False, max_length=20)
+
+        async def on_submit(self, interaction: discord.Interaction) -> None:
+            heard.append(("thanks", self.points.value, self.memo.value))
+            await interaction.response.send_message(f"Thanked with {self.points.value} points.", ephemeral=True)
+
+    async def thank(interaction: discord.Interaction, member: discord.User) -> None:
+        await interaction.response.send_modal(ThanksForm())
+
+    return app_commands.ContextMenu(name="Thank", callback=thank)
 
 
 async def test_a_new_command_is_in_the_help_and_can_be_typed(discord, sandbox, tmp_path):
@@ -73,3 +89,19 @@ async def test_a_greyed_out_button_cannot_be_pressed(discord, sandbox, tmp_path)
     add_commands(discord.bot.tree, [])
     output = await Session.on(discord, sandbox, tmp_path, {"alice": 1001}).type("/menu", "press later")
     assert_in_order(output, ["[Later] (disabled)", "(“Later” is greyed out, so Discord won't let you press it.)"])
+
+
+async def test_a_form_with_an_optional_field(discord, sandbox, tmp_path):
+    heard: list = []
+    add_commands(discord.bot.tree, heard)
+    demo = Session.on(discord, sandbox, tmp_path, {"alice": 1001, "bob": 1002})
+    output = await demo.type("thank @bob", "3", "", "THANK bob", "4", "for the help")
+    assert heard == [("thanks", "3", ""), ("thanks", "4", "for the help")]
+    assert_in_order(output, [
+        "alice> thank @bob\n(The bot opened a form, “Thank them”.",
+        "Thank them · Points (e.g. 3)> 3\n",
+        "Thank them · Memo (optional, Enter to skip)> \n",
+        "Thanked with 3 points.",
+        "Thank them · Memo (optional, Enter to skip)> for the help\n",
+        "Thanked with 4 points.",
+    ])
