@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import functools
 import os
 import re
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
+from env_file import EnvFile, EnvFileError, read_env_file
+from env_file_problems import env_file_problems
 
 DEFAULT_API_URL = "https://taubot.qzz.io/api"
 # The folder bot.py (and .env) live in: relative paths mean the same file whatever directory the bot starts from.
@@ -81,19 +85,65 @@ def generate_encryption_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(ENCRYPTION_KEY_BYTES)).decode()
 
 
-def read_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
-    """The variables from `env_file` (if it exists) overlaid with the real environment, which wins."""
-    merged: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        merged.update({key: value for key, value in dotenv_values(env_file).items() if value is not None})
-    merged.update(os.environ)
-    return merged
+class SettingsFileError(ConfigError):
+    """The settings file itself cannot be read (missing, unreadable, wrong encoding): one line, not a list."""
+
+    def render(self) -> str:
+        return f"The bot cannot start: {self.problems[0]}"
+
+
+class Environment(dict[str, str]):
+    """The variables the settings are read from, and the settings file among them (to point at its mistakes)."""
+
+    def __init__(self, values: Mapping[str, str], env_file: EnvFile | None = None):
+        super().__init__(values)
+        self.env_file = env_file
+
+
+def read_environment(env_file: str | os.PathLike[str] | None = ".env", *, required: bool = False) -> Environment:
+    """The variables from `env_file` overlaid with the real environment, which wins.
+
+    A missing file is fine unless `required` (the user named it); any other reason the file cannot be read
+    raises SettingsFileError with one line naming the file and the fix."""
+    try:
+        found = read_env_file(Path(env_file), required=required) if env_file is not None else None
+    except EnvFileError as error:
+        raise SettingsFileError([str(error)]) from None
+    return Environment({**(found.values if found else {}), **os.environ}, found)
+
+
+def read_environment_or_exit(env_file: str | os.PathLike[str] | None, *, required: bool) -> Environment:
+    """`read_environment` for the command line: a settings file that cannot be read prints its one line to
+    stderr and exits with status 2 (a configuration problem, which systemd does not restart)."""
+    try:
+        return read_environment(env_file, required=required)
+    except SettingsFileError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def database_path_of(environ: Mapping[str, str]) -> Path:
     """DATABASE_PATH resolved exactly as `load_settings` resolves it, without validating the other settings:
     a backup must work even when they are broken."""
     return _Reader(environ).database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
+
+
+@functools.cache
+def setting_names() -> frozenset[str]:
+    """Every variable `load_settings` reads, found by watching it read an empty environment: a new setting is
+    known (and a misspelling of it recognised) without being listed twice."""
+    asked: set[str] = set()
+
+    class Watched(dict[str, str]):
+        def get(self, name, default=None):
+            asked.add(name)
+            return default
+
+    try:
+        load_settings(Watched())
+    except ConfigError:
+        pass
+    return frozenset(asked)
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -117,9 +167,32 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         shard_ids=reader.shard_ids("SHARD_IDS"),
     )
     reader.check_shards(values["shard_count"], values["shard_ids"])
+    reader.check_settings_file(environ)
     if reader.problems:
         raise ConfigError(reader.problems)
     return Settings(**values)
+
+
+# Stand-ins for the settings only Taubot and the database need, so `load_discord_settings` can validate the rest.
+_NOT_NEEDED_FOR_DISCORD = {
+    "TAUBOT_MASTER_KEY": ("taubot_master_key", "not-set", ""),
+    "TAUBOT_APP_ID": ("taubot_app_id", str(uuid.UUID(int=0)), uuid.UUID(int=0)),
+    "KEY_ENCRYPTION_KEY": ("key_encryption_key", base64.urlsafe_b64encode(bytes(32)).decode(), b""),
+}
+
+
+def load_discord_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings for what talks to Discord only (`sync`, the Discord part of `check`): DISCORD_TOKEN is required,
+    the Taubot credentials and KEY_ENCRYPTION_KEY are not (they come later, from a person). Whatever is set is
+    still validated. The Taubot settings that were missing are empty in the result: nothing built from these
+    settings may call Taubot or open the database."""
+    missing = [name for name in _NOT_NEEDED_FOR_DISCORD if not (environ.get(name) or "").strip()]
+    stand_ins = {name: _NOT_NEEDED_FOR_DISCORD[name][1] for name in missing}
+    settings = load_settings(Environment({**environ, **stand_ins}, getattr(environ, "env_file", None)))
+    blanks = {field_name: blank for field_name, _, blank in map(_NOT_NEEDED_FOR_DISCORD.get, missing)}
+    if "KEY_ENCRYPTION_KEY" in missing:
+        blanks["key_encryption_key_text"] = ""
+    return dataclasses.replace(settings, **blanks)
 
 
 class _Reader:
@@ -128,6 +201,7 @@ class _Reader:
     def __init__(self, environ: Mapping[str, str]):
         self.environ = environ
         self.problems: list[str] = []
+        self.missing: dict[str, int] = {}  # a required name that is missing → the index of its problem
 
     def _raw(self, name: str) -> str | None:
         value = self.environ.get(name)
@@ -142,8 +216,21 @@ class _Reader:
     def _required(self, name: str, how_to_get: str) -> str | None:
         value = self._raw(name)
         if value is None:
+            self.missing[name] = len(self.problems)
             self.problems.append(f"{name} is missing. {how_to_get}")
         return value
+
+    def check_settings_file(self, environ: Mapping[str, str]) -> None:
+        """Lines of the settings file that are not NAME=value, and names in it that look like a misspelt
+        setting; a misspelt required setting is named on the line that says it is missing."""
+        env_file = getattr(environ, "env_file", None)
+        if env_file is None:
+            return
+        for problem in env_file_problems(env_file, setting_names()):
+            if problem.meant in self.missing:
+                self.problems[self.missing[problem.meant]] = problem.as_missing()
+            else:
+                self.problems.append(problem.text)
 
     def discord_token(self, name: str) -> str:
         value = self._required(
