@@ -12,6 +12,8 @@ from env_file import EnvFile
 # How alike a name must be to a setting to be called a misspelling of it (difflib's ratio, 0 to 1): close enough
 # for TAUBOT_MASTERKEY, LOGLEVEL, DB_PATH, discord_token; far enough that PATH, HOME or DEBUG are left alone.
 _ALIKE = 0.7
+# Names every system has, which a settings file may set for other programs: never a misspelt setting.
+_SYSTEM_NAMES = frozenset({"PATH", "HOME", "USER", "SHELL", "LANG", "TERM", "TZ", "PWD", "PYTHONPATH"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ def env_file_problems(env_file: EnvFile, known: Collection[str]) -> Iterator[Fil
 def likely_setting(name: str, known: Collection[str]) -> str | None:
     """The setting `name` most likely means: a close spelling (in any case), or the one it is the tail of
     (TOKEN → DISCORD_TOKEN)."""
+    if name.upper() in _SYSTEM_NAMES:
+        return None
     close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=_ALIKE)
     if close:
         return close[0]

@@ -32,7 +32,7 @@ _SECRETS_IN_CONTEXT = re.compile(
     # interaction tokens (credentials for 15 minutes) in followup and callback URLs
     r"(/webhooks/\d+/|/interactions/\d+/)[^/\s?#'\"]+"
     # a token or a link ref as a field of a payload, a repr or a query string
-    rf"|((?<![\w-])[\"']?(?:token|ref|ref_id)[\"']?\s*[:=]\s*[\"']?)[^\"'\s,;&?)}}\]]+"
+    rf"|((?<![\w-])[\"']?(?:token|ref|ref_id)[\"']?\s*[:=]\s*[\"']?)(?!\[redacted\])[^\"'\s,;&?)}}\]]+"
     # a ref in a button's custom id (link:granted:<ref>) or in a Taubot path
     rf"|((?<![\w-])[A-Za-z][\w-]*:(?:[\w-]+:)*|/retrieve-key/|/references/){_UUID}"
 )

@@ -1,10 +1,24 @@
 """No secret value reaches a log record, whichever handler reads it."""
 
+import asyncio
+import contextlib
+import io
+import json
 import logging
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
+import discord as discord_py
 import pytest
 
 from logging_setup import REDACTED, SecretRedactor, install_redaction, setup_logging
+from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
+from tests.conftest import ref_of
+
+REPO = Path(__file__).resolve().parents[2]
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 MASTER_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJtYXN0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS1tYXN0ZXIta2V5"
@@ -116,3 +130,190 @@ async def test_a_whole_session_at_debug_logs_no_key_and_no_token(caplog, discord
         for secret in secrets:
             for text in texts:
                 assert secret not in text, f"{record.name}: {text[:200]}"
+
+
+# -- interaction tokens, link refs and SQL parameters at DEBUG ----------------------------------------------
+
+REF = "e5a4365f-7851-4f48-97dd-13524369d3aa"
+INTERACTION_TOKEN = ("aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OmJ4ZkFzZGZhc2RmYXNkZmFzZGZhc2RmYXNkZmFzZGZhc2Rm"
+                     "YXNkZmFzZGZhc2RmYXNkZmFzZGZhc2Rm")
+HARNESS_TOKEN = "interaction-token-1577330363590508551"  # shapeless: caught only by where it stands
+
+
+@pytest.mark.parametrize("line", [
+    f"Webhook ID 1577 with POST https://discord.com/api/v10/interactions/1577/{HARNESS_TOKEN}/callback has "
+    "returned status code 200",
+    f"Webhook ID 1480 with PATCH https://discord.com/api/v10/webhooks/1480/{HARNESS_TOKEN}/messages/@original has "
+    "returned status code 404",
+    f"POST https://discord.com/api/v10/webhooks/1480/{HARNESS_TOKEN} with {{}} has returned 200",
+    f"For Shard ID 0: WebSocket Event: {{'t': 'INTERACTION_CREATE', 'd': {{'token': '{HARNESS_TOKEN}', 'id': '1'}}}}",
+    f'{{"type": 4, "token": "{HARNESS_TOKEN}"}}',
+    f"an interaction token on its own: {INTERACTION_TOKEN}",
+])
+def test_interaction_tokens_are_redacted_wherever_discord_py_logs_them(caplog, line):
+    with caplog.at_level(logging.DEBUG, logger="discord.webhook.async_"):
+        logging.getLogger("discord.webhook.async_").debug("%s", line)
+    (record,) = caplog.records
+    assert HARNESS_TOKEN not in record.getMessage() and INTERACTION_TOKEN not in record.getMessage()
+    assert REDACTED in record.getMessage()
+
+
+@pytest.mark.parametrize("line", [
+    f"POST /channels/1/messages with {{\"url\":\"https://taubot.qzz.io/api/oauth/grant?ref={REF}&aid=x\"}}",
+    f"grant link https://taubot.example/api/oauth/grant?ref_id={REF}&app_id=x",  # Taubot 2.1
+    f'{{"label":"I\'ve granted access","custom_id":"link:granted:{REF}"}}',
+    f"PendingLink(ref_id='{REF}', discord_user_id=1001)",
+    f"GET https://taubot.qzz.io/api/retrieve-key/{REF} answered 500",
+    f"GET https://taubot.example/api/references/{REF} answered 403",
+    f'{{"ref_id": "{REF}"}}',
+])
+def test_pending_link_refs_are_redacted_by_where_they_stand(caplog, line):
+    with caplog.at_level(logging.DEBUG, logger="discord.http"):
+        logging.getLogger("discord.http").debug(line)
+    (record,) = caplog.records
+    assert REF not in record.getMessage()
+
+
+def test_account_ids_and_sql_placeholders_are_left_readable(caplog):
+    with caplog.at_level(logging.DEBUG, logger="taubot_bot"):
+        logging.getLogger("taubot_bot").debug("paid account %s; the query matched ref_id = ? (one row)", REF)
+    assert caplog.records[0].getMessage() == f"paid account {REF}; the query matched ref_id = ? (one row)"
+
+
+async def test_a_gateway_interaction_logged_by_discord_py_keeps_no_token(caplog):
+    """discord.py's own gateway code logs every event it receives at DEBUG, the interaction's token included."""
+    from discord.gateway import DiscordWebSocket
+
+    socket = DiscordWebSocket(None, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
+    socket.shard_id, socket._discord_parsers = 0, {"INTERACTION_CREATE": lambda data: None}
+    event = {"op": 0, "s": 7, "t": "INTERACTION_CREATE",
+             "d": {"id": "1577330363590508551", "application_id": "1480", "type": 2, "token": INTERACTION_TOKEN}}
+    with caplog.at_level(logging.DEBUG, logger="discord.gateway"):
+        await socket.received_message(json.dumps(event))
+    (record,) = [record for record in caplog.records if "WebSocket Event" in record.getMessage()]
+    assert INTERACTION_TOKEN not in record.getMessage()
+    assert "'token': '[redacted]'" in record.getMessage()
+
+
+async def test_a_whole_session_at_debug_with_redaction_on_leaves_no_token_ref_or_sql_parameter(
+        caplog, discord, sandbox, people, settings):
+    """Every logger at DEBUG (discord.py's HTTP and webhook logs, aiosqlite's SQL), redaction installed as
+    `run` installs it: no interaction token, link ref (finished or still pending), key or stored blob survives."""
+    install_redaction(SecretRedactor(settings.secret_values()))
+    caplog.set_level(logging.DEBUG)
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    await discord.run_command("link-account", by=alice.user)
+    link_dm = discord.last_dm(alice.user)
+    refs = [ref_of(link_dm)]
+    assert sandbox.grant(refs[0], alice.id, permissions=(VIEW_BALANCE, TRANSFER_FUNDS), spending_limit=1_000_00)
+    await discord.press(link_dm, "I've granted access", by=alice.user)
+    await discord.run_command("link-account", by=bob.user)  # left pending: its ref could still be completed
+    refs.append(ref_of(discord.last_dm(bob.user)))
+    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    await discord.press(reply.last, "Confirm", by=alice.user)
+    await discord.run_command("history", by=alice.user)
+
+    tokens = set(discord.api.interactions)
+    grant_keys = {key for key, record in sandbox.economy.keys.items() if record.kind == "grant"}
+    with sqlite3.connect(settings.database_path) as connection:
+        blobs = [row[0] for row in connection.execute("SELECT encrypted_grant_key FROM linked_accounts")]
+    assert len(tokens) >= 5 and len(refs) == 2 and grant_keys and blobs
+    secrets = tokens | set(refs) | grant_keys | {repr(blob)[2:40] for blob in blobs} | {blob.hex() for blob in blobs}
+    texts = [all_text(record) for record in caplog.records]
+    assert any("WHERE ref_id = ?" in text for text in texts)  # the SQL is still there, without its parameters
+    assert any("/callback" in text for text in texts)  # and the routes discord.py called
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text, text[:300]
+
+
+# -- what reaches the console ----------------------------------------------------------------------------------
+
+
+def test_every_handler_gets_the_traceback_even_after_discord_pys_colour_formatter():
+    logger = logging.getLogger("taubot_bot.handlers")
+    first, second = io.StringIO(), io.StringIO()
+    coloured, plain = logging.StreamHandler(first), logging.StreamHandler(second)
+    coloured.setFormatter(discord_py.utils._ColourFormatter())  # which clears exc_text after use
+    plain.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    for handler in (coloured, plain):
+        logger.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError(f"Taubot refused {MASTER_KEY}")
+        except RuntimeError:
+            logger.exception("payment failed")
+    finally:
+        for handler in (coloured, plain):
+            logger.removeHandler(handler)
+    for output in (first.getvalue(), second.getvalue()):
+        assert "payment failed" in output
+        assert "Traceback (most recent call last)" in output
+        assert f"RuntimeError: Taubot refused {REDACTED}" in output
+
+
+@contextlib.contextmanager
+def console(stream):
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    handler = setup_logging("INFO", [MASTER_KEY], stream=stream)
+    try:
+        logging.getLogger("taubot_bot.console").warning("Taubot is slow")
+        handler.flush()
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        assert root.handlers == handlers
+
+
+def read_terminal(master: int) -> str:
+    os.set_blocking(master, False)
+    try:
+        return os.read(master, 65536).decode()
+    except BlockingIOError:
+        return ""
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
+def test_a_terminal_gets_colour_unless_no_color_is_set(monkeypatch, no_color, coloured):
+    monkeypatch.delenv("TERM", raising=False)
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    master, follower = os.openpty()
+    with os.fdopen(follower, "w") as terminal, console(terminal):
+        shown = read_terminal(master)
+    os.close(master)
+    assert "Taubot is slow" in shown
+    assert ("\x1b[" in shown) is coloured
+
+
+def test_a_pipe_gets_no_colour_even_in_docker(monkeypatch):
+    """discord.py colours any Docker container's output, so `docker logs` was full of escape codes."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(discord_py.utils, "is_docker", lambda: True)
+    piped = io.StringIO()
+    with console(piped):
+        pass
+    assert "] [WARNING ] taubot_bot.console: Taubot is slow" in piped.getvalue()
+    assert "\x1b" not in piped.getvalue()
+
+
+def test_starting_the_bot_prints_no_voice_library_warnings(tmp_path):
+    """discord.py warns at every start that PyNaCl and davey are missing; the bot never joins voice."""
+    script = (
+        "import uuid\n"
+        "from config import Settings\n"
+        "from logging_setup import setup_logging\n"
+        "setup_logging('INFO', [])\n"
+        "from bot import TaubotBot\n"
+        "TaubotBot(Settings(discord_token='', taubot_master_key='', taubot_app_id=uuid.UUID(int=0),\n"
+        "                   key_encryption_key=bytes(32), database_path=__import__('pathlib').Path('x.db')))\n"
+        "print('built')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)})
+    assert result.stdout == "built\n"
+    assert result.stderr == ""
