@@ -26,6 +26,7 @@ DEFAULT_API_URL = "https://taubot.qzz.io/api"
 # The folder bot.py (and .env) live in: relative paths mean the same file whatever directory the bot starts from.
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "taubot-bot.sqlite3"
+DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENCRYPTION_KEY_BYTES = 32
 # 32 bytes are 43 URL-safe base64 characters, plus one '=' of padding when it is written.
@@ -112,11 +113,14 @@ def read_environment(env_file: str | os.PathLike[str] | None = ".env", *, requir
     return Environment({**(found.values if found else {}), **os.environ}, found)
 
 
-def read_environment_or_exit(env_file: str | os.PathLike[str] | None, *, required: bool) -> Environment:
-    """`read_environment` for the command line: a settings file that cannot be read prints its one line to
-    stderr and exits with status 2 (a configuration problem, which systemd does not restart)."""
+def read_environment_or_exit(env_file: str | os.PathLike[str] | None) -> Environment:
+    """`read_environment` for the command line: `env_file` is what --env-file named (it must exist), or None
+    for DEFAULT_ENV_FILE (which may be absent: the settings can all come from the environment). A file that
+    cannot be read prints its one line to stderr and exits with status 2, which systemd does not restart."""
     try:
-        return read_environment(env_file, required=required)
+        if env_file is None:
+            return read_environment(DEFAULT_ENV_FILE, required=False)
+        return read_environment(env_file, required=True)
     except SettingsFileError as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None

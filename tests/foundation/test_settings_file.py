@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import config
 import supported_python
 from config import (
     ConfigError,
@@ -19,6 +20,7 @@ from config import (
     load_discord_settings,
     load_settings,
     read_environment,
+    read_environment_or_exit,
     setting_names,
 )
 from env_file_problems import likely_setting
@@ -99,6 +101,16 @@ def test_an_env_file_named_on_the_command_line_must_exist(tmp_path):
     assert str(caught.value) == (f"The bot cannot start: {missing}: no such file. Check the path given to "
                                  "--env-file, or create it from config.example.env.")
     assert "DISCORD_TOKEN" not in read_environment(missing, required=False)  # the default .env may be absent
+
+
+def test_the_command_line_exits_2_with_one_line_for_a_missing_env_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(config, "DEFAULT_ENV_FILE", tmp_path / "absent-default.env")
+    assert "PATH" in read_environment_or_exit(None)  # no --env-file: the default .env may be absent
+    with pytest.raises(SystemExit) as exited:
+        read_environment_or_exit(tmp_path / "missing.env")  # --env-file /missing
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (f"The bot cannot start: {tmp_path / 'missing.env'}: no such file. Check the "
+                                       "path given to --env-file, or create it from config.example.env.\n")
 
 
 def test_a_folder_given_as_the_env_file_is_one_line(tmp_path):
