@@ -1,34 +1,63 @@
-"""TaubotClient: one typed method per Taubot endpoint, over the bot's single aiohttp session.
+"""TaubotClient: the one typed interface the bot uses, whichever dialect Taubot's server speaks.
 
 Each method says which key it uses: the application's master key (held by the client) or a member's grant
-key (the first argument). Reads are retried on connection errors (connect timeouts included) and 502/503/504
-with jittered backoff and wait out a short 429 Retry-After (a read timeout is not retried); a transfer is sent
-exactly once, whatever happens.
+key (the first argument). The dialect is pinned or detected (see tracking.py); where the product differs
+between dialects, callers ask `client.dialect.<capability>`. Reads are retried where harmless (transport.py)
+and repeated once in the new dialect if the server changed dialect under them; a transfer is sent exactly
+once, whatever happens.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
-import logging
-import random
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import yarl
 
-from . import wire_v2 as wire
-from .errors import InvalidTransaction, NotFound, ProtocolError, Unavailable
+from . import wire_v2, wire_v21
+from .detect import PROBE, dialect_of
+from .dialect import V2, Dialect
+from .errors import (
+    DialectChanged,
+    InsufficientFunds,
+    InvalidTransaction,
+    KeyExpired,
+    KeyUnreadable,
+    MissingPermission,
+    NotFound,
+    ProtocolError,
+    Rejected,
+    SameAccount,
+    TaubotError,
+    Unauthorized,
+    Unsupported,
+)
+from .keys import read_claims
 from .models import Account, Application, Transaction, parse_list
+from .paging import older_than, read_log
+from .tracking import DialectTracker
+from .transport import DEFAULT_USER_AGENT, Transport
+from .wire import Answer, Call, KeyKind
 
-log = logging.getLogger("taubot.client")
+_WIRES = {wire.DIALECT.name: wire for wire in (wire_v2, wire_v21)}
+NIL_ACCOUNT = "00000000-0000-0000-0000-000000000000"
+GRANT_KEY_NOT_MASTER = "Taubot accepted this key as a member's grant key, not an application's master key"
 
-DEFAULT_USER_AGENT = "taubot-discord/0.1 (+aiohttp)"
-DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
-MAX_RETRY_AFTER_SECONDS = 10.0  # a longer Retry-After is reported to the member instead of waited out
+
+def _repeated_on_dialect_change(method):
+    """Run a read (or a call that cannot move money) once more if the server changed dialect under it."""
+    @functools.wraps(method)
+    async def run(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except DialectChanged:
+            return await method(self, *args, **kwargs)
+    return run
 
 
 class TaubotClient:
@@ -39,182 +68,288 @@ class TaubotClient:
         base_url: str,
         master_key: str,
         application_id: uuid.UUID | str,
+        dialect: Dialect | str = V2,
         timeout: aiohttp.ClientTimeout | None = None,
         max_get_attempts: int = 3,
         backoff_base: float = 0.2,
         user_agent: str = DEFAULT_USER_AGENT,
         on_request: Callable[[str, str], None] | None = None,
     ):
-        self._session = session
+        """dialect: a Dialect, "v2", "v2.1", or "auto" (detected before the first request, and again if the
+        server answers in the other dialect's shape). Defaults to v2, the only dialect before detection existed."""
         self.base_url = base_url.rstrip("/")
         self._master_key = master_key
         self.application_id = uuid.UUID(str(application_id))
-        self._timeout = timeout or DEFAULT_TIMEOUT
-        self._max_get_attempts = max(1, max_get_attempts)
-        self._backoff_base = backoff_base
-        self._user_agent = user_agent
-        self._on_request = on_request
-        self.requests_made = 0
+        self._transport = Transport(session, timeout=timeout, max_get_attempts=max_get_attempts,
+                                    backoff_base=backoff_base, user_agent=user_agent, on_request=on_request)
+        self._tracker = DialectTracker(dialect, self._probe)
 
     def __repr__(self) -> str:
         return f"<TaubotClient {self.base_url}>"  # never the keys
 
+    @property
+    def requests_made(self) -> int:
+        return self._transport.requests_made
+
+    # -- the dialect ----------------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect spoken now. With "auto", known after `detect()` or any request."""
+        current = self._tracker.current
+        if current is None:
+            raise RuntimeError("the Taubot dialect is not known yet: await client.detect() first")
+        return current
+
+    async def detect(self) -> Dialect:
+        """Ask the server which dialect it speaks (one harmless request; none when the dialect is pinned).
+        Raises DialectUnknown for an answer that fits neither, Unavailable when none came."""
+        return await self._tracker.detect()
+
+    async def _probe(self) -> Dialect:
+        return dialect_of(await self._transport.exchange(self.base_url, PROBE, None))
+
+    async def _wire(self):
+        return _WIRES[(await self._tracker.get()).name]
+
     # -- the grant flow (master key) ------------------------------------------------------------------
 
+    @_repeated_on_dialect_change
+    async def create_reference(self) -> uuid.UUID:
+        """Master key. A fresh link reference: made here and registered (v2), or made by Taubot, asking for
+        VIEW_BALANCE and TRANSFER_FUNDS (v2.1, where each one takes one of 64 pending slots shared by every
+        application: make one only when a member asks to link)."""
+        wire = await self._wire()
+        if wire.DIALECT.references_made_by_server:
+            body = await self._json(wire, wire.create_reference(), self._master_key)
+            return _uuid_in(body, "uuid", "register_reference")
+        ref_id = uuid.uuid4()
+        await self._call(wire, wire.register_reference(ref_id), self._master_key)
+        return ref_id
+
     async def register_reference(self, ref_id: uuid.UUID) -> None:
-        """Master key. Registers a fresh ref_id; never call it twice with the same one."""
-        await self._call(wire.register_reference(ref_id), self._master_key)
+        """Master key, v2 only (Unsupported on v2.1): registers a ref_id made by the caller, never twice."""
+        wire = await self._wire()
+        if wire.DIALECT.references_made_by_server:
+            raise Unsupported("this Taubot makes its own references: use create_reference()")
+        await self._call(wire, wire.register_reference(ref_id), self._master_key)
 
     def grant_url(self, ref_id: uuid.UUID) -> str:
         """The page where the member grants access (no request is made)."""
-        path, query = wire.grant_path_and_query(ref_id, self.application_id)
+        path, query = _WIRES[self.dialect.name].grant_path_and_query(ref_id, self.application_id)
         return f"{self.base_url}{path}?{urlencode(query)}"
 
+    @_repeated_on_dialect_change
     async def retrieve_key(self, ref_id: uuid.UUID) -> str:
-        """Master key. The grant key for ref_id; GrantPending until granted, ReferenceUnknown if forgotten."""
-        body = await self._json(wire.retrieve_key(ref_id), self._master_key)
+        """Master key. The grant key for ref_id; GrantPending until granted, ReferenceUnknown if Taubot forgot
+        the reference. Where `dialect.retrieve_is_once`, the key never comes back again: store it first."""
+        wire = await self._wire()
+        body = await self._json(wire, wire.retrieve_key(ref_id), self._master_key)
         key = body.get("key") if isinstance(body, dict) else None
         if not isinstance(key, str) or not key:
             raise ProtocolError("retrieve_key answered without a key")
         return key
 
+    @_repeated_on_dialect_change
     async def get_application(self) -> Application | None:
-        """Master key. The application, or None where the server does not offer this endpoint (404)."""
+        """Master key. The application, or None where the server does not offer this endpoint (v2: 404)."""
+        wire = await self._wire()
         try:
-            return Application.from_json(await self._json(wire.application(), self._master_key))
+            return Application.from_json(await self._json(wire, wire.application(), self._master_key))
         except NotFound:
             return None
 
+    @_repeated_on_dialect_change
     async def verify_master_key(self) -> None:
-        """Master key. Raises unless Taubot accepts it as a master key.
-
-        Taubot has no "who am I" for applications, but `GET /users/me` tells: 404 for a valid master key (an
-        application has no personal account), 401 for an unknown or disabled key, 500 for a malformed one,
-        and 200 for a member's grant key put where the master key belongs.
-        """
-        try:
-            await self._call(wire.user_account("me", wire.KeyKind.MASTER), self._master_key)
-        except NotFound:
+        """Master key. Raises unless Taubot accepts it as a master key: Unauthorized (KeyExpired when its claims
+        say so) for a refused key, ProtocolError for a member's grant key put where the master key belongs."""
+        wire = await self._wire()
+        if wire.DIALECT.has_who_am_i:
+            await self._verify_master_key_v2(wire)
             return
-        raise ProtocolError("Taubot accepted this key as a member's grant key, not an application's master key")
+        try:
+            await self._call(wire, wire.master_key_probe(), self._master_key)
+        except MissingPermission:
+            raise ProtocolError(GRANT_KEY_NOT_MASTER) from None
+        except Rejected:
+            return  # the bitmask was refused after the key passed as a master key
+        raise ProtocolError("Taubot accepted a reference with no permissions")
 
+    async def _verify_master_key_v2(self, wire) -> None:
+        # /users/me refuses unknown keys (401) and malformed ones (500), and answers any valid key: 404 when
+        # its owner has no personal account, 200 otherwise. Only /accounts/<id> tells the kinds apart: a
+        # master key is refused there (401) where a grant key gets 404 for an account that does not exist.
+        try:
+            await self._call(wire, wire.user_account("me", KeyKind.MASTER), self._master_key)
+        except NotFound:
+            pass
+        try:
+            await self._call(wire, wire.account_by_id(NIL_ACCOUNT, KeyKind.MASTER), self._master_key)
+        except Unauthorized:
+            return
+        except NotFound:
+            pass
+        raise ProtocolError(GRANT_KEY_NOT_MASTER)
+
+    @_repeated_on_dialect_change
     async def get_user_account_as_app(self, discord_user_id: int) -> Account:
         """Master key. A member's personal account; with this key `balance` is always None."""
-        return Account.from_json(await self._json(wire.user_account(discord_user_id, wire.KeyKind.MASTER),
-                                                  self._master_key))
+        wire = await self._wire()
+        return await self._account(wire, wire.user_account(discord_user_id, KeyKind.MASTER), self._master_key)
 
     # -- reads with a member's grant key --------------------------------------------------------------
 
+    @_repeated_on_dialect_change
     async def get_my_account(self, grant_key: str) -> Account:
-        """Grant key. The personal account of the member who granted the key (NotFound if they have none)."""
-        return Account.from_json(await self._json(wire.user_account("me", wire.KeyKind.GRANT), grant_key))
+        """Grant key, where `dialect.has_who_am_i` (else Unsupported, without a request). The personal account
+        of the member who granted the key (NotFound if they have none)."""
+        wire = await self._wire()
+        if not wire.DIALECT.has_who_am_i:
+            raise Unsupported("this Taubot has no 'who am I': check the key with key_is_bound_to()")
+        return await self._account(wire, wire.user_account("me", KeyKind.GRANT), grant_key)
 
+    @_repeated_on_dialect_change
+    async def key_is_bound_to(self, grant_key: str, account_id: str) -> bool:
+        """Grant key. Whether the key acts for `account_id` (the linking member's personal account): on v2 the
+        key's granter owns it; on v2.1 the key is bound to it, asked with a transfer Taubot always refuses
+        (10**18 cents: 1000 "same account" means bound, 1001 "insufficient funds" not; nothing moves)."""
+        account = _account_uuid_or_not_found(account_id)
+        wire = await self._wire()
+        if wire.DIALECT.has_who_am_i:
+            try:
+                mine = await self._account(wire, wire.user_account("me", KeyKind.GRANT), grant_key)
+            except NotFound:
+                return False  # the granter has no personal account
+            return _account_uuid_or_not_found(mine.account_id) == account
+        try:
+            await self._call(wire, wire.binding_probe(str(account)), grant_key)
+        except SameAccount:
+            return True
+        except InsufficientFunds:
+            return False
+        raise ProtocolError("Taubot accepted the binding probe's transfer of 10**18 cents")
+
+    @_repeated_on_dialect_change
     async def get_user_account(self, grant_key: str, discord_user_id: int) -> Account:
-        """Grant key. Another member's personal account."""
-        return Account.from_json(await self._json(wire.user_account(discord_user_id, wire.KeyKind.GRANT),
-                                                  grant_key))
+        """Grant key. A member's personal account (in the application's economy on v2.1)."""
+        wire = await self._wire()
+        return await self._account(wire, wire.user_account(discord_user_id, KeyKind.GRANT), grant_key)
 
+    @_repeated_on_dialect_change
     async def get_account_by_name(self, grant_key: str, name: str) -> Account:
-        """Grant key. The account with exactly this name (case-sensitive; two with one name → ServerError)."""
-        return Account.from_json(await self._json(wire.account_by_name(name), grant_key))
+        """Grant key. The account of the key's economy with exactly this name (case-sensitive; two with one
+        name → ServerError; an empty name → NotFound without a request)."""
+        if not name:
+            raise NotFound("no Taubot account has an empty name")
+        wire = await self._wire()
+        return await self._account(wire, wire.account_by_name(name), grant_key)
 
+    @_repeated_on_dialect_change
     async def get_account(self, grant_key: str, account_id: str) -> Account:
-        """Grant key. An account by id (the master key gets 401 here)."""
-        return Account.from_json(await self._json(wire.account_by_id(account_id), grant_key))
+        """Grant key. An account by id (NotFound without a request for a malformed id)."""
+        account = _account_uuid_or_not_found(account_id)
+        wire = await self._wire()
+        return await self._account(wire, wire.account_by_id(str(account)), grant_key)
 
-    async def get_transactions(self, grant_key: str, account_id: str, *, limit: int | None = None
-                               ) -> list[Transaction]:
-        """Grant key with VIEW_BALANCE on the account (else Unauthorized). Newest first."""
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-            raise ValueError("limit must be a positive integer")  # the server answers 500 to anything else
-        body = await self._json(wire.transactions(account_id, limit), grant_key)
-        return parse_list(body, Transaction.from_json)
+    @_repeated_on_dialect_change
+    async def get_transactions(self, grant_key: str, account_id: str, *, limit: int | None = None,
+                               before: datetime | None = None) -> list[Transaction]:
+        """Grant key with VIEW_BALANCE (else Unauthorized). Newest first: up to `limit` entries (None: all)
+        strictly older than `before` (an aware datetime; None: from the newest). Where
+        `dialect.log_is_own_account_only`, the log is the key's own account's and `account_id` must be that
+        account (it is not sent); pages of `dialect.max_log_page` are read as needed."""
+        _check_log_window(limit, before)
+        wire = await self._wire()
+        if wire.DIALECT.max_log_page is not None:
+            async def fetch(page_limit: int, page_before: int | None) -> list[Transaction]:
+                return await self._log(wire, wire.transactions(page_limit, page_before), grant_key)
+            return await read_log(fetch, page_size=wire.DIALECT.max_log_page, limit=limit, before=before)
+        entries = await self._log(wire, wire.transactions(account_id, limit if before is None else None), grant_key)
+        return older_than(entries, before)[:limit]
 
     # -- paying ---------------------------------------------------------------------------------------
 
     async def create_transaction(self, grant_key: str, *, from_account: str, to_account: str, amount: int) -> None:
-        """Grant key. Sends one transfer, never retried.
+        """Grant key. Sends one transfer, never retried nor repeated.
 
-        A normal return does NOT prove money moved: without TRANSFER_FUNDS on the source account Taubot
-        answers 200 and does nothing. Callers must verify (re-read the balance or the transaction log).
+        A normal return proves the money moved only where `dialect.ok_proves_transfer` (v2 answers 200 and
+        moves nothing without TRANSFER_FUNDS): callers verify elsewhere. v2.1 pays from the key's bound account
+        whatever `from_account` says. Refusals: InsufficientFunds, SpendingLimitReached, TransferRefused,
+        SameAccount (v2.1), or their parents Rejected/Unauthorized (v2). ServerError (DialectChanged included)
+        and Unavailable mean the outcome is unknown.
         """
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            # Taubot accepts zero, truncates floats and moves money backwards for negative amounts.
+            # Taubot accepts zero, truncates floats and (v2) moves money backwards for negative amounts.
             raise InvalidTransaction("the amount must be a positive whole number of cents")
         source, target = _account_uuid(from_account, "from_account"), _account_uuid(to_account, "to_account")
         if source == target:
-            # Taubot answers 200 to a self-transfer, moves nothing, and still counts it against the limit.
+            # v2 answers 200 to a self-transfer, moves nothing, and still counts it against the limit.
             # Compared as UUIDs: the same account spelled in capitals or without dashes is still itself.
-            raise InvalidTransaction("cannot transfer from an account to itself")
-        await self._call(wire.create_transaction(str(source), str(target), amount), grant_key)
+            raise SameAccount("cannot transfer from an account to itself")
+        wire = await self._wire()
+        await self._call(wire, wire.create_transaction(str(source), str(target), amount), grant_key)
 
-    # -- transport ------------------------------------------------------------------------------------
+    # -- sending --------------------------------------------------------------------------------------
 
-    async def _json(self, call: wire.Call, key: str) -> Any:
-        text = await self._call(call, key)
+    async def _account(self, wire, call: Call, key: str) -> Account:
+        return Account.from_json(await self._json(wire, call, key))
+
+    async def _log(self, wire, call: Call, key: str) -> list[Transaction]:
+        return parse_list(await self._json(wire, call, key), Transaction.from_json)
+
+    async def _json(self, wire, call: Call, key: str) -> Any:
+        answer = await self._call(wire, call, key)
         try:
-            return json.loads(text)
+            return json.loads(answer.text)
         except ValueError:
             raise ProtocolError(f"Taubot {call.endpoint} answered with a body that is not JSON") from None
 
-    async def _call(self, call: wire.Call, key: str) -> str:
-        """Send `call` with `key` and return the success body; raise a TaubotError for anything else."""
-        # encoded=True: the path is already percent-encoded segment by segment and must reach Taubot as is.
-        url = yarl.URL(self.base_url + call.path(), encoded=True)
-        headers = {"Authorization": key, "User-Agent": self._user_agent, "Accept": "application/json"}
-        attempts = self._max_get_attempts if call.idempotent else 1
-        for attempt in range(1, attempts + 1):
-            last_try = attempt == attempts
-            try:
-                status, text, retry_after = await self._send(call, url, headers)
-            except aiohttp.ConnectionTimeoutError:
-                # No connection was made, so Taubot saw nothing: as safe to retry as a refused connection.
-                failure = "could not be reached: the connection timed out"
-            except TimeoutError:
-                # A read timeout is not retried: Taubot has the request and is slow, and retrying would make the
-                # member wait several timeouts for one answer while adding load to a struggling server.
-                raise Unavailable(f"Taubot {call.endpoint} did not answer in time") from None
-            except aiohttp.ClientError as error:
-                failure = f"could not be reached: {type(error).__name__}"
-            else:
-                failure = None
-            if failure is not None:
-                if last_try:
-                    raise Unavailable(f"Taubot {call.endpoint} {failure}") from None
-                await self._back_off(attempt)
-                continue
-            if wire.is_success(call, status):
-                return text
-            if call.idempotent and not last_try:
-                if status in wire.RETRYABLE_STATUSES:
-                    await self._back_off(attempt)
-                    continue
-                if status == 429 and (retry_after or 0) <= MAX_RETRY_AFTER_SECONDS:
-                    await asyncio.sleep(retry_after if retry_after is not None else self._delay(attempt))
-                    continue
-            raise wire.error_for(call, status, text, retry_after)
-        raise AssertionError("unreachable")
-
-    async def _send(self, call: wire.Call, url: yarl.URL, headers: dict[str, str]) -> tuple[int, str, float | None]:
-        self.requests_made += 1
-        if self._on_request is not None:
-            self._on_request(call.method, call.endpoint)
-        async with self._session.request(call.method, url, headers=headers, json=call.json,
-                                         params=call.query or None, timeout=self._timeout,
-                                         allow_redirects=False) as response:
-            text = await response.text(errors="replace")
-            return response.status, text, _retry_after(response.headers.get("Retry-After"))
-
-    def _delay(self, attempt: int) -> float:
-        # Full jitter: spread retries of many members so they don't hit Taubot in lockstep.
-        return random.uniform(0, self._backoff_base * 2 ** (attempt - 1))
-
-    async def _back_off(self, attempt: int) -> None:
-        await asyncio.sleep(self._delay(attempt))
+    async def _call(self, wire, call: Call, key: str) -> Answer:
+        """Send `call` in `wire`'s dialect and return the success answer; raise a TaubotError otherwise."""
+        seen = wire.DIALECT
+        if self._tracker.current is not seen:  # a concurrent request found the server changed dialect
+            raise DialectChanged(f"Taubot now speaks {self._tracker.current}; {call.endpoint} was not sent")
+        answer = await self._transport.exchange(self.base_url, call, wire.authorization(key))
+        if wire.is_success(call, answer.status):
+            return answer
+        if wire.speaks_other_dialect(answer) and await self._tracker.recheck(seen, call.endpoint):
+            outcome = "" if call.idempotent else ": whether it took effect is unknown"
+            raise DialectChanged(f"Taubot {call.endpoint} was answered in another dialect (the server now speaks "
+                                 f"{self._tracker.current}){outcome}", status=answer.status)
+        raise _expired_or(wire.error_for(call, answer), key)
 
 
-def _account_uuid(account_id: str, field: str) -> uuid.UUID:
-    # Taubot answers 500 to a malformed id, which would look like an outage (and still be a sent transfer).
+def _expired_or(error: TaubotError, key: str) -> TaubotError:
+    """A plain 401 for a key whose own claims say it has expired becomes KeyExpired (v2.1 answers every key
+    failure with the same words)."""
+    if type(error) is not Unauthorized:
+        return error
+    try:
+        claims = read_claims(key)
+    except KeyUnreadable:
+        return error
+    if not claims.expired():
+        return error
+    return KeyExpired(f"{error}: the key expired on {claims.expires_at:%Y-%m-%d %H:%M} UTC",
+                      expired_at=claims.expires_at, status=error.status, server_text=error.server_text)
+
+
+def _uuid_in(body: Any, field: str, endpoint: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(body[field]))
+    except (KeyError, TypeError, ValueError):
+        raise ProtocolError(f"Taubot {endpoint} answered without a valid {field!r}") from None
+
+
+def _check_log_window(limit: Any, before: Any) -> None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError("limit must be a positive integer")  # v2 answers 500, v2.1 400/422 to anything else
+    if before is not None and (not isinstance(before, datetime) or before.tzinfo is None):
+        raise ValueError("before must be an aware datetime")
+
+
+def _account_uuid(account_id: Any, field: str) -> uuid.UUID:
+    # v2 answers 500 to a malformed id, which would look like an outage (and still be a sent transfer).
     if isinstance(account_id, uuid.UUID):
         return account_id
     try:
@@ -223,12 +358,8 @@ def _account_uuid(account_id: str, field: str) -> uuid.UUID:
         raise InvalidTransaction(f"{field} is not a Taubot account id") from None
 
 
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
+def _account_uuid_or_not_found(account_id: Any) -> uuid.UUID:
     try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
-
+        return _account_uuid(account_id, "account_id")
+    except InvalidTransaction:
+        raise NotFound("not a Taubot account id") from None

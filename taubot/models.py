@@ -75,7 +75,8 @@ class Application:
     def from_json(cls, data: Any) -> Application:
         body = _object(data, "application")
         return cls(
-            application_id=_string(body, "id"),
+            # v2.1 says `application_id`; v2's documentation (the endpoint is 404 on the real v2) says `id`.
+            application_id=_string(body, "application_id" if "application_id" in body else "id"),
             application_name=_string(body, "application_name"),
             economy_name=_string(body, "economy_name"),
             economy_id=_string(body, "economy_id"),

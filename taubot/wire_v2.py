@@ -1,18 +1,14 @@
-"""The wire protocol of the Taubot API version this bot targets (the "v2" server described in TAUBOT_API.md).
+"""The wire protocol of Taubot v2 (the aiohttp server described in TAUBOT_API.md).
 
-Everything specific to that server lives here: paths, which key each call uses, request bodies, and how its
-status codes map to errors. A later dialect (v2.1 renames the grant flow and uses Bearer keys) would be a
-sibling module with the same shape, leaving the client and the cogs untouched.
+Paths, which key each call uses, request bodies, and how its status codes map to errors. Its sibling
+wire_v21.py has the same shape for v2.1; the client picks one by the detected dialect.
 """
 
 from __future__ import annotations
 
-import enum
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import quote
 
+from .dialect import V2
 from .errors import (
     GrantPending,
     NotFound,
@@ -23,38 +19,14 @@ from .errors import (
     TaubotError,
     Unauthorized,
 )
+from .wire import Answer, Call, KeyKind  # KeyKind is also used by callers that describe v2 calls
+
+DIALECT = V2
 
 
-class KeyKind(enum.Enum):
-    MASTER = "master"  # the application's own key
-    GRANT = "grant"    # a member's grant key
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request to make: which endpoint, with which kind of key, and whether repeating it is harmless."""
-
-    endpoint: str
-    method: str
-    segments: tuple[str, ...]
-    key: KeyKind
-    json: Any = None
-    query: dict[str, str] = field(default_factory=dict)
-    trailing_slash: bool = False
-
-    @property
-    def idempotent(self) -> bool:
-        return self.method == "GET"
-
-    def path(self) -> str:
-        """The path below the API base, each segment percent-encoded on its own ('a/b' stays one segment)."""
-        return "/" + "/".join(_segment(part) for part in self.segments) + ("/" if self.trailing_slash else "")
-
-
-def _segment(part: str) -> str:
-    encoded = quote(part, safe="")
-    # "." and ".." would be collapsed by URL normalisation and reach another endpoint; escape the dots too.
-    return encoded.replace(".", "%2E") if set(part) == {"."} else encoded
+def authorization(key: str) -> str:
+    # The raw key: a "Bearer " prefix makes v2 answer 500.
+    return key
 
 
 # -- the calls ------------------------------------------------------------------------------------------
@@ -81,12 +53,12 @@ def user_account(user: int | str, key: KeyKind) -> Call:
     return Call("user_account", "GET", ("users", str(user)), key)
 
 
-def account_by_name(name: str) -> Call:
-    return Call("account_by_name", "GET", ("accounts", "by-name", name), KeyKind.GRANT)
+def account_by_name(name: str, key: KeyKind = KeyKind.GRANT) -> Call:
+    return Call("account_by_name", "GET", ("accounts", "by-name", name), key)
 
 
-def account_by_id(account_id: str) -> Call:
-    return Call("account_by_id", "GET", ("accounts", account_id), KeyKind.GRANT)
+def account_by_id(account_id: str, key: KeyKind = KeyKind.GRANT) -> Call:
+    return Call("account_by_id", "GET", ("accounts", account_id), key)
 
 
 def transactions(account_id: str, limit: int | None) -> Call:
@@ -100,19 +72,25 @@ def create_transaction(from_account: str, to_account: str, amount: int) -> Call:
     return Call("create_transaction", "POST", ("transactions",), KeyKind.GRANT, json=body, trailing_slash=True)
 
 
-# -- statuses ---------------------------------------------------------------------------------------------
+# -- answers ----------------------------------------------------------------------------------------------
 
 SUCCESS = {"register_reference": (201, 200), "create_transaction": (200, 201)}
-RETRYABLE_STATUSES = frozenset({502, 503, 504})
 
 
 def is_success(call: Call, status: int) -> bool:
     return status in SUCCESS.get(call.endpoint, (200,))
 
 
-def error_for(call: Call, status: int, text: str, retry_after: float | None = None) -> TaubotError:
+def speaks_other_dialect(answer: Answer) -> bool:
+    """v2 never redirects and never sends a JSON error: either means a v2.1 server answered."""
+    if answer.status in (307, 308, 422):
+        return True
+    return 400 <= answer.status <= 500 and answer.status != 429 and answer.is_json
+
+
+def error_for(call: Call, answer: Answer) -> TaubotError:
     """The exception for a non-success answer; the message names the endpoint, never a key or a body."""
-    server_text = text.strip()[:200]
+    status, server_text = answer.status, answer.short_text()
     message = f"Taubot {call.endpoint} failed"
     if call.endpoint == "retrieve_key":
         if status == 500:
@@ -127,7 +105,7 @@ def error_for(call: Call, status: int, text: str, retry_after: float | None = No
     if status == 404:
         return NotFound(message, status=status, server_text=server_text)
     if status == 429:
-        return RateLimited(message, status=status, server_text=server_text, retry_after=retry_after)
+        return RateLimited(message, status=status, server_text=server_text, retry_after=answer.retry_after)
     if status >= 500:
         return ServerError(message, status=status, server_text=server_text)
     return TaubotError(f"{message}: unexpected status", status=status, server_text=server_text)

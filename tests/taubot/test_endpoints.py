@@ -77,7 +77,8 @@ async def test_get_application_is_optional(client, sandbox, session):
 
 async def test_verify_master_key(client, sandbox, session, alice):
     await client.verify_master_key()
-    assert (last(sandbox).path, last(sandbox).status) == ("/api/users/me", 404)
+    assert [(r.path, r.status) for r in sandbox.requests[-2:]] == [
+        ("/api/users/me", 404), ("/api/accounts/00000000-0000-0000-0000-000000000000", 401)]
     _, grant = alice
     misconfigured = TaubotClient(session, base_url=sandbox.api_url, master_key=grant,
                                  application_id=sandbox.application_id)

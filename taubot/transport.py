@@ -1,0 +1,104 @@
+"""Sending one Call over the bot's aiohttp session, with the retry rules every dialect shares.
+
+Reads (and calls marked repeatable) are retried on connection errors (connect timeouts included) and 502/503/504
+with jittered backoff, and wait out a short 429 Retry-After; a read timeout is not retried. Anything else is
+sent exactly once, whatever happens. Whatever status comes back is returned as an Answer: deciding what it
+means is the wire module's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+
+import aiohttp
+import yarl
+
+from .errors import Unavailable
+from .wire import Answer, Call
+
+DEFAULT_USER_AGENT = "taubot-discord/0.1 (+aiohttp)"
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+MAX_RETRY_AFTER_SECONDS = 10.0  # a longer Retry-After is reported to the member instead of waited out
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+class Transport:
+    def __init__(self, session: aiohttp.ClientSession, *, timeout: aiohttp.ClientTimeout | None = None,
+                 max_get_attempts: int = 3, backoff_base: float = 0.2, user_agent: str = DEFAULT_USER_AGENT,
+                 on_request: Callable[[str, str], None] | None = None):
+        self._session = session
+        self._timeout = timeout or DEFAULT_TIMEOUT
+        self._max_get_attempts = max(1, max_get_attempts)
+        self._backoff_base = backoff_base
+        self._user_agent = user_agent
+        self._on_request = on_request
+        self.requests_made = 0
+
+    async def exchange(self, base_url: str, call: Call, authorization: str | None) -> Answer:
+        """Send `call` (retrying where that is harmless) and return the last answer; Unavailable if none came."""
+        # encoded=True: the path is already percent-encoded segment by segment and must reach Taubot as is.
+        url = yarl.URL(base_url.rstrip("/") + call.target(), encoded=True)
+        headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        attempts = self._max_get_attempts if call.idempotent else 1
+        for attempt in range(1, attempts + 1):
+            last_try = attempt == attempts
+            try:
+                answer = await self._send(call, url, headers)
+            except aiohttp.ConnectionTimeoutError:
+                # No connection was made, so Taubot saw nothing: as safe to retry as a refused connection.
+                failure = "could not be reached: the connection timed out"
+            except TimeoutError:
+                # A read timeout is not retried: Taubot has the request and is slow, and retrying would make the
+                # member wait several timeouts for one answer while adding load to a struggling server.
+                raise Unavailable(f"Taubot {call.endpoint} did not answer in time") from None
+            except aiohttp.ClientError as error:
+                failure = f"could not be reached: {type(error).__name__}"
+            else:
+                if last_try or not await self._worth_retrying(answer, attempt):
+                    return answer
+                continue
+            if last_try:
+                raise Unavailable(f"Taubot {call.endpoint} {failure}") from None
+            await self._back_off(attempt)
+        raise AssertionError("unreachable")
+
+    async def _worth_retrying(self, answer: Answer, attempt: int) -> bool:
+        """Wait before the next attempt when one is worth making (only ever asked for repeatable calls)."""
+        if answer.status in RETRYABLE_STATUSES:
+            await self._back_off(attempt)
+            return True
+        if answer.status == 429 and (answer.retry_after or 0) <= MAX_RETRY_AFTER_SECONDS:
+            await asyncio.sleep(answer.retry_after if answer.retry_after is not None else self._delay(attempt))
+            return True
+        return False
+
+    async def _send(self, call: Call, url: yarl.URL, headers: dict[str, str]) -> Answer:
+        self.requests_made += 1
+        if self._on_request is not None:
+            self._on_request(call.method, call.endpoint)
+        async with self._session.request(call.method, url, headers=headers, json=call.json,
+                                         timeout=self._timeout, allow_redirects=False) as response:
+            text = await response.text(errors="replace")
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return Answer(response.status, content_type, text, _retry_after(response.headers.get("Retry-After")))
+
+    def _delay(self, attempt: int) -> float:
+        # Full jitter: spread retries of many members so they don't hit Taubot in lockstep.
+        return random.uniform(0, self._backoff_base * 2 ** (attempt - 1))
+
+    async def _back_off(self, attempt: int) -> None:
+        await asyncio.sleep(self._delay(attempt))
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
