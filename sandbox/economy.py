@@ -1,34 +1,38 @@
-"""The sandbox's economy: accounts, keys, grant references and the transaction log, with Taubot's rules.
+"""The sandbox's economy: accounts, applications, keys and the transaction log, without any HTTP.
 
-This module has no HTTP in it. It reproduces the real server's behaviour, including what a client must
-survive (TAUBOT_API.md): transfers answered OK that move nothing, negative amounts moving money backwards,
-spending limits that failed transfers also use up, the dead first key of an empty grant, and references
-that only live in memory.
+This base holds what both Taubot dialects share. Each dialect's own rules (how keys look and are checked,
+references, the grant, transfers, the log) are a subclass: economy_v2.py and economy_v21.py. Both reproduce
+the real servers' behaviour, including what a client must survive (TAUBOT_API.md, TAUBOT_API_V21.md).
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 VIEW_BALANCE = "VIEW_BALANCE"
 TRANSFER_FUNDS = "TRANSFER_FUNDS"
 PERMISSIONS = (VIEW_BALANCE, TRANSFER_FUNDS)
 ACCOUNT_TYPES = ("USER", "GOVERNMENT", "CORPORATION", "CHARITY")
-_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+_JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 class Outcome(Exception):
-    """A non-success answer, carrying the status the real server gives."""
+    """A non-success answer: the status the real server gives and, for v2.1, its `detail` (a string, an object
+    or a list). `crash` marks an unhandled error, which v2.1 answers in plain text instead of JSON."""
 
-    def __init__(self, status: int):
+    def __init__(self, status: int, detail: Any = None, *, crash: bool = False):
         super().__init__(status)
         self.status = status
+        self.detail = detail
+        self.crash = crash
 
 
 @dataclass
@@ -43,7 +47,7 @@ class AccountRecord:
     def as_json(self, *, balance_visible: bool) -> dict:
         return {
             "account_id": self.account_id,
-            # The real server writes str(None) for accounts without an owner.
+            # Both servers write str(None) for accounts without an owner.
             "owner_id": str(self.owner_id),
             "account_name": self.account_name,
             "account_type": self.account_type,
@@ -62,28 +66,11 @@ class ApiKey:
     spending_limit: int | None = 0
     spent: int = 0
     enabled: bool = True
+    account_id: str | None = None    # v2.1: the one account a grant key acts for
+    expires_at: float | None = None  # v2.1: the `exp` claim, on Taubot's clock
 
     def may(self, permission: str, account_id: str) -> bool:
         return permission in self.permissions.get(account_id, set())
-
-
-@dataclass
-class Submission:
-    """What the member chose on the grant page; the last one before retrieval wins."""
-
-    user_id: int
-    permissions: dict[str, set[str]]
-    spending_limit: int | None
-
-
-@dataclass
-class Reference:
-    ref_id: str
-    application_id: str
-    submission: Submission | None = None
-    issued_key: str | None = None
-    dead_key_given: bool = False
-    poisoned: bool = False  # registered again after a retrieval: every later retrieval fails
 
 
 @dataclass
@@ -109,42 +96,49 @@ class Application:
     master_key: str
 
     def as_json(self) -> dict:
-        return {"id": self.application_id, "application_name": self.name, "economy_name": self.economy_name,
-                "economy_id": self.economy_id, "owner_id": str(self.owner_id)}
+        # v2.1's fields (v2 answers 404 here; its documentation names the id `id`, see economy_v2.py).
+        return {"application_id": self.application_id, "application_name": self.name,
+                "economy_name": self.economy_name, "economy_id": self.economy_id, "owner_id": str(self.owner_id)}
 
 
 def make_jwt(claims: dict) -> str:
-    """A JWT-shaped key (header.payload.signature); the sandbox checks shape and registry, not signatures."""
+    """A JWT-shaped key (header.payload.signature): the sandbox checks its registry, not signatures."""
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
-    signature = base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
-    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{signature}"
+    signature = base64.urlsafe_b64encode(secrets.token_bytes(48)).decode().rstrip("=")
+    return f"{part({'alg': 'RS512', 'typ': 'JWT'})}.{part(claims)}.{signature}"
 
 
-def is_well_formed_key(value: str) -> bool:
-    """Taubot decodes the header as a JWT; anything that fails to decode makes it answer 500, not 401."""
-    if not _JWT_SHAPE.match(value):
-        return False
+def jwt_claims(value: str) -> dict | None:
+    """The claims of a JWT-shaped value (three base64url parts), or None when it is not one."""
+    if not _JWT_SHAPE.fullmatch(value):
+        return None
+    parts = value.split(".")
     try:
-        payload = value.split(".")[1]
-        json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
-        return False
-    return True
+        return None
+    return claims if isinstance(claims, dict) else None
 
 
 class Economy:
+    """State and rules both dialects share. Subclasses add `dialect` and the dialect's own rules."""
+
+    dialect = ""
+    master_key_lifetime: float | None = None  # seconds a new key works (None: forever); v2.1 sets both
+    grant_key_lifetime: float | None = None
+
     def __init__(self, *, economy_name: str = "Sandbox Dollars"):
         self.economy_id = str(uuid.uuid4())
         self.economy_name = economy_name
         self.accounts: dict[str, AccountRecord] = {}
         self.keys: dict[str, ApiKey] = {}
-        self.references: dict[str, Reference] = {}
         self.log: list[LoggedTransaction] = []
         self.applications: dict[str, Application] = {}
-        # Added to this machine's clock when stamping log entries: Taubot runs on its own clock, which may be
-        # behind (negative) or ahead of the bot's. Tests set it to check the bot survives ordinary drift.
+        self._key_ids = itertools.count(1)  # the real servers number their keys
+        # Added to this machine's clock when stamping log entries and judging expiry: Taubot runs on its own
+        # clock, which may be behind (negative) or ahead of the bot's. Tests set it to check drift is survived.
         self.clock_offset_seconds = 0.0
 
     def now(self) -> float:
@@ -154,11 +148,10 @@ class Economy:
     # -- setting up ---------------------------------------------------------------------------------
 
     def create_application(self, name: str = "Sandbox Discord bot", owner_id: int = 1) -> Application:
-        application_id = str(uuid.uuid4())
-        key = make_jwt({"typ": "master", "app": application_id, "nonce": secrets.token_hex(4)})
-        application = Application(application_id, name, self.economy_id, self.economy_name, owner_id, key)
-        self.applications[application_id] = application
-        self.keys[key] = ApiKey(key, str(uuid.uuid4()), "master", application_id)
+        application = Application(str(uuid.uuid4()), name, self.economy_id, self.economy_name, owner_id, "")
+        self.applications[application.application_id] = application
+        application.master_key = self.issue_key("master", application.application_id,
+                                                lifetime_seconds=self.master_key_lifetime)
         return application
 
     def create_account(self, name: str, *, owner_id: int | None = None, account_type: str = "USER",
@@ -170,125 +163,46 @@ class Economy:
         self.accounts[account.account_id] = account
         return account
 
-    def personal_account(self, user_id: int) -> AccountRecord | None:
-        return next((a for a in self.accounts.values() if a.owner_id == user_id and a.account_type == "USER"),
-                    None)
+    def personal_account(self, user_id: int, economy_id: str | None = None) -> AccountRecord | None:
+        return next((a for a in self.accounts.values() if a.owner_id == user_id and a.account_type == "USER"
+                     and (economy_id is None or a.economy_id == economy_id)), None)
 
     def accounts_of(self, user_id: int) -> list[AccountRecord]:
         return [account for account in self.accounts.values() if account.owner_id == user_id]
 
+    def economy_of(self, key: ApiKey) -> str:
+        """The economy of the key's application: the one by-name and by-user look-ups search."""
+        return self.applications[key.application_id].economy_id
+
     # -- keys ---------------------------------------------------------------------------------------
 
-    def key_for(self, header: str | None) -> ApiKey | None:
-        """The key an Authorization header names: None when absent; Outcome(500) when malformed;
-        Outcome(401) when unknown or disabled."""
-        if header is None:
-            return None
-        if not is_well_formed_key(header):
-            raise Outcome(500)
-        key = self.keys.get(header)
-        if key is None or not key.enabled:
-            raise Outcome(401)
+    def issue_key(self, kind: str, application_id: str, *, lifetime_seconds: float | None = None,
+                  **record: Any) -> str:
+        """Mint and register a key; its claims are the dialect's (see `claims`)."""
+        key_id = str(next(self._key_ids))
+        expires_at = None if lifetime_seconds is None else self.now() + lifetime_seconds
+        key = make_jwt(self.claims(key_id, expires_at))
+        self.keys[key] = ApiKey(key, key_id, kind, application_id, expires_at=expires_at, **record)
         return key
+
+    def claims(self, key_id: str, expires_at: float | None) -> dict:
+        raise NotImplementedError
 
     def revoke(self, key: str) -> None:
         self.keys[key].enabled = False
 
-    # -- the grant flow -----------------------------------------------------------------------------
-
-    def register_reference(self, application_id: str, ref_id: str) -> None:
-        existing = self.references.get(ref_id)
-        if existing is not None and existing.issued_key is not None:
-            existing.poisoned = True
-            existing.submission = None
-            return
-        # Registering again wipes a pending grant.
-        self.references[ref_id] = Reference(ref_id, application_id)
-
-    def submit_grant(self, ref_id: str, user_id: int, *, permissions: dict[str, set[str]],
-                     spending_limit: int | None) -> bool:
-        """The member's choices on the grant page; False when Taubot does not know the reference."""
-        reference = self.references.get(ref_id)
-        if reference is None:
-            return False
-        reference.submission = Submission(user_id, {k: set(v) for k, v in permissions.items() if v},
-                                          spending_limit)
-        reference.issued_key = None  # the last submission before retrieval wins
-        reference.dead_key_given = False
-        return True
-
-    def retrieve_key(self, ref_id: str) -> str:
-        reference = self.references.get(ref_id)
-        if reference is None:
-            raise Outcome(404)
-        if reference.submission is None or reference.poisoned:
-            raise Outcome(500)  # the real server crashes on the empty pending entry
-        if reference.issued_key is not None:
-            return reference.issued_key  # retrieval is repeatable
-        submission = reference.submission
-        if not submission.permissions and not reference.dead_key_given:
-            # An empty grant (a member with no account): the first key never works, the next one does.
-            reference.dead_key_given = True
-            dead = self._new_grant_key(reference, submission)
-            self.keys[dead].enabled = False
-            return dead
-        reference.issued_key = self._new_grant_key(reference, submission)
-        return reference.issued_key
-
-    def _new_grant_key(self, reference: Reference, submission: Submission) -> str:
-        key = make_jwt({"typ": "grant", "app": reference.application_id, "sub": str(submission.user_id),
-                        "nonce": secrets.token_hex(6)})
-        self.keys[key] = ApiKey(key, str(uuid.uuid4()), "grant", reference.application_id,
-                                user_id=submission.user_id,
-                                permissions={k: set(v) for k, v in submission.permissions.items()},
-                                spending_limit=submission.spending_limit)
-        return key
-
-    def forget_references(self) -> None:
-        """What a restart of the real server does: references live only in its memory."""
-        self.references.clear()
-
     # -- reading ------------------------------------------------------------------------------------
 
-    def account_json(self, account: AccountRecord, key: ApiKey) -> dict:
-        visible = key.kind == "grant" and key.may(VIEW_BALANCE, account.account_id)
-        return account.as_json(balance_visible=visible)
-
-    def find_by_name(self, name: str) -> AccountRecord:
-        matches = [account for account in self.accounts.values() if account.account_name == name]
+    def find_by_name(self, name: str, economy_id: str) -> AccountRecord:
+        """The one account of `economy_id` with exactly this name; two of them crash the real servers."""
+        matches = [a for a in self.accounts.values() if a.account_name == name and a.economy_id == economy_id]
         if not matches:
-            raise Outcome(404)
+            raise Outcome(404, "Account not found")
         if len(matches) > 1:
-            raise Outcome(500)  # the real server's lookup expects one row and crashes
+            raise Outcome(500, crash=True)  # the look-up expects one row
         return matches[0]
 
-    def transactions(self, key: ApiKey, account_id: str, limit: int) -> list[dict]:
-        # An unknown account is 401 too: no key holds VIEW_BALANCE on an account that does not exist.
-        if not key.may(VIEW_BALANCE, account_id):
-            raise Outcome(401)
-        entries = [t for t in reversed(self.log) if account_id in (t.from_account, t.to_account)]
-        return [entry.as_json() for entry in (entries if limit < 0 else entries[:limit])]
-
-    # -- paying -------------------------------------------------------------------------------------
-
-    def transfer(self, key: ApiKey, from_id: str, to_id: str, amount: int) -> bool:
-        """Apply Taubot's transfer rules; return True when money moved. Raises Outcome for refusals."""
-        if key.spending_limit is None:
-            raise Outcome(404)
-        source, target = self.accounts.get(from_id), self.accounts.get(to_id)
-        if source is None or target is None:
-            raise Outcome(404)
-        if key.spent + amount > key.spending_limit:
-            raise Outcome(401)
-        key.spent += amount  # counted before any other check: refused transfers use up the limit too
-        if not key.may(TRANSFER_FUNDS, from_id):
-            return False  # answered 200; nothing moves
-        if source.economy_id != target.economy_id:
-            raise Outcome(400)
-        if source.balance < amount:
-            raise Outcome(400)
-        # No sign check: a negative amount moves money from the target to the source.
+    def record_transfer(self, key: ApiKey, source: AccountRecord, target: AccountRecord, amount: int) -> None:
         source.balance -= amount
         target.balance += amount
-        self.log.append(LoggedTransaction(key.key_id, self.now(), from_id, to_id, amount))
-        return from_id != to_id
+        self.log.append(LoggedTransaction(key.key_id, self.now(), source.account_id, target.account_id, amount))

@@ -1,35 +1,49 @@
 """`Sandbox`: run the Taubot stand-in in-process, shape its economy, watch its requests, inject faults.
 
-    sandbox = Sandbox(seed="demo")
+    sandbox = Sandbox(seed="demo", dialect="v2.1")  # "v2" (the default) or "v2.1"
     await sandbox.start(port=0)                 # an ephemeral loopback port
     sandbox.api_url, sandbox.application_id, sandbox.master_key
     alice = sandbox.create_account("Alice", owner_id=1001, balance=10_000)
     sandbox.grant(ref_id, user_id=1001, permissions=("VIEW_BALANCE", "TRANSFER_FUNDS"), spending_limit=5000)
     sandbox.requests                             # method, raw path, query, key kind, body, status
     sandbox.fail_next("GET /api/users/", status=503, times=2)     # also 429 with a Retry-After header
+    sandbox.fail_next(sandbox.route("transfer"), status=500)       # a route named the same on both dialects
     sandbox.delay("GET /api/accounts/", 3.0)     # slow answers, to trigger client timeouts
     sandbox.drop_next("POST /api/transactions/") # close the connection without answering
     sandbox.restart()                            # forget pending references, like the real server
-    sandbox.clock_offset_seconds = -6            # Taubot's clock 6 s behind ours (stamps on log entries)
+    sandbox.clock_offset_seconds = -6            # Taubot's clock 6 s behind ours (log stamps, v2.1 expiry)
+    sandbox.issue_grant_key(1001, lifetime_seconds=-60)  # a key minted directly; here one already expired
     await sandbox.stop()
+
+A route is "METHOD /path-prefix", or a glob with '*' matched against the path with or without its query
+(e.g. "GET /api/accounts?name=*"). Faults answer in the dialect's own error shape unless given a body.
 """
 
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
 from aiohttp import web
 
-from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, Economy, LoggedTransaction
+from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, LoggedTransaction
+from .economy_v2 import V2Economy
+from .economy_v21 import V21Economy
 from .seed import seed_demo_economy, seed_shared_accounts
 from .server import FaultRule, RequestRecord, TaubotSandboxServer, grant_from_request, parse_route
 
+ECONOMIES = {"v2": V2Economy, "v2.1": V21Economy}
+DIALECTS = tuple(ECONOMIES)
+
 
 class Sandbox:
-    def __init__(self, *, seed: str = "demo", offer_application_endpoint: bool = False):
-        """seed: "demo" (members and shared accounts), "shared" (shared accounts only) or "empty"."""
-        self.economy = Economy()
+    def __init__(self, *, seed: str = "demo", offer_application_endpoint: bool = False, dialect: str = "v2"):
+        """seed: "demo" (members and shared accounts), "shared" (shared accounts only) or "empty".
+        dialect: "v2" or "v2.1", the server version to speak. offer_application_endpoint: v2 only (the real
+        v2 answers 404 at /applications/me; v2.1 always offers it)."""
+        if dialect not in ECONOMIES:
+            raise ValueError(f"unknown dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
+        self.dialect = dialect
+        self.economy = ECONOMIES[dialect]()
         application = self.economy.create_application()
         self.application_id = application.application_id
         self.master_key = application.master_key
@@ -69,10 +83,20 @@ class Sandbox:
         return f"{self.base_url}/api"
 
     def grant_url(self, ref_id: str | uuid.UUID) -> str:
-        return f"{self.api_url}/oauth/grant?{urlencode({'ref': str(ref_id), 'aid': self.application_id})}"
+        return f"{self.api_url}/oauth/grant?{self.server.api.grant_query(str(ref_id), self.application_id)}"
+
+    def route(self, name: str) -> str:
+        """The route of a named call in this dialect, for faults: register_reference, retrieve_key,
+        grant_page, application, user_account, account_by_name, account_by_id, transactions, transfer, and
+        (v2 only) my_account."""
+        try:
+            return self.server.api.routes[name]
+        except KeyError:
+            raise KeyError(f"Taubot {self.dialect} has no {name!r} route") from None
 
     def credentials(self) -> dict:
         return {
+            "dialect": self.dialect,
             "api_url": self.api_url,
             "application_id": self.application_id,
             "master_key": self.master_key,
@@ -113,6 +137,39 @@ class Sandbox:
         if accounts is not None:
             body["accounts"] = accounts
         return grant_from_request(self.economy, body)
+
+    def new_reference(self, permissions: tuple[str, ...] = (VIEW_BALANCE, TRANSFER_FUNDS)) -> str:
+        """A reference registered as the application would (v2: a client-made UUID; v2.1: made by the server
+        asking for `permissions`)."""
+        if isinstance(self.economy, V21Economy):
+            return self.economy.create_reference(self.application_id, set(permissions))
+        ref_id = str(uuid.uuid4())
+        self.economy.register_reference(self.application_id, ref_id)
+        return ref_id
+
+    def retrieve_key(self, ref_id: str | uuid.UUID) -> str:
+        """What the application's retrieval answers (raises Outcome while there is nothing to give)."""
+        return self.economy.retrieve_key(str(ref_id))
+
+    def issue_grant_key(self, user_id: int, *, account_id: str | None = None,
+                        permissions: tuple[str, ...] = (VIEW_BALANCE, TRANSFER_FUNDS),
+                        spending_limit: int | None = 5000, lifetime_seconds: float | None = None) -> str:
+        """A grant key minted directly, without the grant flow: for `account_id` (default: the member's
+        personal account). lifetime_seconds (v2.1 only; default 90 days) may be negative: an expired key."""
+        account = account_id or self.economy.personal_account(user_id).account_id
+        if isinstance(self.economy, V21Economy):
+            return self.economy.issue_grant_key(self.application_id, user_id, account, permissions=set(permissions),
+                                                spending_limit=spending_limit, lifetime_seconds=lifetime_seconds)
+        if lifetime_seconds is not None:
+            raise ValueError("Taubot v2 keys never expire")
+        return self.economy.issue_key("grant", self.application_id, user_id=user_id,
+                                      permissions={account: set(permissions)}, spending_limit=spending_limit)
+
+    def issue_master_key(self, *, lifetime_seconds: float | None = None) -> str:
+        """Another master key for the application (the first stays valid); v2.1 keys live 60 days unless
+        lifetime_seconds says otherwise (negative: already expired)."""
+        lifetime = self.economy.master_key_lifetime if lifetime_seconds is None else lifetime_seconds
+        return self.economy.issue_key("master", self.application_id, lifetime_seconds=lifetime)
 
     def revoke_key(self, key: str) -> None:
         self.economy.revoke(key)
