@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from env_file import EnvFile, EnvFileError, read_env_file
 from env_file_problems import env_file_problems
 
+from taubot.dialect import SETTINGS as DIALECT_SETTINGS
+
 DEFAULT_API_URL = "https://taubot.qzz.io/api"
 # The folder bot.py (and .env) live in: relative paths mean the same file whatever directory the bot starts from.
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -42,6 +44,7 @@ class Settings:
     taubot_app_id: uuid.UUID
     key_encryption_key: bytes = field(repr=False)
     taubot_api_url: str = DEFAULT_API_URL
+    taubot_api_dialect: str = "auto"  # "auto" (ask the server), "v2" or "v2.1"
     database_path: Path = DEFAULT_DATABASE_PATH
     dev_guild_id: int | None = None
     log_level: str = "INFO"
@@ -160,6 +163,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         key_encryption_key=reader.encryption_key("KEY_ENCRYPTION_KEY"),
         key_encryption_key_text=reader.raw_text("KEY_ENCRYPTION_KEY"),
         taubot_api_url=reader.url("TAUBOT_API_URL", DEFAULT_API_URL),
+        taubot_api_dialect=reader.dialect("TAUBOT_API_DIALECT"),
         database_path=reader.database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
         dev_guild_id=reader.snowflake("DEV_GUILD_ID"),
         log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO"),
@@ -259,7 +263,8 @@ class _Reader:
             return ""
         if value.lower().startswith("bearer "):
             # Taubot answers 500 (not 401) to a "Bearer " prefix, which would look like an outage.
-            self.problems.append(f"{name} starts with 'Bearer '. Taubot expects the raw key: remove the prefix.")
+            self.problems.append(f"{name} starts with 'Bearer '. Paste the raw key: the bot adds what the server "
+                                 "needs (v2 answers 500 to a 'Bearer ' it did not ask for).")
         elif any(ch.isspace() for ch in value):
             self.problems.append(f"{name} contains spaces or line breaks. Paste the key as one unbroken line.")
         return value
@@ -351,6 +356,16 @@ class _Reader:
             self.problems.append(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
             return default
         return value.upper()
+
+    def dialect(self, name: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return "auto"
+        if value.lower() not in DIALECT_SETTINGS:
+            self.problems.append(f"{name} must be one of {', '.join(DIALECT_SETTINGS)} (got {value!r}). Leave it "
+                                 "at auto unless the Taubot operator told you which version their server runs.")
+            return "auto"
+        return value.lower()
 
     def currency_symbol(self, name: str, default: str) -> str:
         value = self._raw(name)

@@ -41,7 +41,18 @@ def test_a_complete_environment_gives_typed_settings_with_defaults():
     assert settings.link_timeout_minutes == 30
     assert settings.dev_guild_id is None
     assert settings.log_level == "INFO"
+    assert settings.taubot_api_dialect == "auto"
     assert len(settings.key_encryption_key) == 32
+
+
+@pytest.mark.parametrize(("value", "expected"), [("v2", "v2"), ("V2.1", "v2.1"), ("Auto", "auto")])
+def test_the_taubot_dialect_can_be_pinned(value, expected):
+    assert load_settings(valid_environment(TAUBOT_API_DIALECT=value)).taubot_api_dialect == expected
+
+
+def test_an_unknown_taubot_dialect_is_named():
+    (problem,) = problems_for(valid_environment(TAUBOT_API_DIALECT="v3"))
+    assert problem.startswith("TAUBOT_API_DIALECT must be one of auto, v2, v2.1 (got 'v3').")
 
 
 def test_optional_values_are_parsed():
