@@ -196,6 +196,12 @@ class Sandbox:
     def requests(self) -> list[RequestRecord]:
         return self.server.requests
 
+    def requests_to(self, route: str) -> list[RequestRecord]:
+        """The requests a route (or a route's name, see `route`) matches, as faults would match them."""
+        method, pattern = parse_route(self.server.api.routes.get(route, route))
+        rule = FaultRule(method, pattern, "status", None)
+        return [record for record in self.requests if rule.matches(record.method, record.target)]
+
     def clear_requests(self) -> None:
         self.server.requests.clear()
 

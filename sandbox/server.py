@@ -29,6 +29,7 @@ class RequestRecord:
     key: str | None = field(default=None, repr=False)  # the key presented (without v2.1's "Bearer ")
     user_agent: str | None = None
     authorization: str | None = field(default=None, repr=False)  # the header exactly as sent
+    target: str = ""   # the raw path with its query string, as routes match it
 
 
 @dataclass
@@ -76,7 +77,8 @@ class TaubotSandboxServer:
         record = RequestRecord(request.method, request.raw_path.split("?")[0], dict(request.query),
                                self.economy.key_kind(header), await _body_for_log(request),
                                key=None if header is None else self.economy.presented_key(header),
-                               user_agent=request.headers.get("User-Agent"), authorization=header)
+                               user_agent=request.headers.get("User-Agent"), authorization=header,
+                               target=request.raw_path)
         self.requests.append(record)
         response = await handler(request)
         record.status = response.status

@@ -18,7 +18,7 @@ from .errors import TaubotError
 
 log = logging.getLogger("taubot.dialect")
 
-RECHECK_PAUSE_SECONDS = 30.0
+RECHECK_PAUSE_SECONDS = 10.0
 
 
 class DialectTracker:
@@ -53,7 +53,6 @@ class DialectTracker:
             return self._pinned
         async with self._lock:
             self._current = await self._probe()
-            self._confirmed_at = time.monotonic()
             log.info("Taubot speaks %s (detected)", self._current)
             return self._current
 
