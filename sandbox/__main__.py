@@ -1,4 +1,4 @@
-"""python -m sandbox [--host 127.0.0.1] [--port 8080] [--credentials FILE]"""
+"""python -m sandbox [--dialect v2|v2.1] [--host 127.0.0.1] [--port 8080] [--credentials FILE]"""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ import json
 import os
 import shlex
 import signal
-import uuid
 from pathlib import Path
 
-from .handle import Sandbox
+from .handle import DIALECTS, Sandbox
 from .seed import DAVE, DEMO_MEMBERS
 
+RETRIEVAL_NOTE = {
+    "v2": "500 until granted, like Taubot v2; repeatable",
+    "v2.1": "403 until granted, like Taubot v2.1; it answers once, then 404",
+}
 
-async def serve(host: str, port: int, credentials: Path | None) -> None:
-    sandbox = Sandbox(seed="demo")
+
+async def serve(host: str, port: int, credentials: Path | None, dialect: str) -> None:
+    sandbox = Sandbox(seed="demo", dialect=dialect)
     await sandbox.start(host=host, port=port)
     if credentials is not None:
         descriptor = os.open(credentials, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -26,20 +30,15 @@ async def serve(host: str, port: int, credentials: Path | None) -> None:
     print(f"  TAUBOT_API_URL={sandbox.api_url}")
     print(f"  TAUBOT_APP_ID={sandbox.application_id}")
     print(f"  TAUBOT_MASTER_KEY={sandbox.master_key}")
-    print("Demo members (Discord user id: accounts):")
-    owners = {a.owner_id for a in sandbox.economy.accounts.values() if a.owner_id is not None}
-    for member in sorted(owners | set(DEMO_MEMBERS)):
-        names = ", ".join(a.account_name for a in sandbox.economy.accounts_of(member)) or "no account"
-        who = f" ({DEMO_MEMBERS[member]})" if member in DEMO_MEMBERS else ""
-        print(f"  {member}{who}: {names}")
+    print(f"  (speaking Taubot {dialect}; the bot detects it, or set TAUBOT_API_DIALECT={dialect})")
+    print_members(sandbox)
     # Registered here, as the application, so the printed link works end to end in a browser.
-    ref_id = str(uuid.uuid4())
-    sandbox.economy.register_reference(sandbox.application_id, ref_id)
+    ref_id = sandbox.new_reference()
     print(f"Try the grant page (a registered link; act as e.g. 1001, or {DAVE} to see a member without an account):")
     print(f"  {sandbox.grant_url(ref_id)}")
-    print("Then retrieve the key it grants with the master key, as the bot does (500 until granted, like Taubot):")
-    print(f"  curl -H {shlex.quote('Authorization: ' + sandbox.master_key)} {sandbox.api_url}/retrieve-key/{ref_id}",
-          flush=True)
+    header, url = sandbox.retrieval_request(ref_id)
+    print(f"Then retrieve the key it grants with the master key, as the bot does ({RETRIEVAL_NOTE[dialect]}):")
+    print(f"  curl -H {shlex.quote('Authorization: ' + header)} {url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -48,13 +47,23 @@ async def serve(host: str, port: int, credentials: Path | None) -> None:
     await sandbox.stop()
 
 
+def print_members(sandbox: Sandbox) -> None:
+    print("Demo members (Discord user id: accounts):")
+    owners = {a.owner_id for a in sandbox.economy.accounts.values() if a.owner_id is not None}
+    for member in sorted(owners | set(DEMO_MEMBERS)):
+        names = ", ".join(a.account_name for a in sandbox.economy.accounts_of(member)) or "no account"
+        who = f" ({DEMO_MEMBERS[member]})" if member in DEMO_MEMBERS else ""
+        print(f"  {member}{who}: {names}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="A local Taubot API stand-in.")
+    parser.add_argument("--dialect", choices=DIALECTS, default="v2", help="the Taubot server version to speak")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--credentials", type=Path, help="write the API URL, app id, master key and accounts here")
     arguments = parser.parse_args()
-    asyncio.run(serve(arguments.host, arguments.port, arguments.credentials))
+    asyncio.run(serve(arguments.host, arguments.port, arguments.credentials, arguments.dialect))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,14 @@ class Sandbox:
             await self._runner.cleanup()
             self._runner = None
 
+    async def __aenter__(self) -> Sandbox:
+        """`async with Sandbox(...) as sandbox:` runs it on an ephemeral loopback port."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.stop()
+
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -146,6 +154,11 @@ class Sandbox:
         ref_id = str(uuid.uuid4())
         self.economy.register_reference(self.application_id, ref_id)
         return ref_id
+
+    def retrieval_request(self, ref_id: str | uuid.UUID) -> tuple[str, str]:
+        """(the Authorization header, the URL) with which the application retrieves ref_id's key."""
+        api = self.server.api
+        return api.authorization(self.master_key), self.base_url + api.retrieve_path.format(ref_id)
 
     def retrieve_key(self, ref_id: str | uuid.UUID) -> str:
         """What the application's retrieval answers (raises Outcome while there is nothing to give)."""

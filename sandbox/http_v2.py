@@ -40,6 +40,11 @@ def text_response(status: int, headers: dict[str, str] | None = None) -> web.Res
 
 class V2Api:
     routes = ROUTES
+    retrieve_path = "/api/retrieve-key/{}"
+
+    @staticmethod
+    def authorization(key: str) -> str:
+        return key
 
     def __init__(self, economy: V2Economy, *, offer_application_endpoint: bool = False):
         self.economy = economy

@@ -43,6 +43,11 @@ def render(outcome: Outcome) -> web.Response:
 
 class V21Api:
     routes = ROUTES
+    retrieve_path = "/api/references/{}"
+
+    @staticmethod
+    def authorization(key: str) -> str:
+        return f"Bearer {key}"
 
     def __init__(self, economy: V21Economy, *, offer_application_endpoint: bool = True):
         del offer_application_endpoint  # v2.1 always offers /applications/me

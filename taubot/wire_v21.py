@@ -10,22 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from . import errors
 from .dialect import V21
-from .errors import (
-    GrantPending,
-    InsufficientFunds,
-    MissingPermission,
-    NotFound,
-    RateLimited,
-    ReferenceUnknown,
-    Rejected,
-    SameAccount,
-    ServerError,
-    SpendingLimitReached,
-    TaubotError,
-    TransferRefused,
-    Unauthorized,
-)
 from .wire import Answer, Call, KeyKind
 
 VIEW_BALANCE, TRANSFER_FUNDS = 2, 8
@@ -34,8 +20,8 @@ LINK_PERMISSIONS = VIEW_BALANCE | TRANSFER_FUNDS  # 10: what the bot asks every 
 # Amount 0 would not do: on a key bound elsewhere it is a real, logged transfer.
 BINDING_PROBE_AMOUNT = 10**18
 SAME_ACCOUNT, INSUFFICIENT_FUNDS, SPENDING_LIMIT = 1000, 1001, 1002
-_TRANSFER_CODES = {SAME_ACCOUNT: SameAccount, INSUFFICIENT_FUNDS: InsufficientFunds,
-                   SPENDING_LIMIT: SpendingLimitReached}
+_TRANSFER_CODES = {SAME_ACCOUNT: errors.SameAccount, INSUFFICIENT_FUNDS: errors.InsufficientFunds,
+                   SPENDING_LIMIT: errors.SpendingLimitReached}
 
 
 DIALECT = V21
@@ -122,7 +108,7 @@ def speaks_other_dialect(answer: Answer) -> bool:
     return answer.status == 500 and answer.text.startswith("500 Internal Server Error")
 
 
-def error_for(call: Call, answer: Answer) -> TaubotError:
+def error_for(call: Call, answer: Answer) -> errors.TaubotError:
     """The exception for a non-success answer; the message names the endpoint, never a key."""
     detail = _detail(answer)
     code = detail.get("error_code") if isinstance(detail, dict) else None
@@ -131,36 +117,36 @@ def error_for(call: Call, answer: Answer) -> TaubotError:
     return _specific_error(call, answer, code, facts) or _generic_error(call, answer, facts)
 
 
-def _specific_error(call: Call, answer: Answer, code: int | None, facts: dict[str, Any]) -> TaubotError | None:
+def _specific_error(call: Call, answer: Answer, code: int | None, facts: dict[str, Any]) -> errors.TaubotError | None:
     if call.endpoint == "retrieve_key" and answer.status == 403:
-        return GrantPending("the member has not granted access yet", **facts)
+        return errors.GrantPending("the member has not granted access yet", **facts)
     if call.endpoint == "retrieve_key" and answer.status == 404:
-        return ReferenceUnknown("Taubot does not know this link reference", **facts)
+        return errors.ReferenceUnknown("Taubot does not know this link reference", **facts)
     if call.endpoint not in ("create_transaction", "binding_probe"):
         return None
     if answer.status == 403 and code in _TRANSFER_CODES:
         return _TRANSFER_CODES[code](f"Taubot {call.endpoint} refused", **facts)
     if answer.status == 500 and answer.is_json:
         # The endpoint's own answer, the same for "no TRANSFER_FUNDS" and "other economy": nothing moved.
-        return TransferRefused(f"Taubot {call.endpoint} refused: nothing moved", **facts)
+        return errors.TransferRefused(f"Taubot {call.endpoint} refused: nothing moved", **facts)
     return None
 
 
-def _generic_error(call: Call, answer: Answer, facts: dict[str, Any]) -> TaubotError:
+def _generic_error(call: Call, answer: Answer, facts: dict[str, Any]) -> errors.TaubotError:
     status, message = answer.status, f"Taubot {call.endpoint} failed"
     if status in (400, 422):
-        return Rejected(message, **facts)
+        return errors.Rejected(message, **facts)
     if status == 401:
-        return Unauthorized(message, **facts)
+        return errors.Unauthorized(message, **facts)
     if status == 403:
-        return MissingPermission(message, **facts)
+        return errors.MissingPermission(message, **facts)
     if status == 404:
-        return NotFound(message, **facts)
+        return errors.NotFound(message, **facts)
     if status == 429:
-        return RateLimited(message, retry_after=answer.retry_after, **facts)
+        return errors.RateLimited(message, retry_after=answer.retry_after, **facts)
     if status >= 500:
-        return ServerError(message, **facts)
-    return TaubotError(f"{message}: unexpected status", **facts)
+        return errors.ServerError(message, **facts)
+    return errors.TaubotError(f"{message}: unexpected status", **facts)
 
 
 def _detail(answer: Answer) -> Any:

@@ -1,4 +1,4 @@
-"""TAUBOT_API.md "The grant flow": references, retrieval and its quirks, the grant page."""
+"""TAUBOT_API.md "The grant flow" (v2): references, retrieval and its quirks, the grant page."""
 
 import re
 import uuid
@@ -101,6 +101,17 @@ async def test_the_grant_page_uses_ref_not_ref_id(raw, sandbox):
     wrong = await raw.request("GET", "/api/oauth/grant", params={"ref_id": ref, "aid": sandbox.application_id})
     assert good.status == 200 and "Discord user ID" in good.text
     assert (wrong.status, wrong.text) == (400, "400: Bad Request")
+
+
+async def test_the_grant_link_answers_303_for_a_known_application_and_400_for_an_unknown_one(raw, sandbox):
+    any_ref = str(uuid.uuid4())  # the reference is not checked here
+    known = await raw.request("GET", "/api/oauth/grant", params={"ref": any_ref, "aid": sandbox.application_id},
+                              follow=False)
+    unknown = await raw.request("GET", "/api/oauth/grant", params={"ref": any_ref, "aid": str(uuid.uuid4())},
+                                follow=False)
+    assert known.status == 303 and known.headers["Location"].startswith("/api/oauth/login?")
+    assert unknown.status == 400
+    assert sandbox.economy.references == {}  # no side effect
 
 
 async def test_the_grant_page_works_like_a_browser_would_use_it(raw, sandbox):

@@ -1,4 +1,4 @@
-"""TAUBOT_API.md "Paying": every row of the outcome table and every dangerous behaviour."""
+"""TAUBOT_API.md "Paying" (v2): every row of the outcome table, every dangerous behaviour, and the corrections."""
 
 import pytest
 
@@ -30,11 +30,12 @@ async def test_a_transfer_moves_money_and_answers_text(raw, sandbox, accounts):
     assert sandbox.spent_by(key) == 25_00
 
 
-async def test_without_transfer_funds_ok_and_nothing_moves(raw, sandbox, accounts):
+async def test_without_transfer_funds_ok_and_nothing_moves_and_no_allowance_is_used(raw, sandbox, accounts):
     alice, bob = accounts
     key = await raw.link(1001, permissions=(VIEW_BALANCE,))
     assert (await pay(raw, key, alice.account_id, bob.account_id, 5_00)).status == 200
     assert balances(sandbox, alice, bob) == (100_00, 10_00)
+    assert sandbox.spent_by(key) == 0
 
 
 async def test_from_an_account_not_granted_ok_and_nothing_moves(raw, sandbox, accounts):
@@ -42,6 +43,7 @@ async def test_from_an_account_not_granted_ok_and_nothing_moves(raw, sandbox, ac
     key = await raw.link(1001)
     assert (await pay(raw, key, bob.account_id, alice.account_id, 5_00)).status == 200
     assert balances(sandbox, alice, bob) == (100_00, 10_00)
+    assert sandbox.spent_by(key) == 0
 
 
 async def test_refusals(raw, sandbox, accounts):
@@ -100,11 +102,12 @@ async def test_zero_is_accepted_and_logged_floats_truncate_true_is_one(raw, sand
     assert balances(sandbox, alice, bob) == (100_00 - 3, 10_00 + 3)
 
 
-async def test_a_self_transfer_moves_nothing_but_uses_the_limit(raw, sandbox, accounts):
+async def test_a_self_transfer_moves_nothing_logs_nothing_but_uses_the_limit(raw, sandbox, accounts):
     alice, _ = accounts
     key = await raw.link(1001, spending_limit=10_00)
     assert (await pay(raw, key, alice.account_id, alice.account_id, 10_00)).status == 200
     assert sandbox.balance_of(alice.account_id) == 100_00
+    assert sandbox.transactions_of(alice.account_id) == []
     assert sandbox.spent_by(key) == 10_00
     assert (await pay(raw, key, alice.account_id, alice.account_id, 1)).status == 401
 
@@ -112,7 +115,7 @@ async def test_a_self_transfer_moves_nothing_but_uses_the_limit(raw, sandbox, ac
 async def test_transfers_need_a_grant_key_and_the_exact_body(raw, sandbox, accounts):
     alice, bob = accounts
     key = await raw.link(1001)
-    assert (await pay(raw, sandbox.master_key, alice.account_id, bob.account_id, 1)).status == 401
+    assert (await pay(raw, sandbox.master_key, alice.account_id, bob.account_id, 1)).status == 404
     extra = await raw.request("POST", "/api/transactions/", key=key, json={
         "from_account": alice.account_id, "to_account": bob.account_id, "amount": 1, "note": "hi"})
     assert extra.status == 400

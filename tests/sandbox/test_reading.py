@@ -1,4 +1,5 @@
-"""TAUBOT_API.md "Reading": accounts by user, by name and by id, transaction logs, the application."""
+"""TAUBOT_API.md "Reading" (v2): accounts by user, by name and by id, transaction logs, the application, and
+the corrections at the end of the file."""
 
 import time
 import uuid
@@ -6,6 +7,7 @@ import uuid
 import pytest
 
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
+from taubot import read_claims
 
 
 @pytest.fixture
@@ -21,8 +23,14 @@ async def test_users_by_id_and_me(raw, sandbox, alice):
     assert (await raw.request("GET", "/api/users/me", key=key)).json()["account_id"] == alice.account_id
     with_master = await raw.request("GET", "/api/users/1001", key=sandbox.master_key)
     assert with_master.json()["balance"] is None  # the master key never sees balances
-    assert (await raw.request("GET", "/api/users/me", key=sandbox.master_key)).status == 404
+    assert (await raw.request("GET", "/api/users/me", key=sandbox.master_key)).status == 404  # owner: no account
     assert (await raw.request("GET", "/api/users/1002", key=key)).status == 404  # no personal account
+
+
+async def test_users_me_with_the_master_key_is_the_application_owners_account(raw, sandbox):
+    owner = sandbox.create_account("Owner", owner_id=1)  # the application's owner
+    answer = await raw.request("GET", "/api/users/me", key=sandbox.master_key)
+    assert (answer.status, answer.json()["account_id"], answer.json()["balance"]) == (200, owner.account_id, None)
 
 
 async def test_balance_is_null_without_view_balance(raw, sandbox, alice):
@@ -40,6 +48,11 @@ async def test_names_are_one_percent_encoded_segment(raw, sandbox, name, raw_pat
     assert answer.status == 200
     assert answer.json()["account_name"] == name
     assert answer.json()["owner_id"] == "None"  # unowned accounts: the string "None"
+
+
+async def test_by_name_finds_only_the_keys_own_economy(raw, sandbox):
+    sandbox.create_account("Elsewhere", other_economy=True)
+    assert (await raw.request("GET", "/api/accounts/by-name/Elsewhere", key=sandbox.master_key)).status == 404
 
 
 async def test_by_name_is_exact_and_case_sensitive_and_duplicates_crash(raw, sandbox):
@@ -75,6 +88,7 @@ async def test_transaction_logs(raw, sandbox, alice):
     assert [entry["amount"] for entry in everything] == [3, 2, 1]  # newest first
     entry = everything[0]
     assert entry["actor_id"] == sandbox.economy.keys[key].key_id  # the API key's id, not a Discord id
+    assert entry["actor_id"] == read_claims(key).key_id          # which the key's own claims carry (kid)
     assert isinstance(entry["timestamp"], float)
     assert (entry["from_account"], entry["to_account"]) == (alice.account_id, bob.account_id)
     assert len((await raw.request("GET", path, key=key, params={"limit": "2"})).json()) == 2
@@ -84,9 +98,18 @@ async def test_transaction_logs(raw, sandbox, alice):
     view_less = await raw.link(1001, permissions=(TRANSFER_FUNDS,))
     assert (await raw.request("GET", path, key=view_less)).status == 401
     assert (await raw.request("GET", f"/api/accounts/{bob.account_id}/transactions", key=key)).status == 401
-    # A key has no VIEW_BALANCE on an account it does not know: 401, the only refusal the endpoint gives.
-    for unknown in (str(uuid.uuid4()), "not-an-id"):
-        assert (await raw.request("GET", f"/api/accounts/{unknown}/transactions", key=key)).status == 401
+    for unknown in (str(uuid.uuid4()), "not-an-id"):  # an account that does not exist: 404
+        assert (await raw.request("GET", f"/api/accounts/{unknown}/transactions", key=key)).status == 404
+
+
+async def test_v2_key_claims_are_iss_and_kid_without_expiry(raw, sandbox, alice):
+    import base64
+    import json
+
+    key = await raw.link(1001)
+    payload = key.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims == {"iss": "TB", "kid": sandbox.economy.keys[key].key_id}
 
 
 

@@ -3,10 +3,8 @@ under a running client: reads carry on in the new dialect, a transfer is never s
 
 import asyncio
 import logging
-from contextlib import asynccontextmanager
 
 import pytest
-from aiohttp import web
 
 from sandbox import Sandbox
 from taubot import (
@@ -28,35 +26,20 @@ APP_ID = "123e4567-e89b-12d3-a456-426614174000"
 
 @pytest.fixture
 async def v2():
-    server = Sandbox(seed="shared", dialect="v2")
-    await server.start()
-    yield server
-    await server.stop()
+    async with Sandbox(seed="shared", dialect="v2") as server:
+        yield server
 
 
 @pytest.fixture
 async def v21():
-    server = Sandbox(seed="shared", dialect="v2.1")
-    await server.start()
-    yield server
-    await server.stop()
+    async with Sandbox(seed="shared", dialect="v2.1") as server:
+        yield server
 
 
-@asynccontextmanager
-async def answering(status: int, content_type: str, text: str = "x"):
-    """A local server that answers every request the same way; yields its API base URL."""
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(status=status, text=text, content_type=content_type)
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/api"
-    finally:
-        await runner.cleanup()
+def answering(server, status: int, content_type: str) -> str:
+    """Make the probe get an answer of neither dialect (as from a web server or a proxy); the API base URL."""
+    server.fail_next("GET /api/oauth/grant", status, body="<html>x</html>", headers={"Content-Type": content_type})
+    return server.api_url
 
 
 def probes(server) -> list:
@@ -82,10 +65,9 @@ async def test_probe_dialect_asks_once_without_a_key(session, v2, v21):
     (400, "application/json", "HTTP 400 (application/json)"),  # v2's status, not its shape: no guessing
     (502, "text/html", "HTTP 502 (text/html)"),             # a proxy in front of a Taubot that is down
 ])
-async def test_anything_else_is_unknown_and_says_what_came_back(session, status, content_type, shown):
-    async with answering(status, content_type) as url:
-        with pytest.raises(DialectUnknown) as unknown:
-            await probe_dialect(session, url)
+async def test_anything_else_is_unknown_and_says_what_came_back(session, v2, status, content_type, shown):
+    with pytest.raises(DialectUnknown) as unknown:
+        await probe_dialect(session, answering(v2, status, content_type))
     assert shown in str(unknown.value)
     assert "v2 answers 400 text/plain and v2.1 answers 422 application/json" in str(unknown.value)
     assert (unknown.value.status, unknown.value.content_type) == (status, content_type)
@@ -114,11 +96,12 @@ async def test_a_pinned_dialect_is_never_probed(session, v21):
     assert probes(v21) == []
 
 
-async def test_an_unknown_server_stops_the_first_call(session):
-    async with answering(404, "text/html") as url:
-        client = TaubotClient(session, base_url=url, master_key="k", application_id=APP_ID, dialect="auto")
-        with pytest.raises(DialectUnknown):
-            await client.create_reference()
+async def test_an_unknown_server_stops_the_first_call(session, v2):
+    client = TaubotClient(session, base_url=answering(v2, 404, "text/html"), master_key="k",
+                          application_id=APP_ID, dialect="auto")
+    with pytest.raises(DialectUnknown):
+        await client.create_reference()
+    assert [r.path for r in v2.requests] == ["/api/oauth/grant"]  # the key was never sent
 
 
 # -- the server changes dialect under a running client ------------------------------------------------
@@ -194,13 +177,18 @@ async def test_a_pinned_dialect_is_kept_and_the_log_says_why(session, v21, caplo
     assert "TAUBOT_API_DIALECT pins v2" in caplog.text
 
 
-async def test_a_false_alarm_keeps_the_dialect_and_is_not_probed_again_at_once(session, v2, caplog):
+async def detected_on_v2(session, v2, caplog) -> tuple[TaubotClient, str]:
+    """A client that detected v2, and a grant key of Alice's."""
     caplog.set_level(logging.INFO, logger="taubot.dialect")
     v2.create_account("Alice", owner_id=1001)
-    key = v2.issue_grant_key(1001)
     client = make_client(session, v2, dialect="auto")
     await client.detect()
     v2.clear_requests()
+    return client, v2.issue_grant_key(1001)
+
+
+async def test_a_false_alarm_keeps_the_dialect_and_is_not_probed_again_at_once(session, v2, caplog):
+    client, key = await detected_on_v2(session, v2, caplog)
     json_404 = {"Content-Type": "application/json"}
     v2.fail_next(v2.route("user_account"), 404, body='{"detail": "Not Found"}', headers=json_404, times=2)
     for _ in range(2):
@@ -212,11 +200,7 @@ async def test_a_false_alarm_keeps_the_dialect_and_is_not_probed_again_at_once(s
 
 
 async def test_a_failed_detection_keeps_the_dialect(session, v2, caplog):
-    caplog.set_level(logging.INFO, logger="taubot.dialect")
-    v2.create_account("Alice", owner_id=1001)
-    key = v2.issue_grant_key(1001)
-    client = make_client(session, v2, dialect="auto")
-    await client.detect()
+    client, key = await detected_on_v2(session, v2, caplog)
     v2.fail_next(v2.route("user_account"), 401, body='{"detail": "?"}', headers={"Content-Type": "application/json"})
     v2.fail_next("GET /api/oauth/grant", 503, times=5)  # more than the probe retries
     with pytest.raises(Unauthorized):
