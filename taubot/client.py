@@ -330,7 +330,7 @@ def _expired_or(error: TaubotError, key: str) -> TaubotError:
         return error
     if not claims.expired():
         return error
-    return KeyExpired(f"{error}: the key expired on {claims.expires_at:%Y-%m-%d %H:%M} UTC",
+    return KeyExpired(f"{error.args[0]}: the key expired on {claims.expires_at:%Y-%m-%d %H:%M} UTC",
                       expired_at=claims.expires_at, status=error.status, server_text=error.server_text)
 
 

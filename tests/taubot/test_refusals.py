@@ -142,7 +142,9 @@ async def test_an_expired_key_says_when_it_expired_on_v21(client, sandbox, alice
         await client.get_account(expired, account.account_id)
     assert refused.value.status == 401 and isinstance(refused.value, Unauthorized)
     assert abs((datetime.now(UTC) - refused.value.expired_at).total_seconds() - 3600) < 60
-    assert "the key expired on " in str(refused.value) and expired not in str(refused.value)
+    assert str(refused.value) == (f"Taubot account_by_id failed: the key expired on "
+                                  f"{refused.value.expired_at:%Y-%m-%d %H:%M} UTC (HTTP 401)")
+    assert expired not in str(refused.value)
 
 
 @ON_V21
