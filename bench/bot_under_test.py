@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import TaubotBot
+from cogs.link.buttons import grant_ref_of
 from config import Settings
 from harness import FakeDiscord, FakeUser
 
@@ -97,8 +98,10 @@ class BotUnderTest:
         account_id = await self.sandbox.open_account(name, owner_id=user.id, balance=STARTING_BALANCE)
         await self.discord.run_command("link-account", by=user)
         dm = self.discord.last_dm(user)
-        ref_id = next(b.custom_id for b in dm.buttons if b.custom_id and b.custom_id.startswith("link:granted:"))
-        await self.sandbox.grant(ref_id.removeprefix("link:granted:"), user.id)
+        ref_id = grant_ref_of(b.custom_id for b in dm.buttons)
+        if ref_id is None:
+            raise RuntimeError(f"linking {name} failed: the DM has no link")
+        await self.sandbox.grant(ref_id, user.id)
         pressed = await self.discord.press(dm, "I've granted access", by=user)
         if not pressed.text.startswith("Linked to"):
             raise RuntimeError(f"linking {name} failed: {pressed.text}")

@@ -9,6 +9,7 @@ once, whatever happens.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
@@ -190,6 +191,12 @@ class TaubotClient:
         except NotFound:
             pass
         raise ProtocolError(GRANT_KEY_NOT_MASTER)
+
+    async def status_without_key(self) -> int:
+        """The HTTP status of `GET /users/me` sent once with no key (a real Taubot answers 401): `check` asks it
+        before trusting the URL with the master key. Unavailable when nothing answered."""
+        call = dataclasses.replace(wire_v2.user_account("me", KeyKind.NONE), repeatable=False)
+        return (await self._transport.exchange(self.base_url, call, None)).status
 
     @_repeated_on_dialect_change
     async def get_user_account_as_app(self, discord_user_id: int) -> Account:

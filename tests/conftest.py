@@ -7,10 +7,12 @@ import base64
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import TaubotBot
+from bot import TaubotBot, Timings
+from cogs.link.buttons import grant_ref_of
 from config import Settings, generate_encryption_key
 from harness import FakeDiscord, FakeUser, SentMessage
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
@@ -40,10 +42,32 @@ def settings(sandbox, tmp_path) -> Settings:
     )
 
 
+class MovableClock:
+    """The bot's clock in tests: real time, plus however far the test moved it on (`ahead`)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+
 @pytest.fixture
-def make_bot(settings) -> Callable[[], TaubotBot]:
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def timings(request, clock) -> Timings:
+    """Production's timings with the test's clock; `@pytest.mark.timings(defer_after=0.05)` shortens some."""
+    mark = request.node.get_closest_marker("timings")
+    return Timings(clock=clock, **(mark.kwargs if mark else {}))
+
+
+@pytest.fixture
+def make_bot(settings, timings) -> Callable[[], TaubotBot]:
     """Builds the real bot; background tasks stay off so each test decides when polling happens."""
-    return lambda: TaubotBot(settings, background_tasks=False)
+    return lambda: TaubotBot(settings, background_tasks=False, timings=timings)
 
 
 @pytest.fixture
@@ -92,10 +116,10 @@ class People:
 
 def ref_of(dm: SentMessage) -> str:
     """The ref_id a link DM carries (in its button's custom_id)."""
-    for button in dm.buttons:
-        if button.custom_id and button.custom_id.startswith("link:granted:"):
-            return button.custom_id.removeprefix("link:granted:")
-    raise AssertionError(f"no link button in {dm!r}")
+    ref_id = grant_ref_of(button.custom_id for button in dm.buttons)
+    if ref_id is None:
+        raise AssertionError(f"no link button in {dm!r}")
+    return ref_id
 
 
 @pytest.fixture

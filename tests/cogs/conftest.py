@@ -7,12 +7,14 @@ transfers as rows that reached the sending stage, so none was sent twice and non
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
 
-from cogs.pay_flow import PaymentSender
+from bot import TaubotBot
+from cogs.pay.sender import PaymentSender
 from storage import Payment, PaymentStatus
 from taubot import InvalidTransaction
 
@@ -53,23 +55,37 @@ def transfer_log(request, monkeypatch):
         return
     sandbox = request.getfixturevalue("sandbox")
     log = TransferLog()
-    real_post, real_clear = PaymentSender._post, sandbox.clear_requests
+    real_load, real_clear = TaubotBot.load_feature_cogs, sandbox.clear_requests
 
-    async def recording_post(sender: PaymentSender, payment: Payment, grant_key: str) -> None:
-        row = await sender.bot.storage.payments.get(payment.id)
-        assert row is not None, "a transfer was about to be sent without a journal row"
-        log.sent_rows.append(row)
-        try:
-            await real_post(sender, payment, grant_key)
-        except InvalidTransaction:
-            log.sent_rows.remove(row)  # refused by the client itself: nothing reached Taubot
-            raise
+    def watch_transfers(sender_class: type[PaymentSender]) -> None:
+        real_post = sender_class._post
+        if getattr(real_post, "watched", False):
+            return
+
+        async def recording_post(sender: PaymentSender, payment: Payment, grant_key: str) -> None:
+            row = await sender.journal.get(payment.id)
+            assert row is not None, "a transfer was about to be sent without a journal row"
+            log.sent_rows.append(row)
+            try:
+                await real_post(sender, payment, grant_key)
+            except InvalidTransaction:
+                log.sent_rows.remove(row)  # refused by the client itself: nothing reached Taubot
+                raise
+
+        recording_post.watched = True  # type: ignore[attr-defined]
+        monkeypatch.setattr(sender_class, "_post", recording_post)
+
+    async def loading_and_watching(bot: TaubotBot) -> None:
+        await real_load(bot)
+        # discord.py forgets an extension's modules when it unloads it, so each bot may send with a freshly
+        # imported PaymentSender: watch the one this bot really uses.
+        watch_transfers(sys.modules["cogs.pay.sender"].PaymentSender)
 
     def clearing_requests() -> None:
         log.cleared_posts.extend(r for r in sandbox.requests if (r.method, r.path) == TRANSFER)
         real_clear()
 
-    monkeypatch.setattr(PaymentSender, "_post", recording_post)
+    monkeypatch.setattr(TaubotBot, "load_feature_cogs", loading_and_watching)
     monkeypatch.setattr(sandbox, "clear_requests", clearing_requests)
     yield log
     check_transfer_invariant(log.posts(sandbox), log.sent_rows)

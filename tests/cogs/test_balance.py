@@ -37,10 +37,10 @@ async def test_own_balance_in_one_request(discord, sandbox, people):
     assert [(r.method, r.path, r.key_kind) for r in taubot_requests(sandbox)] == [("GET", "/api/users/me", "grant")]
 
 
+@pytest.mark.timings(defer_after=0.05)
 async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(discord, sandbox, people):
     alice = people.member("alice", balance=5_00)
     await people.link(alice)
-    discord.bot.get_cog("Balance").defer_after = 0.05
     sandbox.delay("GET /api/users/", 0.3, times=1)
 
     reply = await discord.run_command("balance", by=alice.user)
@@ -49,10 +49,10 @@ async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(disc
     assert reply.embed.field("Balance") == "**5t**"
 
 
+@pytest.mark.timings(defer_after=0.05)
 async def test_when_discord_says_the_interaction_expired_the_lookup_is_abandoned(discord, sandbox, people):
     alice = people.member("alice", balance=5_00)
     await people.link(alice)
-    discord.bot.get_cog("Balance").defer_after = 0.05
     sandbox.delay("GET /api/users/", 0.3, times=1)
     discord.fail_next("interaction_callback", status=404, code=10062, message="Unknown interaction")
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from cogs.history import LOOKUP_CONCURRENCY
+from cogs.history.cog import LOOKUP_CONCURRENCY
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
 

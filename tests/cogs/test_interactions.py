@@ -67,9 +67,9 @@ async def test_refusals_and_shutdown_have_their_own_outcome_word(discord, sandbo
         asked = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
         await discord.press(asked.last, "Confirm", by=bob.user)  # not bob's to press
         await discord.press(asked.last, "Cancel", by=alice.user)
-        discord.bot.stopping = True
+        discord.bot.in_flight.stopping = True
         turned_away = await discord.run_command("balance", by=alice.user)
-        discord.bot.stopping = False
+        discord.bot.in_flight.stopping = False
     lines = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
     words = [(re.match(r"(\S+) user=(\d+) outcome=(\w+)", line).groups()) for line in lines]
     assert words == [

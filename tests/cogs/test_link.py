@@ -10,8 +10,8 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot import TaubotBot
-from cogs.link import POLL_TICK_SECONDS, TAUBOT_REQUESTS_PER_TICK, next_poll_time
+from bot import TaubotBot, Timings
+from cogs.link.polling import POLL_TICK_SECONDS, TAUBOT_REQUESTS_PER_TICK, next_poll_time
 from sandbox import VIEW_BALANCE
 from storage import Storage
 from storage.clock import now
@@ -553,11 +553,11 @@ async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, san
     assert again.text.startswith("Linked to Alice")
 
 
-async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people):
+async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people, clock):
     alice = people.member("alice")
     dm = await granted_link(discord, sandbox, alice)
     cog = link_cog(discord)
-    cog.flow.clock = lambda: now() + timedelta(minutes=31)
+    clock.ahead = timedelta(minutes=31)
 
     assert await cog.poll_due_links() == 1
     assert dm.embed.description == "This link has expired, so nothing was linked. Run /link-account to get a new one."
@@ -567,10 +567,10 @@ async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people)
     assert late.text.startswith("This link is already finished")
 
 
-async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people):
+async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people, clock):
     alice = people.member("alice")
     dm = await link_dm(discord, alice)
-    link_cog(discord).flow.clock = lambda: now() + timedelta(hours=2)
+    clock.ahead = timedelta(hours=2)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)
     expired = "This link has expired, so nothing was linked. Run /link-account to get a new one."
     assert pressed.text == expired
@@ -635,7 +635,7 @@ async def test_relinking_keeps_the_old_key_until_the_new_one_is_verified(discord
 
 
 @pytest.mark.parametrize("failure", ["wrong granter", "expiry"])
-async def test_a_failed_relink_keeps_the_old_key_working(discord, sandbox, people, failure):
+async def test_a_failed_relink_keeps_the_old_key_working(discord, sandbox, people, failure, clock):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice)
     old_key = (await storage(discord).grant_keys.get(alice.id)).grant_key
@@ -649,7 +649,7 @@ async def test_a_failed_relink_keeps_the_old_key_working(discord, sandbox, peopl
         assert pressed.text.startswith("This link was completed from a different Discord account")
     else:
         sandbox.grant(ref_of(dm), alice.id)
-        link_cog(discord).flow.clock = lambda: now() + timedelta(minutes=31)
+        clock.ahead = timedelta(minutes=31)
         assert await link_cog(discord).poll_due_links() == 1
         assert dm.embed.description.startswith("This link has expired")
 
@@ -802,14 +802,14 @@ async def test_no_grant_key_or_master_key_ever_reaches_discord(discord, sandbox,
         assert key not in shown
 
 
-async def test_the_running_poller_finishes_a_link_without_any_click(discord, sandbox, people):
+async def test_the_running_poller_finishes_a_link_without_any_click(discord, sandbox, people, clock):
     """The real background loop, not a direct call: after the member grants on Taubot's page, the DM turns into
     "linked" by itself within a poll tick once the link is due."""
     settings = discord.bot.settings
-    bot = await discord.restart(lambda: TaubotBot(settings, background_tasks=True))
+    bot = await discord.restart(lambda: TaubotBot(settings, background_tasks=True, timings=Timings(clock=clock)))
     alice = people.member("alice")
     dm = await granted_link(discord, sandbox, alice)
-    link_cog(discord).flow.clock = lambda: now() + timedelta(seconds=11)  # the first poll is due
+    clock.ahead = timedelta(seconds=11)  # the first poll is due
 
     async with asyncio.timeout(3 * POLL_TICK_SECONDS):
         while dm.embed.title != "Taubot account linked":  # noqa: ASYNC110 (waiting for the real loop)

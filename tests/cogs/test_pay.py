@@ -468,9 +468,9 @@ async def test_cancel(discord, sandbox, alice_and_bob):
     assert transfers(sandbox) == []
 
 
+@pytest.mark.timings(confirmation_timeout=0.05)
 async def test_an_unconfirmed_payment_times_out_to_cancelled(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    pay_cog(discord).confirmation_timeout = 0.05
     reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
     await asyncio.sleep(0.2)
     assert reply.last.embed.title == "Payment cancelled"

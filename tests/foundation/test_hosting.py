@@ -14,7 +14,7 @@ import discord as discord_py
 import pytest
 from aiohttp import web
 
-from hosting.check import run_checks
+from check import run_checks
 from sandbox import Sandbox
 from storage import DatabaseError, Storage, backup_database
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import TaubotBot, serve_until_signal
-from cogs.interactions import CUT_OFF
+from bot import TaubotBot
+from cli import serve_until_signal
+from cogs.messages import CUT_OFF
 from config import generate_encryption_key
 from harness import FakeDiscord
 from storage import Storage, WrongEncryptionKey
@@ -98,6 +99,7 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+@pytest.mark.timings(shutdown_grace=0.2)
 async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer_told(discord, sandbox, people,
                                                                                       settings, caplog):
     alice, bob = people.member("alice"), people.member("bob")
@@ -106,7 +108,6 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
     reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
     sandbox.delay("POST /api/transactions/", 2.0, times=1)  # Taubot takes longer than the grace period
     bot = discord.bot
-    bot.shutdown_grace_seconds = 0.2
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
     async with asyncio.timeout(5):
         while not await bot.storage.payments.pending():  # noqa: ASYNC110 (journaled: the transfer is on its way)
@@ -132,6 +133,7 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
         await reopened.close()
 
 
+@pytest.mark.timings(shutdown_grace=0.2)
 async def test_a_receipt_already_shown_is_not_replaced_when_later_work_is_cut_off(discord, sandbox, people,
                                                                                   caplog):
     alice, bob = people.member("alice"), people.member("bob")
@@ -140,7 +142,6 @@ async def test_a_receipt_already_shown_is_not_replaced_when_later_work_is_cut_of
     reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
     discord.delay_next("send_message", 5.0, user=bob.user)  # Discord is slow to deliver Bob's DM receipt
     bot = discord.bot
-    bot.shutdown_grace_seconds = 0.2
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
     async with asyncio.timeout(5):
         while reply.last.embeds[0].title != "Payment sent":  # noqa: ASYNC110 (Alice has her receipt)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import export_command_payloads
+from cli import export_command_payloads
 
 CHAT_INPUT, USER, MESSAGE = 1, 2, 3
 STRING, INTEGER, NUMBER = 3, 4, 10

@@ -20,7 +20,7 @@ import discord
 
 from config import DEFAULT_API_URL, ConfigError, Settings, load_settings
 from storage import DatabaseError, Storage, backup_database
-from taubot import ProtocolError, ServerError, TaubotClient, TaubotError, Unauthorized, Unavailable, wire_v2
+from taubot import ProtocolError, ServerError, TaubotClient, TaubotError, Unauthorized, Unavailable
 
 # What the bot needs in a server: reply in channels it is used in, show embeds, attach /history exports.
 INVITE_PERMISSIONS = discord.Permissions(send_messages=True, embed_links=True, attach_files=True)
@@ -122,67 +122,69 @@ def _database_to_create(path: Path) -> Check:
 async def check_taubot(settings: Settings) -> AsyncIterator[Check]:
     timeout = aiohttp.ClientTimeout(total=settings.taubot_timeout_seconds,
                                     connect=settings.taubot_connect_timeout_seconds)
-    unreachable = Check("taubot", False, f"cannot reach {settings.taubot_api_url}. Check TAUBOT_API_URL and "
-                                         "that this machine can connect to it.")
     async with aiohttp.ClientSession() as session:
-        # First without a key: Taubot answers 401, and a server that doesn't is never sent the master key.
-        try:
-            status = await _status_without_key(session, settings.taubot_api_url, timeout)
-        except (aiohttp.ClientError, TimeoutError):
-            yield unreachable
-            return
-        if status >= 500:
-            yield Check("taubot", False, f"{settings.taubot_api_url} answers HTTP {status}: Taubot may be down or "
-                                         "restarting. Try again in a few minutes, and check TAUBOT_API_URL.")
-            return
-        if status != 401:
-            yield Check("taubot", False, f"TAUBOT_API_URL does not look like the Taubot API: it answered HTTP "
-                                         f"{status} to a request without a key, where Taubot answers 401. Set "
-                                         f"it to the API base, e.g. {DEFAULT_API_URL}")
-            return
         client = TaubotClient(session, base_url=settings.taubot_api_url, master_key=settings.taubot_master_key,
                               application_id=settings.taubot_app_id, timeout=timeout)
-        try:
-            await client.verify_master_key()
-        except Unavailable:
-            yield unreachable
+        not_taubot = await _not_taubot(client, settings)
+        if not_taubot is not None:
+            yield not_taubot
             return
-        except Unauthorized:
-            yield Check("taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the "
-                                         "Taubot operator for a valid master key.")
-            return
-        except ServerError:
-            yield Check("taubot", False, "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed "
-                                         "key). Paste the key again, exactly as issued.")
-            return
-        except ProtocolError as error:
-            yield Check("taubot", False, f"{error}. Put the application's master key in TAUBOT_MASTER_KEY.")
-            return
-        except TaubotError as error:
-            yield Check("taubot", False, f"unexpected answer from Taubot: {error}")
-            return
-        yield Check("taubot", True, f"{settings.taubot_api_url} reachable, master key accepted")
-        try:
-            application = await client.get_application()
-        except TaubotError as error:
-            yield Check("application", True, f"could not read the application's details ({error}); not needed "
-                                             "to run")
-            return
-        if application is None:
-            yield Check("application", True, "this Taubot does not offer /applications/me; not needed")
-        elif application.application_id != str(settings.taubot_app_id):
-            yield Check("application", False, f"the master key belongs to application "
-                                              f"{application.application_id}, but TAUBOT_APP_ID is "
-                                              f"{settings.taubot_app_id}. Grant links would fail.")
-        else:
-            yield Check("application", True, f"“{application.application_name}” in the "
-                                             f"{application.economy_name} economy")
+        master_key = await _check_master_key(client, settings)
+        yield master_key
+        if master_key.ok:
+            yield await _check_application(client, settings)
 
 
-async def _status_without_key(session: aiohttp.ClientSession, base_url: str, limits: aiohttp.ClientTimeout) -> int:
-    url = base_url + wire_v2.user_account("me", wire_v2.KeyKind.MASTER).path()
-    async with session.get(url, timeout=limits, allow_redirects=False) as response:
-        return response.status
+def _unreachable(settings: Settings) -> Check:
+    return Check("taubot", False, f"cannot reach {settings.taubot_api_url}. Check TAUBOT_API_URL and that this "
+                                  "machine can connect to it.")
+
+
+async def _not_taubot(client: TaubotClient, settings: Settings) -> Check | None:
+    """First without a key: Taubot answers 401, and a server that doesn't is never sent the master key."""
+    try:
+        status = await client.status_without_key()
+    except Unavailable:
+        return _unreachable(settings)
+    if status >= 500:
+        return Check("taubot", False, f"{settings.taubot_api_url} answers HTTP {status}: Taubot may be down or "
+                                      "restarting. Try again in a few minutes, and check TAUBOT_API_URL.")
+    if status != 401:
+        return Check("taubot", False, f"TAUBOT_API_URL does not look like the Taubot API: it answered HTTP {status} "
+                                      "to a request without a key, where Taubot answers 401. Set it to the API "
+                                      f"base, e.g. {DEFAULT_API_URL}")
+    return None
+
+
+async def _check_master_key(client: TaubotClient, settings: Settings) -> Check:
+    try:
+        await client.verify_master_key()
+    except Unavailable:
+        return _unreachable(settings)
+    except Unauthorized:
+        return Check("taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the Taubot "
+                                      "operator for a valid master key.")
+    except ServerError:
+        return Check("taubot", False, "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed "
+                                      "key). Paste the key again, exactly as issued.")
+    except ProtocolError as error:
+        return Check("taubot", False, f"{error}. Put the application's master key in TAUBOT_MASTER_KEY.")
+    except TaubotError as error:
+        return Check("taubot", False, f"unexpected answer from Taubot: {error}")
+    return Check("taubot", True, f"{settings.taubot_api_url} reachable, master key accepted")
+
+
+async def _check_application(client: TaubotClient, settings: Settings) -> Check:
+    try:
+        application = await client.get_application()
+    except TaubotError as error:
+        return Check("application", True, f"could not read the application's details ({error}); not needed to run")
+    if application is None:
+        return Check("application", True, "this Taubot does not offer /applications/me; not needed")
+    if application.application_id != str(settings.taubot_app_id):
+        return Check("application", False, f"the master key belongs to application {application.application_id}, "
+                                            f"but TAUBOT_APP_ID is {settings.taubot_app_id}. Grant links would fail.")
+    return Check("application", True, f"“{application.application_name}” in the {application.economy_name} economy")
 
 
 async def check_discord(settings: Settings, make_client: Callable[[], discord.Client], *,

@@ -1,0 +1,237 @@
+"""The command line of the Taubot Discord bot (run as `python bot.py …`).
+
+    python bot.py              run the bot (same as `python bot.py run`)
+    python bot.py sync         register the slash commands with Discord (globally, or --guild ID)
+    python bot.py sync --dry-run   print the command payloads as JSON, offline, no credentials needed
+    python bot.py gen-key      print a fresh KEY_ENCRYPTION_KEY
+    python bot.py demo         the whole product locally, with a console standing in for Discord
+    python bot.py check        check configuration, database, Taubot and Discord, one line each
+    python bot.py backup PATH  copy the database consistently, even while the bot runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import uuid
+from collections.abc import Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot import TaubotBot
+from check import run_checks
+from config import (
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    database_path_of,
+    generate_encryption_key,
+    load_settings,
+    read_environment,
+)
+from logging_setup import setup_logging
+from storage import DatabaseError, backup_database
+
+log = logging.getLogger("taubot_bot")
+
+DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
+# Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.
+OFFLINE_SETTINGS = Settings(
+    discord_token="", taubot_master_key="", taubot_app_id=uuid.UUID(int=0), key_encryption_key=b"\0" * 32
+)
+GATEWAY_CLOSE_SECONDS = 10.0  # after close(), how long the gateway task may take to end
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+async def export_command_payloads(settings: Settings = OFFLINE_SETTINGS) -> list[dict]:
+    """The JSON Discord would receive on `sync`, built from the real cogs without touching the network."""
+    bot = TaubotBot(settings, background_tasks=False)
+    async with bot:
+        await bot.load_feature_cogs()
+        return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    bot = TaubotBot(settings, background_tasks=False)
+    async with bot:
+        await bot.login(settings.discord_token)
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    where = f"server {guild_id} (available at once)" if guild_id else "all servers (may take up to an hour)"
+    print(f"Registered {len(synced)} commands for {where}: {', '.join('/' + c.name for c in synced)}")
+    return 0
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run until the gateway closes or SIGTERM/SIGINT arrives; then shut down cleanly."""
+    bot = TaubotBot(settings)
+    async with bot:
+        await bot.open_storage()  # a wrong KEY_ENCRYPTION_KEY stops the bot here, before touching Discord
+        await serve_until_signal(bot, bot.start(settings.discord_token))
+    log.info("Stopped cleanly")
+    return 0
+
+
+async def serve_until_signal(bot: TaubotBot, serving: Coroutine[Any, Any, None],
+                             signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)) -> None:
+    """Await `serving` (the gateway connection) until it ends or a signal asks the bot to stop.
+
+    discord.py handles neither SIGTERM (how systemd and Heroku stop a process) nor a clean SIGINT, so both
+    end here in `bot.close()`, which lets in-flight interactions finish first.
+    """
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in signals:
+        loop.add_signal_handler(signal_number, stop_requested.set)
+    running = asyncio.create_task(serving, name="discord-gateway")
+    stopping = asyncio.create_task(stop_requested.wait(), name="stop-signal")
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not stopping.done():
+            running.result()  # re-raises a login or connection failure
+            return
+        log.info("Shutdown requested; finishing in-flight work and closing connections")
+        await bot.close()
+        await _gateway_ended(running)
+    finally:
+        stopping.cancel()
+        for signal_number in signals:
+            loop.remove_signal_handler(signal_number)
+
+
+async def _gateway_ended(running: asyncio.Task) -> None:
+    try:
+        await asyncio.wait_for(running, timeout=GATEWAY_CLOSE_SECONDS)
+    except (TimeoutError, asyncio.CancelledError):
+        pass
+    except Exception:  # the connection was torn down under it on purpose
+        log.debug("The gateway task ended with an error during shutdown", exc_info=True)
+
+
+def check_everything(environ: Mapping[str, str]) -> int:
+    """`python bot.py check`: each line is printed the moment its check ends, so a hang shows where it is."""
+    checks = asyncio.run(run_checks(environ, report=lambda check: print(check.line(), flush=True)))
+    problems = sum(not check.ok for check in checks)
+    print("All checks passed." if not problems else f"{problems} problem(s) found.")
+    return 0 if not problems else 1
+
+
+def back_up(environ: Mapping[str, str], destination: Path) -> int:
+    source = database_path_of(environ)
+    try:
+        version = asyncio.run(backup_database(source, destination))
+    except DatabaseError as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the backup's folder cannot be created or written
+        print(f"Backup failed: cannot create {destination}: {error.strerror or error}.", file=sys.stderr)
+        return 1
+    print(f"Backed up {source} to {destination} (schema {version}, integrity ok).")
+    return 0
+
+
+def run_demo() -> int:
+    from demo.console import run_demo as demo  # only the demo needs the sandbox and the harness
+
+    return asyncio.run(demo())
+
+
+# ---------------------------------------------------------------------------------------------------- CLI
+
+
+def _guild_argument(text: str) -> int | str:
+    if text == "dev":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server ID (a number)")
+    return int(text)
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python bot.py", description="The Taubot Discord bot.")
+    parser.add_argument("--env-file", default=DEFAULT_ENV_FILE, type=Path,
+                        help="settings file to read (default: .env next to bot.py)")
+    commands_parser = parser.add_subparsers(dest="command", metavar="command")
+    commands_parser.add_parser("run", help="run the bot (the default)")
+    sync = commands_parser.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument(
+        "--guild", nargs="?", const="dev", type=_guild_argument, metavar="ID",
+        help="register in one server only, instantly (without ID: DEV_GUILD_ID)",
+    )
+    sync.add_argument("--dry-run", action="store_true", help="print the command payloads as JSON and exit")
+    commands_parser.add_parser("gen-key", help="print a fresh KEY_ENCRYPTION_KEY")
+    commands_parser.add_parser("demo", help="try the bot locally: no configuration, no Discord, no Taubot needed")
+    commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord; change nothing")
+    backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
+    arguments = parser.parse_args(argv)
+    arguments.command = arguments.command or "run"
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    if arguments.command == "gen-key":
+        print(generate_encryption_key())
+        return 0
+    if arguments.command == "sync" and arguments.dry_run:
+        print(json.dumps(asyncio.run(export_command_payloads()), indent=2, ensure_ascii=False))
+        return 0
+    if arguments.command == "demo":
+        return run_demo()
+    if arguments.command == "check":
+        return check_everything(read_environment(arguments.env_file))
+    if arguments.command == "backup":
+        return back_up(read_environment(arguments.env_file), arguments.path)
+    return connect(arguments)
+
+
+def connect(arguments: argparse.Namespace) -> int:
+    """`run` and `sync`: the commands that need the whole configuration and talk to Discord."""
+    try:
+        settings = load_settings(read_environment(arguments.env_file))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.secret_values())
+    try:
+        if arguments.command == "sync":
+            return sync(settings, arguments.guild)
+        return asyncio.run(run_bot(settings))
+    except DatabaseError as error:
+        print(f"The bot cannot start: {error}", file=sys.stderr)
+        return 2
+    except discord.LoginFailure:
+        print("The bot cannot start: Discord rejected DISCORD_TOKEN. Copy a fresh token from "
+              "https://discord.com/developers/applications (Bot → Reset Token) into .env.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("The bot cannot start: Discord refused the requested gateway intents.", file=sys.stderr)
+        return 2
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as error:
+        print(f"The bot cannot reach Discord ({type(error).__name__}). Check the network and try again.",
+              file=sys.stderr)
+        return 1
+
+
+def sync(settings: Settings, guild: int | str | None) -> int:
+    guild_id = settings.dev_guild_id if guild == "dev" else guild
+    if guild == "dev" and guild_id is None:
+        print("`sync --guild` without an ID needs DEV_GUILD_ID to be set.", file=sys.stderr)
+        return 2
+    return asyncio.run(sync_commands(settings, guild_id if isinstance(guild_id, int) else None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

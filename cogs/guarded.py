@@ -1,0 +1,100 @@
+"""How every interaction runs: turned away while the bot stops, tracked in flight, logged, and one error path.
+
+Slash commands go through `TaubotCommandTree`; buttons and modals through `run_guarded` (discord.py only
+logs an exception raised in a component callback, and the member would see "This interaction failed").
+Either way an unexpected error is logged once, with context and without secrets, and the member gets one
+sentence; the interaction's log line says how it ended (interaction_log.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+import discord
+from discord import app_commands
+
+from taubot import TaubotError
+
+from .in_flight import in_flight_of, was_answered
+from .interaction_log import InteractionStats, logged, logged_as, set_outcome
+from .messages import SOMETHING_WENT_WRONG, STOPPING, describe_unavailable
+from .ui import reply
+
+log = logging.getLogger("taubot_bot.interactions")
+
+UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (no answer within 3 s) or was already answered
+
+
+@contextlib.contextmanager
+def handling(what: str, interaction: discord.Interaction) -> Iterator[InteractionStats]:
+    """Run a handler in the block: counted in flight (shutdown waits for it) and logged when it ends."""
+    in_flight = in_flight_of(interaction.client)
+    with logged(what, interaction) as stats, (in_flight.tracking(interaction) if in_flight is not None
+                                              else contextlib.nullcontext()):
+        try:
+            yield stats
+        except asyncio.CancelledError:
+            if not was_answered(interaction):
+                stats.outcome = "cut_off"  # only shutdown cancels an interaction's task
+            raise
+
+
+async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> bool:
+    """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
+    in_flight = in_flight_of(interaction.client)
+    if in_flight is None or not in_flight.stopping:
+        return False
+    with logged_as(what, interaction, "stopping"):
+        if interaction.type is not discord.InteractionType.autocomplete:
+            await reply(interaction, STOPPING)
+    return True
+
+
+async def handle_unexpected(interaction: discord.Interaction, error: Exception, what: str) -> str:
+    """Log `error` once and tell the member in one sentence; return the outcome word for the log line."""
+    if isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION:
+        log.warning("%s by user %s: Discord says the interaction expired before the bot answered", what,
+                    interaction.user.id)
+        return "expired"
+    if isinstance(error, TaubotError):
+        # A Taubot failure no handler turned into a message: still one clear sentence, not a stack trace.
+        log.warning("%s by user %s: Taubot error %s", what, interaction.user.id, error)
+        message, outcome = describe_unavailable(error), "taubot_error"
+    else:
+        log.error("%s by user %s failed", what, interaction.user.id, exc_info=error)
+        message, outcome = SOMETHING_WENT_WRONG, "error"
+    try:
+        await reply(interaction, message)
+    except discord.HTTPException as reply_error:
+        log.warning("Could not tell user %s about the failure: %s", interaction.user.id, reply_error.status)
+    return outcome
+
+
+async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
+                      handler: Callable[[], Awaitable[None]]) -> None:
+    """Run a button's or a modal's handler the way the command tree runs a command."""
+    if await refuse_while_stopping(interaction, f"{kind}={name}"):
+        return
+    with handling(f"{kind}={name}", interaction) as stats:
+        try:
+            await handler()
+        except Exception as error:  # one place for every component's unexpected failure
+            stats.outcome = await handle_unexpected(interaction, error, f"{kind} {name}")
+
+
+class TaubotCommandTree(app_commands.CommandTree):
+    async def _call(self, interaction: discord.Interaction) -> None:
+        name = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("name")
+        kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
+        if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
+            return
+        with handling(f"{kind}=/{name}", interaction):
+            await super()._call(interaction)
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        name = interaction.command.qualified_name if interaction.command else "?"
+        set_outcome(interaction, await handle_unexpected(interaction, original, f"/{name}"))

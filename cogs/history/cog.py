@@ -1,0 +1,113 @@
+"""/history: the command, the counterparties looked up for it, and the page views kept for Previous/Next."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from taubot import Account, TaubotError, Transaction, Unauthorized
+
+from .. import messages
+from ..interaction_log import outcome_of
+from ..ui import INFO, account_name, linked_account_or_explain, refuse, reply
+from .buttons import PageTurner, pager
+from .rows import HistoryRow, as_csv, direction_of, other_side
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+
+PER_PAGE = 10
+MAX_SESSIONS = 500  # page views kept in memory; older ones answer "expired"
+LOOKUP_CONCURRENCY = 8  # counterparty lookups in flight at once, per command
+
+
+@dataclass
+class HistorySession:
+    owner_id: int
+    account_name: str
+    rows: list[HistoryRow]
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self.rows) // PER_PAGE))
+
+
+class HistoryCog(commands.Cog, PageTurner, name="History"):
+    def __init__(self, bot: TaubotBot):
+        self.bot = bot
+        self.sessions: dict[str, HistorySession] = {}
+
+    @app_commands.command(name="history", description="Show your recent Taubot transactions")
+    @app_commands.describe(limit="How many transactions (1–100, default 25)",
+                           export="Also attach them as a CSV file")
+    async def history(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 100] = 25,
+                      export: bool = False) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        linked = await linked_account_or_explain(self.bot.storage.grant_keys, interaction)
+        if linked is None:
+            return
+        try:
+            transactions = await self.bot.taubot.get_transactions(linked.grant_key, linked.account_id, limit=limit)
+        except Unauthorized:
+            await refuse(interaction, messages.HISTORY_REFUSED)
+            return
+        except TaubotError as error:
+            await refuse(interaction, messages.describe_lookup_failure(error, what="transaction log for your account"),
+                         outcome=outcome_of(error))
+            return
+        await self.bot.storage.grant_keys.record_use(linked, balance_visible=True)
+        rows = await self._rows(linked.grant_key, linked.account_id, transactions[:limit])
+        session_id = uuid.uuid4().hex
+        session = HistorySession(interaction.user.id, linked.account_name, rows)
+        self._remember(session_id, session)
+        symbol = self.bot.settings.currency_symbol
+        file = discord.File(io.BytesIO(as_csv(rows, symbol).encode()), filename="taubot-history.csv") if export \
+            else None
+        await reply(interaction, embed=self._page(session, 0),
+                    view=pager(session.owner_id, session_id, 0, session.page_count), file=file)
+
+    async def _rows(self, grant_key: str, own_id: str, transactions: list[Transaction]) -> list[HistoryRow]:
+        """Each transaction with its counterparty's account, looked up once per account, a few at a time."""
+        counterparty_ids = sorted({other_side(entry, own_id) for entry in transactions} - {own_id})
+        # Concurrent, but capped: a history with 100 counterparties must not fire 100 requests at Taubot at once.
+        gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+        async def look_up(account_id: str) -> Account:
+            async with gate:
+                return await self.bot.taubot.get_account(grant_key, account_id)
+
+        found = await asyncio.gather(*(look_up(account_id) for account_id in counterparty_ids),
+                                     return_exceptions=True)
+        accounts = {account_id: result for account_id, result in zip(counterparty_ids, found, strict=True)
+                    if isinstance(result, Account)}
+        return [HistoryRow(entry, direction_of(entry, own_id), other_side(entry, own_id),
+                           accounts.get(other_side(entry, own_id))) for entry in transactions]
+
+    def _remember(self, session_id: str, session: HistorySession) -> None:
+        self.sessions[session_id] = session
+        while len(self.sessions) > MAX_SESSIONS:
+            self.sessions.pop(next(iter(self.sessions)))
+
+    def _page(self, session: HistorySession, page: int) -> discord.Embed:
+        embed = discord.Embed(title=f"History of {account_name(session.account_name)}", colour=INFO)
+        chunk = session.rows[page * PER_PAGE:(page + 1) * PER_PAGE]
+        symbol = self.bot.settings.currency_symbol
+        embed.description = "\n".join(row.line(symbol) for row in chunk) or "No transactions yet."
+        embed.set_footer(text=f"Page {page + 1} of {session.page_count} · newest first")
+        return embed
+
+    async def turn_page(self, interaction: discord.Interaction, session_id: str, page: int) -> None:
+        session = self.sessions.get(session_id)
+        if session is None:
+            await interaction.response.edit_message(content=messages.HISTORY_EXPIRED, embed=None, view=None)
+            return
+        page = max(0, min(page, session.page_count - 1))
+        await interaction.response.edit_message(embed=self._page(session, page),
+                                                view=pager(session.owner_id, session_id, page, session.page_count))

@@ -1,0 +1,163 @@
+"""/link-account, /unlink-account and /link-status, the link DM's buttons, and the background poller.
+
+The flow itself (register, DM, retrieve, verify, store) is in flow.py; this cog is the member-facing side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from .. import messages
+from ..interaction_log import set_outcome
+from ..ui import refuse, reply
+from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
+from .embeds import already_linked, link_status, unlink_question
+from .flow import LinkFlow, LinkState
+from .polling import POLL_ROUND_GRACE_SECONDS, POLL_TICK_SECONDS, LinkPolling
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+
+log = logging.getLogger("taubot_bot.link")
+
+# The outcome word of "I've granted access" for each state; the final refusals (expired, someone else
+# granted…) are "refused".
+OUTCOME_OF_STATE = {
+    LinkState.LINKED: "ok",
+    LinkState.WAITING: "ok",
+    LinkState.TAUBOT_TROUBLE: "taubot_error",
+    LinkState.CREDENTIALS_REJECTED: "taubot_error",
+    LinkState.NO_ACCOUNT: "not_found",
+    LinkState.CANCELLED: "cancelled",
+    LinkState.UNLINKED: "cancelled",
+}
+
+
+class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
+    def __init__(self, bot: TaubotBot):
+        self.bot = bot
+        self.flow = LinkFlow(bot)
+        self.polling = LinkPolling(self.flow)
+        self._polling_now = False
+
+    async def cog_load(self) -> None:
+        if self.bot.background_tasks:
+            self.poller.start()
+
+    async def cog_unload(self) -> None:
+        # Between rounds the poller is only sleeping: cancel it. Mid-round, let the round finish (bounded), so
+        # a member whose grant just arrived is linked now. (Cutting it off is safe: completing a link is one
+        # transaction, and the key can be retrieved again after the restart.)
+        self.poller.stop()
+        task = self.poller.get_task()
+        if task is None or task.done():
+            return
+        if not self._polling_now:
+            task.cancel()
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=POLL_ROUND_GRACE_SECONDS)
+        except TimeoutError:
+            task.cancel()
+
+    # -- commands -------------------------------------------------------------------------------------
+
+    @app_commands.command(name="link-account", description="Link your Taubot account to this bot")
+    async def link_account(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        current = await self.bot.storage.grant_keys.get(interaction.user.id)
+        if current is not None:
+            await reply(interaction, embed=already_linked(current), view=relink_buttons(interaction.user.id))
+            return
+        await reply(interaction, await self.flow.start(interaction.user, in_dm=interaction.guild is None))
+
+    @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant key")
+    async def unlink_account(self, interaction: discord.Interaction) -> None:
+        current = await self.bot.storage.grant_keys.get(interaction.user.id)
+        if current is None:
+            text = messages.NOTHING_TO_UNLINK
+            if await self.bot.storage.pending_links.for_user(interaction.user.id) is not None:
+                text += messages.CANCEL_THE_PENDING_LINK
+            await refuse(interaction, text, outcome="not_linked")
+            return
+        await reply(interaction, embed=unlink_question(current), view=unlink_buttons(interaction.user.id))
+
+    @app_commands.command(name="link-status", description="See whether your Taubot account is linked")
+    async def link_status(self, interaction: discord.Interaction) -> None:
+        linked = await self.bot.storage.grant_keys.get(interaction.user.id)
+        pending = await self.bot.storage.pending_links.for_user(interaction.user.id)
+        if pending is not None and pending.is_expired(self.flow.now()):
+            pending = None
+        await reply(interaction, embed=link_status(linked, pending))
+
+    # -- answers to the relink and unlink questions ----------------------------------------------------
+
+    async def relink_confirmed(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content="Starting a new link…", embed=None, view=None)
+        message = await self.flow.start(interaction.user, in_dm=interaction.guild is None)
+        await interaction.edit_original_response(content=message)
+
+    async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # a relink being completed right now is waited for
+        # The pending (re)link goes first: otherwise a grant given after "Unlinked" would quietly link again.
+        relink_cancelled = await self.flow.cancel_for_unlink(interaction.user.id)
+        if await self.bot.storage.grant_keys.delete(interaction.user.id):
+            log.info("User %s unlinked their account", interaction.user.id)
+            text = ("Unlinked. I've deleted your grant key; run /link-account whenever you want to link again. "
+                    "The grant itself still exists on Taubot's side.")
+            if relink_cancelled:
+                text += " I also cancelled the new link you had started."
+        else:
+            set_outcome(interaction, "not_linked")
+            text = messages.NOTHING_WAS_UNLINKED
+        await interaction.edit_original_response(content=text, embed=None, view=None)
+
+    # -- the link DM's buttons ------------------------------------------------------------------------
+
+    async def check_grant_now(self, interaction: discord.Interaction, ref_id: str) -> None:
+        """'I've granted access': look for the key at once instead of waiting for the poller."""
+        pending = await self.bot.storage.pending_links.get(ref_id)
+        if pending is not None and pending.discord_user_id != interaction.user.id:
+            await refuse(interaction, messages.NOT_YOUR_LINK)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.flow.try_complete(ref_id)
+        set_outcome(interaction, OUTCOME_OF_STATE.get(result.state, "refused"))
+        await reply(interaction, result.message())
+
+    async def cancel_link(self, interaction: discord.Interaction, ref_id: str) -> None:
+        pending = await self.bot.storage.pending_links.get(ref_id)
+        if pending is None:
+            await refuse(interaction, messages.NOTHING_TO_CANCEL)
+            return
+        if pending.discord_user_id != interaction.user.id:
+            await refuse(interaction, messages.NOT_YOUR_LINK)
+            return
+        await interaction.response.defer()
+        result = await self.flow.cancel(ref_id)
+        set_outcome(interaction, "cancelled" if result.state is LinkState.CANCELLED else "refused")
+        if result.state is not LinkState.CANCELLED:
+            await interaction.followup.send(messages.TOO_LATE_TO_CANCEL, ephemeral=True)
+
+    # -- background polling ---------------------------------------------------------------------------
+
+    @tasks.loop(seconds=POLL_TICK_SECONDS)
+    async def poller(self) -> None:
+        self._polling_now = True
+        try:
+            await self.poll_due_links()
+        except Exception:
+            log.exception("The link poller failed this round; it will try again")
+        finally:
+            self._polling_now = False
+
+    async def poll_due_links(self, at: datetime | None = None) -> int:
+        """Check the links whose turn has come (at `at`, default now); return how many were checked."""
+        return await self.polling.poll_due(at or self.flow.now())

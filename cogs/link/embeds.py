@@ -1,0 +1,76 @@
+"""What the linking feature shows, each a plain function of its data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from storage import LinkedAccount, PendingLink
+
+from ..messages import NOT_LINKED
+from ..ui import INFO, WARNING, account_name, timestamp
+
+BALANCE_VISIBLE_WORDS = {
+    True: "Yes (as of the last check)",
+    False: "No: run /link-account again and tick VIEW BALANCE",
+    None: "Not checked yet: run /balance",
+}
+
+
+def instructions(expires_at: datetime, *, current_account: str | None) -> discord.Embed:
+    """The link DM: how to grant access on Taubot's page."""
+    embed = discord.Embed(title="Link your Taubot account", colour=INFO, description=(
+        "1. Press **Open Taubot** and log in with Discord.\n"
+        "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**.\n"
+        "3. Set a **spending limit**: the total this bot may ever spend for you. The page starts at 0, "
+        "which blocks every payment.\n"
+        "4. Submit. I'll notice within a few seconds, or press **I've granted access**."
+    ))
+    embed.add_field(name="Expires", value=timestamp(expires_at, "R"))
+    if current_account:
+        embed.add_field(name="Current link",
+                        value=f"{account_name(current_account)} keeps working until this one is done.")
+    embed.set_footer(text="Open this link yourself and don't share it: whoever completes it decides which account "
+                          "is linked.")
+    return embed
+
+
+def link_dm_update(text: str, colour: int, *, title: str = "Taubot link") -> discord.Embed:
+    """What replaces the link DM's instructions once the link ends."""
+    return discord.Embed(title=title, description=text, colour=colour)
+
+
+def already_linked(current: LinkedAccount) -> discord.Embed:
+    return discord.Embed(title="You're already linked", colour=WARNING, description=(
+        f"Your Discord account is linked to **{account_name(current.account_name)}**. Link a new grant (for "
+        "example to change what I may do or your spending limit)? Your current link keeps working until the new "
+        "one is confirmed."
+    ))
+
+
+def unlink_question(current: LinkedAccount) -> discord.Embed:
+    return discord.Embed(title="Unlink your Taubot account?", colour=WARNING, description=(
+        f"I'll delete my copy of the grant key for **{account_name(current.account_name)}**, so I can no longer "
+        "see your balance or pay for you. This does not revoke the grant on Taubot's side: Taubot's API offers "
+        "bots no way to do that."
+    ))
+
+
+def link_status(linked: LinkedAccount | None, pending: PendingLink | None) -> discord.Embed:
+    """/link-status: the link (never the key) and, if one is under way and not expired, the pending link."""
+    if linked is None:
+        embed = discord.Embed(title="Not linked", colour=INFO, description=NOT_LINKED)
+    else:
+        embed = discord.Embed(title="Linked", colour=INFO)
+        embed.add_field(name="Account", value=account_name(linked.account_name))
+        embed.add_field(name="Type", value=linked.account_type.title())
+        embed.add_field(name="Since", value=timestamp(linked.linked_at, "D"))
+        embed.add_field(name="Balance visible", value=BALANCE_VISIBLE_WORDS[linked.balance_visible], inline=False)
+        if linked.last_used_at is not None:
+            embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
+    if pending is not None:
+        embed.add_field(name="Link in progress",
+                        value=f"Waiting for your grant on Taubot; the link expires "
+                              f"{timestamp(pending.expires_at, 'R')}. Check your DMs.", inline=False)
+    return embed

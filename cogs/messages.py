@@ -1,0 +1,191 @@
+"""Every sentence a member reads when something fails or is refused, in one place, grouped by situation.
+
+Each says what happened and what to do. Amounts and names arrive already formatted, so this file holds only
+words; the feature that shows a sentence decides when.
+"""
+
+from __future__ import annotations
+
+from taubot import NotFound, ProtocolError, RateLimited, Rejected, ServerError, TaubotError, Unauthorized, Unavailable
+
+# -- any command -------------------------------------------------------------------------------------------
+
+NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
+RELINK_FOR_VIEW_BALANCE = "Run /link-account again and tick VIEW BALANCE on your account."
+SOMETHING_WENT_WRONG = "Something went wrong on my side. Nothing was changed; please try again."
+STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute."
+# Unlike STOPPING, something may have happened (a payment may have been sent): the member must check.
+CUT_OFF = "I had to restart before this finished. Check /history or /balance before trying again."
+NOT_YOUR_BUTTONS = "These buttons belong to someone else."
+
+# -- Taubot unreachable or failing -----------------------------------------------------------------------
+
+TAUBOT_UNREACHABLE = "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."
+TAUBOT_BUSY = "Taubot is busy right now. Nothing was changed; try again in a minute."
+TAUBOT_FAILED = "Taubot had a problem answering. Nothing was changed; try again in a minute."
+TAUBOT_REJECTED = "Taubot rejected the request. Nothing was changed."
+
+
+def describe_unavailable(error: TaubotError) -> str:
+    """Taubot could not answer (or refused in a way no feature explains better)."""
+    if isinstance(error, Unavailable):
+        return TAUBOT_UNREACHABLE
+    if isinstance(error, RateLimited):
+        return TAUBOT_BUSY
+    if isinstance(error, ServerError | ProtocolError):
+        return TAUBOT_FAILED
+    if isinstance(error, Rejected):
+        return TAUBOT_REJECTED
+    return SOMETHING_WENT_WRONG
+
+
+# -- reading an account (a 401 here means the link was refused) -------------------------------------------
+
+LINK_REFUSED = "Taubot refused your link (it may have been revoked). Run /link-account to link again."
+
+
+def describe_lookup_failure(error: TaubotError, *, what: str = "such account", name: str | None = None) -> str:
+    """One sentence for a failed read: of the account called `name`, or of `what`."""
+    if isinstance(error, NotFound):
+        if name is not None:
+            return f"Taubot has no account called “{name}”. Check the spelling: names are case-sensitive."
+        return f"Taubot has no {what}."
+    if isinstance(error, Unauthorized):
+        return LINK_REFUSED
+    if name is not None and isinstance(error, ServerError) and error.status == 500:
+        # The real server crashes (500) when two accounts share the name being looked up.
+        return (f"Taubot failed to look up “{name}”. It does this when several accounts share that name; "
+                "if that's not it, try again in a minute.")
+    return describe_unavailable(error)
+
+
+# -- /balance ----------------------------------------------------------------------------------------------
+
+EMPTY_ACCOUNT_NAME = "That account name is empty. Give the account's exact name."
+
+# -- /history (a 401 here is ambiguous) -------------------------------------------------------------------
+
+# Taubot answers 401 both for a revoked link and for one without VIEW BALANCE; it can't tell us which.
+HISTORY_REFUSED = ("Taubot refused to show your history, either because your link doesn't allow viewing your "
+                   "balance or because it was revoked: run /link-account again and tick VIEW BALANCE.")
+HISTORY_EXPIRED = "This history view has expired. Run /history again."
+NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
+
+# -- /pay: refused before anything is sent ------------------------------------------------------------------
+
+PAYING_YOURSELF = "You can't pay yourself."
+PAYING_A_BOT = "Bots don't have Taubot accounts. Pick a member instead."
+NO_RECIPIENT = "Choose who to pay: a member (user) or an account name (account)."
+TWO_RECIPIENTS = "Choose either a member or an account name, not both."
+YOUR_OWN_ACCOUNT = "That's your own account. Pick someone else to pay."
+PAYMENT_IN_FLIGHT = "You already have a payment in progress. Wait for its receipt, then try again."
+BALANCE_HIDDEN = ("I can't see your balance with your current link, so I couldn't check whether a payment went "
+                  f"through. {RELINK_FOR_VIEW_BALANCE}")
+NOT_YOUR_PAYMENT = "Only the payer can confirm or cancel this payment."
+LINK_CHANGED = "Your link changed since this confirmation, so nothing was sent. Run /pay again."
+CONFIRMATION_INVALID = ("This confirmation is no longer valid (it expired or the bot restarted). Nothing was sent; "
+                        "run /pay again.")
+CONFIRMATION_EXPIRED = "You didn't confirm in time, so nothing was sent. Run /pay again."
+
+
+def no_personal_account(mention: str) -> str:
+    return f"{mention} has no Taubot personal account, so they can't be paid yet."
+
+
+def not_enough(balance: str, amount: str) -> str:
+    return f"You have {balance}, which is not enough to pay {amount}."
+
+
+def already_handled(status_words: str) -> str:
+    """A second press on a confirmation whose payment already went out (status_words: 'was sent'…)."""
+    return f"This payment {status_words}; it won't be sent again."
+
+
+# -- /pay: at Confirm, just before sending (nothing was sent) -------------------------------------------
+
+BALANCE_HIDDEN_AT_CONFIRM = ("I can't see your balance with your current link any more, so I couldn't check a "
+                             f"payment. Nothing was sent. {RELINK_FOR_VIEW_BALANCE}")
+
+
+def balance_unreadable_at_confirm(error: TaubotError) -> str:
+    return ("I couldn't read your balance just before sending, so nothing was sent. "
+            + describe_lookup_failure(error, what="account linked to you"))
+
+
+def not_enough_at_confirm(balance: str, amount: str) -> str:
+    return f"You now have {balance}, which is not enough to pay {amount}. Nothing was sent."
+
+
+# -- /pay: what Taubot did with the transfer ---------------------------------------------------------------
+
+TRANSFER_INVALID = ("I refused to send this payment because its amount or accounts are invalid. Nothing was sent; "
+                    "run /pay again.")
+TRANSFER_REJECTED = ("Taubot refused the payment: there isn't enough money in your account (or the recipient is in "
+                     "another economy). Nothing was sent.")
+TRANSFER_UNAUTHORIZED = ("Taubot refused the payment: it is over your link's spending limit (a limit of 0 blocks "
+                         "every payment), or your link was revoked. Run /link-account and set a spending limit.")
+TRANSFER_NOT_FOUND = ("Taubot couldn't find one of the accounts (or your link has no spending limit set). Nothing "
+                      "was sent; run /link-account if this keeps happening.")
+PAYMENT_MAY_HAVE_MOVED = ("I couldn't get a clear answer from Taubot, so this payment may or may not have happened. "
+                          "Check /history before trying again; I won't retry it on my own.")
+NOTHING_MOVED = ("Taubot said OK, but no money moved: your link doesn't allow transfers from this account. Run "
+                 "/link-account again and tick TRANSFER FUNDS.")
+UNVERIFIED = ("Taubot accepted the payment, but I couldn't check your balance afterwards. Check /history before "
+              "trying again.")
+NOT_RECORDED = "I couldn't record this in my journal; I'll double-check it after my next restart."
+
+# -- linking -------------------------------------------------------------------------------------------------
+
+CREDENTIALS_REJECTED = ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell the "
+                        "server admins; nothing was changed.")
+DM_CLOSED = ("I couldn't send you a DM, so I cancelled the link. Allow direct messages from this server (click the "
+             "server name → Privacy Settings → Direct Messages), then run /link-account again.")
+DM_NOT_DELIVERED = "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
+LINK_REPLACED = "This link was replaced by a newer /link-account: use the newest DM."
+NOT_YOUR_LINK = "This link belongs to someone else."
+NOTHING_TO_CANCEL = "This link is already finished; there is nothing to cancel."
+TOO_LATE_TO_CANCEL = "Too late to cancel: this link had already finished. Run /link-status to see where you stand."
+NOTHING_TO_UNLINK = "You have no linked Taubot account, so there is nothing to unlink."
+CANCEL_THE_PENDING_LINK = " To stop the link you started, press Cancel in its DM."
+NOTHING_WAS_UNLINKED = "You have no linked Taubot account, so there was nothing to unlink."
+
+# How a link attempt stands (see cogs/link/flow.py's LinkState), as the member reads it in the DM or as the
+# answer to "I've granted access". Keyed by the state's value, so this file needs nothing from the feature.
+LINK_STATE_TEXT = {
+    "waiting": (
+        "Taubot hasn't received your grant yet. On Taubot's page, tick VIEW BALANCE and TRANSFER FUNDS, set a "
+        "spending limit and submit; I'll notice within a few seconds, or press the button again."
+    ),
+    "taubot_trouble": (
+        "I couldn't reach Taubot to check your grant. I'll keep checking; you can also press the button again "
+        "in a minute."
+    ),
+    "credentials_rejected": CREDENTIALS_REJECTED,
+    "expired": "This link has expired, so nothing was linked. Run /link-account to get a new one.",
+    "already_finished": (
+        "This link is already finished (linked, cancelled, expired or replaced). Run /link-status to see where "
+        "you stand."
+    ),
+    "reference_unknown": (
+        "Taubot no longer knows this link (it probably restarted), so nothing was linked. Run /link-account to "
+        "start again."
+    ),
+    "wrong_granter": (
+        "This link was completed from a different Discord account, so I threw that key away and linked "
+        "nothing. Run /link-account for a new link, and open it yourself without sharing it."
+    ),
+    "no_account": (
+        "Taubot says you don't have a personal account yet, so there is nothing to link. Create one with "
+        "Taubot first, then run /link-account again."
+    ),
+    "key_unusable": (
+        "Taubot gave me a key that doesn't work, even after asking twice, so nothing was linked. Run "
+        "/link-account to try again."
+    ),
+    "cancelled": "Link cancelled. Nothing was changed. Run /link-account to start again.",
+    "unlinked": "You unlinked your Taubot account, so I cancelled this link too. Run /link-account to link again.",
+}
+
+
+def linked_without_view_balance(linked_to: str) -> str:
+    return f"{linked_to}, but this grant doesn't let me see your balance. {RELINK_FOR_VIEW_BALANCE}"

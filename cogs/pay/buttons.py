@@ -1,0 +1,77 @@
+"""The payment confirmation's buttons and the amount form of the 'Pay' user command.
+
+Confirm and Cancel are persistent (see cogs/buttons.py) and carry the payer and the intent id, so a press on
+a confirmation from before a restart still gets an answer (and, the intent being gone, sends nothing)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import discord
+
+from ..buttons import GuardedModal, PersistentButton, cog_of
+from ..messages import NOT_YOUR_PAYMENT
+
+
+class PaymentButtonHandler:
+    """What the confirmation's buttons and the amount form ask of the pay cog (PayCog implements it)."""
+
+    async def confirm(self, interaction: discord.Interaction, intent_id: str) -> None:
+        raise NotImplementedError
+
+    async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
+        raise NotImplementedError
+
+    async def prepare(self, interaction: discord.Interaction, amount_text: str, *,
+                      user: discord.User | discord.Member | None, account: str | None) -> None:
+        raise NotImplementedError
+
+
+class _PaymentButton(PersistentButton):
+    fields: ClassVar[dict[str, str]] = {"payer_id": r"\d+", "intent_id": r"[0-9a-f]{32}"}
+    owner_field = "payer_id"
+    not_yours = NOT_YOUR_PAYMENT
+
+    @property
+    def intent_id(self) -> str:
+        return self.values["intent_id"]
+
+
+class ConfirmPaymentButton(_PaymentButton):
+    prefix, label, style = "pay:confirm", "Confirm", discord.ButtonStyle.success
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, PaymentButtonHandler).confirm(interaction, self.intent_id)
+
+
+class CancelPaymentButton(_PaymentButton):
+    prefix, label = "pay:cancel", "Cancel"
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, PaymentButtonHandler).cancel(interaction, self.intent_id)
+
+
+PERSISTENT_ITEMS = (ConfirmPaymentButton, CancelPaymentButton)
+
+
+def confirmation_buttons(payer_id: int, intent_id: str, *, disabled: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmPaymentButton(payer_id=payer_id, intent_id=intent_id, disabled=disabled))
+    view.add_item(CancelPaymentButton(payer_id=payer_id, intent_id=intent_id, disabled=disabled))
+    return view
+
+
+class AmountModal(GuardedModal):
+    """Opened by the 'Pay' user command: asks how much, then continues exactly like /pay."""
+
+    log_name = "pay-amount"
+    amount: discord.ui.TextInput = discord.ui.TextInput(label="Amount", placeholder="12.50", min_length=1,
+                                                        max_length=32)
+
+    def __init__(self, recipient: discord.User | discord.Member):
+        super().__init__(title=f"Pay {recipient.display_name}"[:45])
+        self.recipient = recipient
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, PaymentButtonHandler).prepare(interaction, self.amount.value,
+                                                                user=self.recipient, account=None)

@@ -1,0 +1,92 @@
+"""Everything a payment shows, each a plain function of its data: the confirmation, "sending…", the receipt,
+and the ways a confirmation closes without one. `symbol` is CURRENCY_SYMBOL."""
+
+from __future__ import annotations
+
+import discord
+
+from storage import Payment, PaymentStatus
+
+from .. import messages
+from ..ui import ERROR, INFO, SUCCESS, WARNING, account_label, account_name, format_money
+from .sender import PaymentIntent, PaymentResult, Verdict
+
+RECEIPT_TITLES = {
+    Verdict.PAID: ("Payment sent", SUCCESS),
+    Verdict.FAILED: ("Payment refused", ERROR),
+    Verdict.NOT_MOVED: ("Payment not made", ERROR),
+    Verdict.UNKNOWN: ("Payment outcome unknown", WARNING),
+}
+STATUS_WORDS = {
+    PaymentStatus.PENDING: "is still being processed",
+    PaymentStatus.PAID: "was sent",
+    PaymentStatus.FAILED: "was refused by Taubot",
+    PaymentStatus.NOT_MOVED: "did not move any money",
+    PaymentStatus.UNKNOWN: "has an unknown outcome (check /history)",
+}
+RECONCILED_WORDS = {Verdict.PAID: "went through", Verdict.FAILED: "did not go through"}
+
+
+def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: float) -> discord.Embed:
+    embed = discord.Embed(title="Confirm payment", colour=INFO,
+                          description=f"Pay **{format_money(intent.amount, symbol)}** to "
+                                      f"{account_label(intent.recipient)}?")
+    embed.add_field(name="Your balance", value=f"{format_money(intent.balance_before, symbol)} → "
+                                               f"{format_money(intent.balance_before - intent.amount, symbol)}")
+    minutes = max(1, round(expires_in_seconds / 60))
+    embed.set_footer(text=f"Nothing is sent until you press Confirm. This expires in {minutes} "
+                          f"minute{'s' if minutes != 1 else ''}.")
+    return embed
+
+
+def sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
+    return discord.Embed(title="Sending payment…", colour=INFO, description=(
+        f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}"))
+
+
+def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | None, symbol: str) -> discord.Embed:
+    """What became of the payment, as the journal records it; `payment` is None when nothing was journaled."""
+    if payment is None:  # refused before anything was sent
+        return not_made(result.reason)
+    title, colour = RECEIPT_TITLES[result.verdict]
+    embed = discord.Embed(title=title, colour=colour,
+                          description=f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}")
+    if result.verdict is not Verdict.PAID:
+        embed.add_field(name="What happened", value=result.reason, inline=False)
+    if result.balance_after is not None:
+        embed.add_field(name="Your balance", value=format_money(result.balance_after, symbol))
+    if not result.recorded:
+        embed.add_field(name="Journal", value=messages.NOT_RECORDED, inline=False)
+    embed.set_footer(text=f"Payment #{payment.id}")
+    return embed
+
+
+def not_made(reason: str) -> discord.Embed:
+    return discord.Embed(title="Payment not made", colour=ERROR, description=reason)
+
+
+def cancelled() -> discord.Embed:
+    return discord.Embed(title="Payment cancelled", description="Nothing was sent.", colour=INFO)
+
+
+def expired() -> discord.Embed:
+    return discord.Embed(title="Payment cancelled", colour=INFO, description=messages.CONFIRMATION_EXPIRED)
+
+
+def closed(already_sent: Payment | None) -> discord.Embed:
+    """A press on a confirmation that is no longer open: what became of its payment, if it was sent."""
+    text = (messages.already_handled(STATUS_WORDS[already_sent.status]) if already_sent is not None
+            else messages.CONFIRMATION_INVALID)
+    return discord.Embed(title="Confirmation closed", description=text, colour=INFO)
+
+
+def paid_you(payer_id: int, amount: int, symbol: str) -> str:
+    """The DM to the member who was paid."""
+    return f"<@{payer_id}> paid you {format_money(amount, symbol)} on Taubot."
+
+
+def reconciled(payment: Payment, verdict: Verdict, symbol: str) -> str:
+    """The DM to a payer whose payment a restart interrupted, once the journal row is settled."""
+    words = RECONCILED_WORDS.get(verdict, "may or may not have gone through; check /history")
+    return (f"I restarted while sending your payment of {format_money(payment.amount, symbol)} to "
+            f"{account_name(payment.to_account_name)}: it {words}.")

@@ -1,0 +1,116 @@
+"""How the feature cogs show things: colours, amounts, account names and labels, Discord timestamps, and the
+private reply (direct, deferred, or refused with its outcome word)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+
+from taubot import AccountType, format_amount
+
+from .in_flight import in_flight_of, note_answered
+from .interaction_log import set_outcome
+from .messages import NOT_LINKED
+
+if TYPE_CHECKING:
+    from storage import GrantKeyStore, LinkedAccount
+    from taubot import Account
+
+T = TypeVar("T")
+# Discord drops an interaction not answered within 3 s; deferring after 1 s leaves room for a slow link to
+# Discord itself.
+DEFER_AFTER_SECONDS = 1.0
+BUSY_INTERACTIONS = 16  # interactions in flight beyond which every answer is deferred at once
+
+# Embed colours: neutral information, success, a problem the member can fix, a refusal.
+INFO, SUCCESS, WARNING, ERROR = 0x5865F2, 0x57F287, 0xFEE75C, 0xED4245
+
+ACCOUNT_TYPE_NAMES = {
+    AccountType.USER: "personal account",
+    AccountType.GOVERNMENT: "government account",
+    AccountType.CORPORATION: "corporation",
+    AccountType.CHARITY: "charity",
+}
+
+
+def format_money(cents: int, symbol: str) -> str:
+    """'12.50t': an amount as members read it (`symbol` is CURRENCY_SYMBOL)."""
+    return format_amount(cents, symbol=symbol)
+
+
+def timestamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each member sees it in their own time zone (style R: 'in 5 minutes')."""
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]  # style is one of Discord's letters
+
+
+def account_name(name: str) -> str:
+    """An account name as Discord shows it literally: Taubot allows names like '*Treasury*' or 'a_b_c'."""
+    return discord.utils.escape_markdown(name)
+
+
+def account_label(account: Account, *, mention_owner: bool = True) -> str:
+    """'<@123> (Alice)' for a member's personal account, 'Treasury (government account)' otherwise."""
+    name = account_name(account.account_name)
+    if account.account_type is AccountType.USER and account.owner_id is not None and mention_owner:
+        return f"<@{account.owner_id}> ({name})"
+    return f"{name} ({ACCOUNT_TYPE_NAMES.get(account.account_type, 'account')})"
+
+
+async def reply(interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None,
+                view: discord.ui.View | None = None, file: discord.File | None = None) -> None:
+    """Answer privately, whether or not the interaction was deferred."""
+    kwargs: dict[str, Any] = {"content": content, "embed": embed, "ephemeral": True}
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+    note_answered(interaction)
+
+
+async def refuse(interaction: discord.Interaction, content: str, *, outcome: str = "refused") -> None:
+    """Answer privately with why the request was not done, and log it as `outcome`."""
+    set_outcome(interaction, outcome)
+    await reply(interaction, content)
+
+
+async def linked_account_or_explain(grant_keys: GrantKeyStore, interaction: discord.Interaction
+                                    ) -> LinkedAccount | None:
+    """The caller's link, or None after telling them (ephemerally) how to link. Expects a deferred response."""
+    linked = await grant_keys.get(interaction.user.id)
+    if linked is None:
+        await refuse(interaction, NOT_LINKED, outcome="not_linked")
+    return linked
+
+
+async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
+                        after: float = DEFER_AFTER_SECONDS) -> T:
+    """Await `work`, deferring the (ephemeral) response only if it takes longer than `after` seconds.
+
+    Most Taubot reads take milliseconds, and answering them directly saves a whole round trip to Discord
+    (and one request against its rate limits); a slow one still gets its "thinking…" within the window.
+    When the bot is busy, it defers at once: queued work would otherwise eat into the window unseen.
+    """
+    task = asyncio.ensure_future(work)
+    in_flight = in_flight_of(interaction.client)
+    try:
+        if in_flight is not None and len(in_flight) > BUSY_INTERACTIONS:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        else:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=after)
+            except TimeoutError:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+    except BaseException:
+        # Cancelled, or the defer failed (e.g. the interaction expired): nobody will read the work's answer,
+        # so it must not go on making Taubot requests behind the interaction's back.
+        task.cancel()
+        raise
+    return await task
