@@ -7,8 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from harness import SentMessage
-from harness.messages import LOADING_FLAG
+from harness import LOADING_FLAG, SentMessage
 
 _MENTION = re.compile(r"<@!?(\d+)>")
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")

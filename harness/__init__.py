@@ -2,10 +2,11 @@
 
 from .driver import FakeDiscord
 from .fake_api import FakeDiscordAPI, HarnessError
-from .messages import ButtonView, EmbedView, InteractionOutcome, ModalView, SentFile, SentMessage
+from .messages import LOADING_FLAG, ButtonView, EmbedView, InteractionOutcome, ModalView, SentFile, SentMessage
 from .payloads import FakeUser
 
 __all__ = [
+    "LOADING_FLAG",
     "ButtonView",
     "EmbedView",
     "FakeDiscord",
