@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from env_file import EnvFile, EnvFileError, read_env_file
 from env_file_problems import env_file_problems
-from taubot.dialect import SETTINGS as DIALECT_SETTINGS
+from taubot import DIALECT_SETTINGS
 
 DEFAULT_API_URL = "https://taubot.qzz.io/api"
 # The folder bot.py (and .env) live in: relative paths mean the same file whatever directory the bot starts from.

@@ -4,6 +4,7 @@ Knows nothing about Discord."""
 from .client import TaubotClient
 from .detect import probe_dialect
 from .dialect import AUTO, DIALECTS, V2, V21, Dialect, dialect_named
+from .dialect import SETTINGS as DIALECT_SETTINGS
 from .errors import (
     DialectChanged,
     DialectUnknown,
@@ -34,6 +35,7 @@ from .money import MAX_AMOUNT_CENTS, AmountError, format_amount, format_decimal,
 __all__ = [
     "AUTO",
     "DIALECTS",
+    "DIALECT_SETTINGS",
     "MAX_AMOUNT_CENTS",
     "V2",
     "V21",
