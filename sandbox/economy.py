@@ -205,7 +205,9 @@ class Economy:
     def record_transfer(self, key: ApiKey, source: AccountRecord, target: AccountRecord, amount: int) -> None:
         source.balance -= amount
         target.balance += amount
-        stamp = self.now()
-        if self.log and stamp == self.log[-1].timestamp:
-            stamp += 1e-6  # two transfers in one clock tick: a real server takes longer than a microsecond
+        # Microseconds, as the real servers store them; two transfers within one microsecond (only a test is
+        # that fast) are stamped a microsecond apart, so the log keeps their order and tells them apart.
+        stamp = round(self.now(), 6)
+        if self.log and abs(stamp - self.log[-1].timestamp) < 1e-6:
+            stamp = round(self.log[-1].timestamp + 1e-6, 6)
         self.log.append(LoggedTransaction(key.key_id, stamp, source.account_id, target.account_id, amount))
