@@ -91,15 +91,16 @@ async def test_a_long_retry_after_is_reported_not_waited(client, sandbox, alice)
 
 @pytest.mark.parametrize(("fault", "error"), [("503", ServerError), ("500", ServerError), ("429", RateLimited),
                                               ("drop", Unavailable), ("slow", Unavailable)])
-async def test_a_transfer_is_never_retried(client, sandbox, alice, fault, error):
+async def test_a_transfer_is_never_retried(session, sandbox, alice, fault, error):
     account, key = alice
+    client = make_client(session, sandbox, timeout=aiohttp.ClientTimeout(total=0.2))  # "slow" waits less
     treasury = sandbox.account("Treasury")
     sandbox.clear_requests()
     route = sandbox.route("transfer")
     if fault == "drop":
         sandbox.drop_next(route, times=5)
     elif fault == "slow":
-        sandbox.delay(route, 1.5, times=1)
+        sandbox.delay(route, 0.4, times=1)
     else:
         sandbox.fail_next(route, int(fault), times=5, headers={"Retry-After": "0"} if fault == "429" else None)
     with pytest.raises(error):
@@ -108,10 +109,11 @@ async def test_a_transfer_is_never_retried(client, sandbox, alice, fault, error)
     assert count(sandbox, "transfer") == 1
 
 
-async def test_a_timeout_is_unavailable_and_not_retried(client, sandbox, alice):
+async def test_a_timeout_is_unavailable_and_not_retried(session, sandbox, alice):
     _, key = alice
+    client = make_client(session, sandbox, timeout=aiohttp.ClientTimeout(total=0.2))
     sandbox.clear_requests()
-    sandbox.delay(sandbox.route("user_account"), 1.5, times=3)
+    sandbox.delay(sandbox.route("user_account"), 0.4, times=3)
     with pytest.raises(Unavailable, match="did not answer in time"):
         await read_alice(client, key)
     assert count(sandbox, "user_account") == 1
