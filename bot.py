@@ -66,7 +66,8 @@ class TaubotBot(commands.AutoShardedBot):
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+            # None (discord.py's own default, which its option type leaves out): every shard in this process.
+            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,  # type: ignore[arg-type]
             tree_cls=TaubotCommandTree,
         )
         self.settings = settings

@@ -208,6 +208,9 @@ async def check_discord(settings: Settings, make_client: Callable[[], discord.Cl
         return Check("discord", False, f"unexpected answer from Discord ({what}). Check that this machine can "
                                        "reach https://discord.com (no proxy or captive portal in the way) and "
                                        "https://discordstatus.com, then try again.")
+    if application_id is None:  # discord.py learns it at login; a Discord that does not say is not one to trust
+        return Check("discord", False, "Discord did not say which application DISCORD_TOKEN belongs to. Try again "
+                                       "later.")
     invite = discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
     return Check("discord", True, f"logged in as {name}. Invite it with: {invite}")
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from env_file import EnvFile, EnvFileError, read_env_file
@@ -155,7 +156,7 @@ def setting_names() -> frozenset[str]:
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Validate `environ` into Settings, or raise ConfigError listing every problem."""
     reader = _Reader(environ)
-    values = dict(
+    values: dict[str, Any] = dict(
         discord_token=reader.discord_token("DISCORD_TOKEN"),
         taubot_master_key=reader.taubot_key("TAUBOT_MASTER_KEY"),
         taubot_app_id=reader.uuid("TAUBOT_APP_ID"),
@@ -196,7 +197,8 @@ def load_discord_settings(environ: Mapping[str, str]) -> Settings:
     missing = [name for name in _NOT_NEEDED_FOR_DISCORD if not (environ.get(name) or "").strip()]
     stand_ins = {name: _NOT_NEEDED_FOR_DISCORD[name][1] for name in missing}
     settings = load_settings(Environment({**environ, **stand_ins}, getattr(environ, "env_file", None)))
-    blanks = {field_name: blank for field_name, _, blank in map(_NOT_NEEDED_FOR_DISCORD.get, missing)}
+    blanks: dict[str, Any] = {field_name: blank for field_name, _, blank in map(_NOT_NEEDED_FOR_DISCORD.__getitem__,
+                                                                                  missing)}
     if "KEY_ENCRYPTION_KEY" in missing:
         blanks["key_encryption_key_text"] = ""
     return dataclasses.replace(settings, **blanks)

@@ -13,7 +13,7 @@ and its custom_id is `pay:confirm:<payer_id>:<intent_id>`, parsed back with name
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import discord
 from discord.ext import commands
@@ -63,7 +63,8 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=NEVER
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> Self:
-        return cls(**match.groupdict())
+        # The groups are the prefix and the fields, by name (never `disabled`: no template has that group).
+        return cls(**cast("dict[str, Any]", match.groupdict()))
 
     def button_label(self) -> str:
         return self.label

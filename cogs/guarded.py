@@ -85,9 +85,14 @@ async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
             stats.outcome = await handle_unexpected(interaction, error, f"{kind} {name}")
 
 
+def _name_in(data: object) -> object:
+    """The command name in an interaction's payload, for one the tree does not know."""
+    return data.get("name") if isinstance(data, dict) else None
+
+
 class TaubotCommandTree(app_commands.CommandTree):
     async def _call(self, interaction: discord.Interaction) -> None:
-        name = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("name")
+        name = interaction.command.qualified_name if interaction.command else _name_in(interaction.data)
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
         if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
             return

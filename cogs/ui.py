@@ -17,6 +17,8 @@ from .interaction_log import set_outcome
 from .messages import NOT_LINKED
 
 if TYPE_CHECKING:
+    from discord.utils import TimestampStyle
+
     from storage import GrantKeyStore, LinkedAccount
     from taubot import Account
 
@@ -42,9 +44,9 @@ def format_money(cents: int, symbol: str) -> str:
     return format_amount(cents, symbol=symbol)
 
 
-def timestamp(moment: datetime, style: str = "f") -> str:
+def timestamp(moment: datetime, style: TimestampStyle = "f") -> str:
     """A Discord timestamp: each member sees it in their own time zone (style R: 'in 5 minutes')."""
-    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]  # style is one of Discord's letters
+    return discord.utils.format_dt(moment, style)
 
 
 def account_name(name: str) -> str:

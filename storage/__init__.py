@@ -86,7 +86,7 @@ async def _verify_encryption_key(database: Database, cipher: GrantKeyCipher) -> 
                 "INSERT INTO meta (name, value) VALUES (?, ?)", (_KEY_CHECK, cipher.make_check_value())
             )
             return
-    if not cipher.matches_check_value(row[0]):
+    if not cipher.matches_check_value(row["value"]):
         raise WrongEncryptionKey(
             f"KEY_ENCRYPTION_KEY does not match the key the database at {database.path} was created with, "
             "so its stored grant keys cannot be read. Restore the original KEY_ENCRYPTION_KEY, or move the "

@@ -15,5 +15,9 @@ def to_seconds(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def from_seconds(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+def from_seconds(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def from_optional_seconds(seconds: float | None) -> datetime | None:
+    return None if seconds is None else from_seconds(seconds)

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -77,6 +78,7 @@ class Database:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
             raise _unusable(path, error) from None
+        connection.row_factory = aiosqlite.Row  # the stores read each column by its name
         database = cls(connection, path)
         try:
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -96,9 +98,7 @@ class Database:
         await self.connection.close()
 
     async def schema_version(self) -> int:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone()
-        return version
+        return await _pragma(self.connection, "user_version")
 
     async def migrate(self, migrations: list[Migration]) -> list[int]:
         """Apply the migrations newer than the database, each in its own transaction; return their versions."""
@@ -172,6 +172,15 @@ class Database:
             await self.connection.backup(target)
 
 
+async def _pragma(connection: aiosqlite.Connection, name: str) -> Any:
+    """The value a one-value PRAGMA (user_version, integrity_check…) answers."""
+    async with connection.execute(f"PRAGMA {name}") as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise DatabaseError(f"SQLite answered nothing to PRAGMA {name}.")
+    return row[0]
+
+
 class NotADatabase(DatabaseError):
     """A file already exists at the path and is not a SQLite database."""
 
@@ -220,10 +229,8 @@ async def backup_database(source: Path, destination: Path) -> int:
         async with aiosqlite.connect(source) as live, aiosqlite.connect(destination) as copy:
             await live.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await live.backup(copy)
-            async with copy.execute("PRAGMA integrity_check") as cursor:
-                (verdict,) = await cursor.fetchone()
-            async with copy.execute("PRAGMA user_version") as cursor:
-                (version,) = await cursor.fetchone()
+            verdict = await _pragma(copy, "integrity_check")
+            version = await _pragma(copy, "user_version")
     except sqlite3.Error as error:
         # One line naming DATABASE_PATH (e.g. a file that is not SQLite), not a sqlite3 traceback.
         destination.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from .clock import from_seconds, now, to_seconds
+from .clock import from_optional_seconds, from_seconds, now, to_seconds
 from .crypto import GrantKeyCipher
 from .database import Database
 
@@ -89,16 +89,15 @@ class GrantKeyStore:
         )
         if row is None:
             return None
-        user_id, ciphertext, account_id, account_name, account_type, visible, linked_at, last_used_at = row
         return LinkedAccount(
-            discord_user_id=user_id,
-            grant_key=self._cipher.decrypt_for_user(user_id, ciphertext),
-            account_id=account_id,
-            account_name=account_name,
-            account_type=account_type,
-            balance_visible=None if visible is None else bool(visible),
-            linked_at=from_seconds(linked_at),
-            last_used_at=from_seconds(last_used_at),
+            discord_user_id=row["discord_user_id"],
+            grant_key=self._cipher.decrypt_for_user(row["discord_user_id"], row["encrypted_grant_key"]),
+            account_id=row["account_id"],
+            account_name=row["account_name"],
+            account_type=row["account_type"],
+            balance_visible=None if row["balance_visible"] is None else bool(row["balance_visible"]),
+            linked_at=from_seconds(row["linked_at"]),
+            last_used_at=from_optional_seconds(row["last_used_at"]),
         )
 
     async def delete(self, discord_user_id: int) -> bool:
@@ -120,8 +119,8 @@ class GrantKeyStore:
         )
 
     async def count(self) -> int:
-        row = await self._db.fetch_one("SELECT COUNT(*) FROM linked_accounts")
-        return row[0]
+        row = await self._db.fetch_one("SELECT COUNT(*) AS linked FROM linked_accounts")
+        return row["linked"] if row is not None else 0
 
 
 def _is_recent_and_same(linked: LinkedAccount, balance_visible: bool | None) -> bool:

@@ -84,8 +84,8 @@ class PaymentJournal:
             if "intent_id" in str(error):
                 raise DuplicatePayment(intent_id) from None
             raise
-        payment = await self.get(payment_id)
-        assert payment is not None
+        payment = await self.get(payment_id) if payment_id is not None else None
+        assert payment is not None, "the row just written is readable"
         return payment
 
     async def finish(
@@ -134,8 +134,12 @@ class PaymentJournal:
         return [_from_row(row) for row in rows]
 
 
-def _from_row(row) -> Payment:
-    values = list(row)
-    values[8] = PaymentStatus(values[8])
-    values[12], values[13] = from_seconds(values[12]), from_seconds(values[13])
-    return Payment(*values)
+def _from_row(row: aiosqlite.Row) -> Payment:
+    return Payment(
+        id=row["id"], intent_id=row["intent_id"], payer_user_id=row["payer_user_id"],
+        from_account_id=row["from_account_id"], to_account_id=row["to_account_id"],
+        to_account_name=row["to_account_name"], recipient_user_id=row["recipient_user_id"], amount=row["amount"],
+        status=PaymentStatus(row["status"]), detail=row["detail"], balance_before=row["balance_before"],
+        balance_after=row["balance_after"], created_at=from_seconds(row["created_at"]),
+        updated_at=from_seconds(row["updated_at"]),
+    )

@@ -102,7 +102,10 @@ class PendingLinkStore:
         return [_from_row(row) for row in rows]
 
 
-def _from_row(row) -> PendingLink:
-    ref_id, user_id, created, expires, channel_id, message_id, next_poll, poll_count = row
-    return PendingLink(ref_id, user_id, from_seconds(created), from_seconds(expires), channel_id, message_id,
-                       from_seconds(next_poll), poll_count)
+def _from_row(row: aiosqlite.Row) -> PendingLink:
+    return PendingLink(
+        ref_id=row["ref_id"], discord_user_id=row["discord_user_id"], created_at=from_seconds(row["created_at"]),
+        expires_at=from_seconds(row["expires_at"]), dm_channel_id=row["dm_channel_id"],
+        dm_message_id=row["dm_message_id"], next_poll_at=from_seconds(row["next_poll_at"]),
+        poll_count=row["poll_count"],
+    )

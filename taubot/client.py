@@ -319,7 +319,7 @@ class TaubotClient:
         answer = await self._transport.exchange(self.base_url, call, wire.authorization(key))
         if wire.is_success(call, answer.status):
             return answer
-        if wire.speaks_other_dialect(answer) and await self._tracker.recheck(seen, call.endpoint):
+        if wire.speaks_other_dialect(answer) and await self._tracker.recheck(wire.DIALECT, call.endpoint):
             outcome = "" if call.idempotent else ": whether it took effect is unknown"
             raise DialectChanged(f"Taubot {call.endpoint} was answered in another dialect (the server now speaks "
                                  f"{self._tracker.current}){outcome}", status=answer.status)
@@ -335,7 +335,7 @@ def _expired_or(error: TaubotError, key: str) -> TaubotError:
         claims = read_claims(key)
     except KeyUnreadable:
         return error
-    if not claims.expired():
+    if claims.expires_at is None or not claims.expired():
         return error
     return KeyExpired(f"{error.args[0]}: the key expired on {claims.expires_at:%Y-%m-%d %H:%M} UTC",
                       expired_at=claims.expires_at, status=error.status, server_text=error.server_text)
