@@ -6,7 +6,6 @@ The command line (`python bot.py run|sync|check|backup|gen-key|demo`) is cli.py;
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,14 +23,11 @@ from config import Settings
 from storage import Storage
 from taubot import TaubotClient
 
-log = logging.getLogger("taubot_bot")
+USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENCRYPTION_KEY_BYTES = 32
 # 32 bytes are 43 URL-safe base64 characters, plus one '=' of padding when it is written.
 _ENCRYPTION_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=?")
-# Names of the variables whose values must never be printed or logged.
-SECRET_VARIABLES = ("DISCORD_TOKEN", "TAUBOT_MASTER_KEY", "KEY_ENCRYPTION_KEY")
 
 
 @dataclass(frozen=True)

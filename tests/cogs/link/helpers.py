@@ -1,0 +1,71 @@
+"""What the linking tests share."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from storage import Storage
+from tests.conftest import ref_of
+
+
+def link_cog(discord):
+    return discord.bot.get_cog("Link")
+
+
+def storage(discord):
+    return discord.bot.storage
+
+
+async def link_dm(discord, person):
+    """The member runs /link-account; the DM it sends them."""
+    await discord.run_command("link-account", by=person.user)
+    return discord.last_dm(person.user)
+
+
+async def granted_link(discord, sandbox, person):
+    """/link-account, then the member grants access on Taubot's page; the DM, not yet pressed."""
+    dm = await link_dm(discord, person)
+    assert sandbox.grant(ref_of(dm), person.id)
+    return dm
+
+
+async def until(condition) -> None:
+    """Wait (at most two seconds) until `condition()` holds, e.g. the sandbox is busy answering a request."""
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+def in_progress(sandbox, path: str):
+    return lambda: any(r.path == path and r.status == 0 for r in sandbox.requests)
+
+
+def pending_ref_on_disk(settings, user_id: int) -> str | None:
+    """The user's pending ref as a second process would read it from the database file right now. Blocking, so
+    synchronous hooks (the fake Discord's on_request) can look at what was committed before a request."""
+    async def read() -> str | None:
+        other = await Storage.open(settings.database_path, settings.key_encryption_key)
+        try:
+            link = await other.pending_links.for_user(user_id)
+            return link.ref_id if link else None
+        finally:
+            await other.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
+def server_message_text(discord) -> str:
+    """Everything the bot showed outside DMs: every version, with button custom_ids and URLs."""
+    return "\n".join(repr(data) for message in discord.api.messages.values() if message.dm_user_id is None
+                     for data in [*message.versions, message.data])
+
+
+def all_message_text(discord) -> str:
+    """Everything the bot ever showed anyone, including earlier versions and button ids."""
+    parts = []
+    for message in discord.api.messages.values():
+        for data in [*message.versions, message.data]:
+            parts.append(repr(data))
+    return "\n".join(parts)

@@ -1,0 +1,250 @@
+"""Linking when Taubot, Discord or the member does something unexpected."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import aiohttp
+
+from storage.clock import now
+from tests.cogs.link.helpers import granted_link, in_progress, link_cog, link_dm, storage, until
+from tests.conftest import ref_of
+
+# -- things going wrong ----------------------------------------------------------------------------------
+
+
+async def test_a_grant_from_another_discord_account_is_thrown_away(discord, sandbox, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    dm = await link_dm(discord, alice)
+    sandbox.grant(ref_of(dm), bob.id)  # Bob opened Alice's link and granted his own account
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("This link was completed from a different Discord account")
+    assert dm.embed.description.startswith("This link was completed from a different Discord account")
+    assert dm.buttons == []
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    assert await storage(discord).grant_keys.get(bob.id) is None
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_a_member_without_a_personal_account_is_told_so(discord, sandbox, people):
+    dave = people.member("dave", balance=None)
+    dm = await link_dm(discord, dave)
+    sandbox.grant(ref_of(dm), dave.id)  # an empty grant: Dave has no accounts to tick
+
+    pressed = await discord.press(dm, "I've granted access", by=dave.user)
+    assert pressed.text.startswith("Taubot says you don't have a personal account yet")
+    retrievals = [r for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]
+    assert [r.status for r in retrievals] == [200, 200]  # the first key was dead; asked once more
+    checks = [r.status for r in sandbox.requests if r.path == "/api/users/me"]
+    assert checks == [401, 404]
+    assert await storage(discord).grant_keys.get(dave.id) is None
+
+
+async def test_a_key_that_never_works_is_not_kept(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await link_dm(discord, alice)
+    ref = ref_of(dm)
+    sandbox.grant(ref, alice.id)
+    sandbox.revoke_key(sandbox.economy.retrieve_key(ref))  # issued, then disabled on Taubot's side
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    unusable = ("Taubot gave me a key that doesn't work, even after asking twice, so nothing was linked. Run "
+                "/link-account to try again.")
+    assert pressed.text == unusable
+    assert dm.embed.description == unusable
+    assert dm.buttons == []
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_closed_dms_cancel_the_link_and_explain_how_to_open_them(discord, sandbox, people):
+    alice = people.member("alice")
+    discord.close_dms(alice.user)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.ephemeral
+    assert reply.text.startswith("I couldn't send you a DM, so I cancelled the link.")
+    assert "Privacy Settings" in reply.text
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+
+async def test_discord_failing_to_deliver_the_dm_cancels_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+    discord.fail_next("send_message", status=503, message="Service Unavailable")
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.ephemeral
+    assert reply.text == "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+    again = await discord.run_command("link-account", by=alice.user)
+    assert again.text.startswith("I've sent you a DM with your link.")
+
+
+async def test_an_unexpected_failure_while_sending_the_dm_cancels_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+
+    def connection_lost(request):
+        if request.route == "create_dm":
+            discord.api.on_request = None
+            raise aiohttp.ClientConnectionError("connection to Discord lost")
+
+    discord.api.on_request = connection_lost
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text == "Something went wrong on my side. Nothing was changed; please try again."
+    (record,) = discord.logged_errors()
+    assert "ClientConnectionError" in (record.exc_text or "")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+
+
+async def test_a_lost_connection_while_updating_the_dm_after_linking_still_says_linked(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await granted_link(discord, sandbox, alice)
+
+    def connection_reset(request):
+        if request.route == "edit_message":
+            discord.api.on_request = None
+            raise aiohttp.ClientOSError(104, "Connection reset by peer")
+
+    discord.api.on_request = connection_reset
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Linked to Alice")  # the key is stored: never "nothing was changed"
+    assert await storage(discord).grant_keys.get(alice.id) is not None
+
+
+async def test_taubot_unreachable_while_registering_saves_nothing(discord, sandbox, people):
+    alice = people.member("alice")
+    sandbox.drop_next("POST /api/oauth-references")
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text == "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert discord.dms(alice.user) == []
+    sandbox.fail_next("POST /api/oauth-references", 500)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text.startswith("Taubot had a problem answering. Nothing was changed")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_a_rejected_master_key_is_reported_to_the_member_and_the_host(discord, sandbox, people):
+    alice = people.member("alice")
+    sandbox.fail_next("POST /api/oauth-references", 401)
+    reply = await discord.run_command("link-account", by=alice.user)
+    assert reply.text.startswith("The bot's Taubot credentials were rejected")
+    (record,) = discord.logged_errors()
+    assert "TAUBOT_MASTER_KEY" in record.getMessage()
+    assert sandbox.master_key not in record.getMessage()
+
+
+async def test_taubot_forgetting_the_ref_asks_to_start_again(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await link_dm(discord, alice)
+    sandbox.restart()
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
+    assert dm.embed.description.startswith("Taubot no longer knows this link")
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_taubot_forgetting_the_ref_before_the_second_retrieval_asks_to_start_again(discord, sandbox, people):
+    dave = people.member("dave", balance=None)
+    dm = await link_dm(discord, dave)
+    sandbox.grant(ref_of(dm), dave.id)  # an empty grant: the first key is dead, so the bot asks again
+    sandbox.delay("GET /api/users/me", 0.3, times=1)
+    pressing = asyncio.ensure_future(discord.press(dm, "I've granted access", by=dave.user))
+    await until(in_progress(sandbox, "/api/users/me"))
+    sandbox.restart()  # Taubot restarts while the bot checks the first key
+
+    pressed = await pressing
+    assert pressed.text.startswith("Taubot no longer knows this link (it probably restarted)")
+    assert dm.embed.description.startswith("Taubot no longer knows this link")
+    retrievals = [r.status for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]
+    assert retrievals == [200, 404]
+    assert await storage(discord).pending_links.for_user(dave.id) is None
+    assert await storage(discord).grant_keys.get(dave.id) is None
+
+
+async def test_a_master_key_rejected_while_retrieving_is_explained_and_logged_once(discord, sandbox, people, caplog):
+    alice = people.member("alice")
+    dm = await link_dm(discord, alice)
+    sandbox.fail_next("GET /api/retrieve-key/", 401, times=3)
+
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text == ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell "
+                            "the server admins; nothing was changed.")
+    cog = link_cog(discord)
+    assert await cog.poll_due_links(at=now() + timedelta(seconds=11)) == 1
+    assert await cog.poll_due_links(at=now() + timedelta(seconds=30)) == 1
+    rejected = [r for r in caplog.records if r.name == "taubot_bot.link" and "TAUBOT_MASTER_KEY" in r.getMessage()]
+    assert [r.levelno for r in rejected] == [logging.WARNING]  # once, not once per poll; no ERROR either
+    assert sandbox.master_key not in caplog.text
+    assert dm.embed.title == "Link your Taubot account"  # still pending: it works again once the key is fixed
+
+    sandbox.grant(ref_of(dm), alice.id)
+    assert (await discord.press(dm, "I've granted access", by=alice.user)).text.startswith("Linked to Alice")
+
+
+async def test_taubot_trouble_while_checking_keeps_the_link_pending(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await granted_link(discord, sandbox, alice)
+    sandbox.fail_next("GET /api/users/me", 503, times=3)
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    assert pressed.text.startswith("I couldn't reach Taubot to check your grant.")
+    assert await storage(discord).pending_links.for_user(alice.id) is not None
+    again = await discord.press(dm, "I've granted access", by=alice.user)
+    assert again.text.startswith("Linked to Alice")
+
+
+async def test_an_expired_link_is_closed_by_the_poller(discord, sandbox, people, clock):
+    alice = people.member("alice")
+    dm = await granted_link(discord, sandbox, alice)
+    cog = link_cog(discord)
+    clock.ahead = timedelta(minutes=31)
+
+    assert await cog.poll_due_links() == 1
+    assert dm.embed.description == "This link has expired, so nothing was linked. Run /link-account to get a new one."
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    assert await storage(discord).grant_keys.get(alice.id) is None
+    late = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=0)
+    assert late.text.startswith("This link is already finished")
+
+
+async def test_pressing_after_expiry_closes_the_link(discord, sandbox, people, clock):
+    alice = people.member("alice")
+    dm = await link_dm(discord, alice)
+    clock.ahead = timedelta(hours=2)
+    pressed = await discord.press(dm, "I've granted access", by=alice.user)
+    expired = "This link has expired, so nothing was linked. Run /link-account to get a new one."
+    assert pressed.text == expired
+    assert dm.embed.description == expired
+    assert dm.buttons == []
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+
+
+async def test_cancel_ends_the_link(discord, sandbox, people):
+    alice = people.member("alice")
+    dm = await link_dm(discord, alice)
+    await discord.press(dm, "Cancel", by=alice.user)
+    assert dm.embed.description == "Link cancelled. Nothing was changed. Run /link-account to start again."
+    assert dm.buttons == []
+    assert await storage(discord).pending_links.for_user(alice.id) is None
+    again = await discord.press(dm, "Cancel", by=alice.user, as_shown_in=0)
+    assert again.text == "This link is already finished; there is nothing to cancel."
+
+
+async def test_starting_again_replaces_the_pending_link_with_a_fresh_ref(discord, sandbox, people):
+    alice = people.member("alice")
+    await discord.run_command("link-account", by=alice.user)
+    first = discord.last_dm(alice.user)
+    first_ref = ref_of(first)
+    await discord.run_command("link-account", by=alice.user)
+    second = discord.last_dm(alice.user)
+
+    assert second.id != first.id
+    assert ref_of(second) != first_ref
+    assert first.buttons == []  # the old link's buttons are gone
+    assert first.embed.description == "This link was replaced by a newer /link-account: use the newest DM."
+    assert (await storage(discord).pending_links.for_user(alice.id)).ref_id == ref_of(second)
+    registered = [r.body["ref_id"] for r in sandbox.requests if r.path == "/api/oauth-references"]
+    assert len(registered) == len(set(registered)) == 2  # never the same ref twice

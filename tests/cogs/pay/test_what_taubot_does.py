@@ -1,0 +1,227 @@
+"""What Taubot does with a transfer, told truthfully, whatever else moves the balance."""
+
+import logging
+
+import pytest
+
+from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
+from storage import PaymentStatus
+from tests.cogs.pay.helpers import confirm, confirm_while_sending, key_of, transfers
+
+# -- what Taubot does with the transfer --------------------------------------------------------------------
+
+
+async def test_ok_without_transfer_funds_is_reported_as_not_paid(discord, sandbox, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    await confirm(discord, reply, alice)
+    receipt = reply.last.embed
+    assert receipt.title == "Payment not made"
+    assert receipt.field("What happened").startswith("Taubot said OK, but no money moved")
+    assert "tick TRANSFER FUNDS" in receipt.field("What happened")
+    assert sandbox.balance_of(bob.account_id) == 100_00
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert payment.status is PaymentStatus.NOT_MOVED
+    assert discord.dms(bob.user) == []
+
+
+async def test_spent_elsewhere_before_confirm_is_refused_without_sending(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    sandbox.set_balance(alice.account_id, 10_00)  # spent elsewhere before Confirm
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.description == "You now have 10t, which is not enough to pay 60t. Nothing was sent."
+    assert transfers(sandbox) == []
+    assert sandbox.spent_by(await key_of(discord, alice)) == 0  # a doomed transfer would have used up limit
+    assert await discord.bot.storage.payments.recent_for_payer(alice.id) == []
+
+
+async def test_spent_elsewhere_before_confirm_is_logged_as_insufficient_funds(discord, sandbox, alice_and_bob,
+                                                                            caplog):
+    """The same outcome word as /pay's own check: nothing was sent because the balance no longer covers it."""
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    sandbox.set_balance(alice.account_id, 10_00)
+    with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
+        await confirm(discord, reply, alice)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
+    assert line.startswith(f"button=pay:confirm user={alice.id} outcome=insufficient_funds")
+    assert transfers(sandbox) == []
+
+
+async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    # Spent elsewhere after the fresh read, while the transfer is on its way.
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.set_balance(alice.account_id, 10_00))
+    assert reply.last.embed.title == "Payment refused"
+    assert reply.last.embed.field("What happened").startswith(
+        "Taubot refused the payment: there isn't enough money in your account")
+    assert sandbox.balance_of(bob.account_id) == 50_00
+    assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.FAILED
+
+
+@pytest.mark.parametrize("limit", [5_00, 0])
+async def test_over_the_spending_limit(discord, sandbox, people, limit):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, spending_limit=limit)
+    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment refused"
+    assert "over your link's spending limit (a limit of 0 blocks every payment)" in reply.last.embed.field(
+        "What happened")
+    assert sandbox.balance_of(alice.account_id) == 100_00
+
+
+async def test_a_link_revoked_after_the_confirmation(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    sandbox.revoke_key((await discord.bot.storage.grant_keys.get(alice.id)).grant_key)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.description == (
+        "I couldn't read your balance just before sending, so nothing was sent. Taubot refused your link (it may "
+        "have been revoked). Run /link-account to link again.")
+    assert transfers(sandbox) == []
+
+
+async def test_a_link_revoked_while_sending(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    alice_key = await key_of(discord, alice)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.revoke_key(alice_key))
+    assert reply.last.embed.title == "Payment refused"
+    assert "your link was revoked" in reply.last.embed.field("What happened")
+
+
+async def test_a_recipient_that_vanished(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    del sandbox.economy.accounts[bob.account_id]
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment refused"
+    assert reply.last.embed.field("What happened").startswith("Taubot couldn't find one of the accounts")
+
+
+@pytest.mark.parametrize("fault", ["drop", "500", "503", "slow"])
+async def test_no_answer_means_unknown_never_retried(discord, sandbox, alice_and_bob, fault):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
+    if fault == "drop":
+        sandbox.drop_next("POST /api/transactions/", times=5)
+    elif fault == "slow":
+        sandbox.delay("POST /api/transactions/", 1.5, times=1)  # the transfer happens, the answer is late
+    else:
+        sandbox.fail_next("POST /api/transactions/", int(fault), times=5)
+    await confirm(discord, reply, alice)
+    receipt = reply.last.embed
+    assert receipt.title == "Payment outcome unknown"
+    assert receipt.field("What happened").startswith("I couldn't get a clear answer from Taubot, so this payment "
+                                                      "may or may not have happened. Check /history")
+    assert len(transfers(sandbox)) == 1
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert payment.status is PaymentStatus.UNKNOWN
+
+
+async def test_accepted_but_unverifiable_is_unknown(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
+    await confirm_while_sending(discord, sandbox, reply, alice,
+                                lambda: sandbox.fail_next(f"GET /api/accounts/{alice.account_id}", 503, times=5))
+    assert reply.last.embed.title == "Payment outcome unknown"
+    assert reply.last.embed.field("What happened").startswith("Taubot accepted the payment, but I couldn't check")
+    assert sandbox.balance_of(bob.account_id) == 53_00
+
+
+async def test_other_activity_during_the_payment_is_settled_from_the_log(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
+    assert reply.last.embed.title == "Payment sent"
+    assert reply.last.embed.field("Your balance") == "94t"
+    assert transfers(sandbox)[0].path == "/api/transactions/"
+    assert any(r.path.endswith("/transactions") and r.method == "GET" for r in sandbox.requests)
+
+
+async def test_other_activity_and_nothing_moved_is_settled_from_the_log(discord, sandbox, people):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    await people.link(bob)
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+    await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
+        sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.field("What happened").startswith("Taubot said OK, but no money moved")
+    assert reply.last.embed.field("Your balance") == "104t"
+
+
+async def test_an_unreadable_log_after_other_activity_is_unknown(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    bob_key = await key_of(discord, bob)
+
+    def meanwhile():
+        sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00)
+        sandbox.fail_next(f"GET /api/accounts/{alice.account_id}/transactions", 503, times=5)
+
+    await confirm_while_sending(discord, sandbox, reply, alice, meanwhile)
+    assert reply.last.embed.title == "Payment outcome unknown"
+    assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.UNKNOWN
+
+
+# -- a stale balance is never the yardstick ----------------------------------------------------------------
+
+
+async def test_nothing_moved_while_the_payer_spent_the_same_amount_elsewhere_is_not_paid(discord, sandbox, people):
+    """No TRANSFER FUNDS, and 10t spent elsewhere between /pay and Confirm: the balance is 10t lower than the
+    confirmation said, yet this payment moved nothing."""
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, permissions=(VIEW_BALANCE,))
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    assert reply.embed.field("Your balance") == "100t → 90t"  # the /pay-time read, as shown
+    sandbox.set_balance(alice.account_id, 90_00)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment not made"
+    assert reply.last.embed.field("What happened").startswith("Taubot said OK, but no money moved")
+    assert sandbox.balance_of(bob.account_id) == 100_00
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert (payment.status, payment.balance_before, payment.balance_after) == (PaymentStatus.NOT_MOVED, 90_00, 90_00)
+    assert discord.dms(bob.user) == []
+
+
+async def test_a_payment_while_someone_paid_the_payer_the_same_amount_is_paid(discord, sandbox, alice_and_bob):
+    """Bob pays Alice 10t between her /pay and her Confirm: her balance ends where the confirmation started,
+    but her 10t did go to Bob; telling her nothing moved would make her pay twice."""
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    sandbox.economy.transfer(sandbox.economy.keys[await key_of(discord, bob)], bob.account_id, alice.account_id,
+                             10_00)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment sent"
+    assert reply.last.embed.field("Your balance") == "100t"
+    (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert (payment.status, payment.balance_before, payment.balance_after) == (PaymentStatus.PAID, 110_00, 100_00)
+    assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 10t on Taubot."
+
+
+async def test_an_earlier_identical_payment_in_the_log_is_not_credited_to_this_one(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    first = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    await confirm(discord, first, alice)
+    assert first.last.embed.title == "Payment sent"
+    alice_key, bob_key = await key_of(discord, alice), await key_of(discord, bob)
+    second = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+
+    def meanwhile():  # this transfer will move nothing, and other activity hides that from the balance
+        sandbox.economy.keys[alice_key].permissions[alice.account_id].discard(TRANSFER_FUNDS)
+        sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 1_00)
+
+    await confirm_while_sending(discord, sandbox, second, alice, meanwhile)
+    # The only 5t entry in the log belongs to the first payment: this one can't be called paid.
+    assert second.last.embed.title == "Payment outcome unknown"
+    assert sandbox.balance_of(bob.account_id) == 54_00
