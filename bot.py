@@ -6,6 +6,9 @@ The command line (`python bot.py run|sync|check|backup|gen-key|demo`) is cli.py;
 
 from __future__ import annotations
 
+import supported_python  # noqa: F401  first: an old Python gets one line before any import below fails on it
+
+# isort: split
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import supported_python  # noqa: F401  first: an old Python gets one line before any import below fails on it
+
+# isort: split
 import argparse
 import asyncio
 import json
@@ -28,20 +31,18 @@ import discord
 from bot import TaubotBot
 from check import run_checks
 from config import (
-    PROJECT_ROOT,
     ConfigError,
     Settings,
     database_path_of,
     generate_encryption_key,
     load_settings,
-    read_environment,
+    read_environment_or_exit,
 )
 from logging_setup import setup_logging
 from storage import DatabaseError, backup_database
 
 log = logging.getLogger("taubot_bot")
 
-DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 # Settings that let the command tree be built (for `sync --dry-run`) without any real credentials.
 OFFLINE_SETTINGS = Settings(
     discord_token="", taubot_master_key="", taubot_app_id=uuid.UUID(int=0), key_encryption_key=b"\0" * 32
@@ -160,8 +161,8 @@ def _guild_argument(text: str) -> int | str:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python bot.py", description="The Taubot Discord bot.")
-    parser.add_argument("--env-file", default=DEFAULT_ENV_FILE, type=Path,
-                        help="settings file to read (default: .env next to bot.py)")
+    parser.add_argument("--env-file", type=Path,
+                        help="settings file to read, which must exist (default: .env next to bot.py, if any)")
     commands_parser = parser.add_subparsers(dest="command", metavar="command")
     commands_parser.add_parser("run", help="run the bot (the default)")
     sync = commands_parser.add_parser("sync", help="register the slash commands with Discord")
@@ -191,16 +192,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "demo":
         return run_demo()
     if arguments.command == "check":
-        return check_everything(read_environment(arguments.env_file))
+        return check_everything(read_environment_or_exit(arguments.env_file))
     if arguments.command == "backup":
-        return back_up(read_environment(arguments.env_file), arguments.path)
+        return back_up(read_environment_or_exit(arguments.env_file), arguments.path)
     return connect(arguments)
 
 
 def connect(arguments: argparse.Namespace) -> int:
     """`run` and `sync`: the commands that need the whole configuration and talk to Discord."""
     try:
-        settings = load_settings(read_environment(arguments.env_file))
+        settings = load_settings(read_environment_or_exit(arguments.env_file))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

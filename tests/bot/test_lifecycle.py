@@ -46,7 +46,7 @@ async def test_python_bot_py_reports_a_wrong_key_before_contacting_discord(setti
         "DATABASE_PATH": str(settings.database_path),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), env=env, cwd=tmp_path,
+        sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2

@@ -126,7 +126,7 @@ async def test_bad_configuration_stops_the_checks_there():
 
 async def test_check_command_exit_status(tmp_path):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), "check",
+        sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, "check",
         env={"PATH": os.environ.get("PATH", "")}, cwd=tmp_path, stdout=asyncio.subprocess.PIPE)
     stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 1
@@ -300,7 +300,7 @@ async def test_backup_command(settings, tmp_path):
     await (await Storage.open(settings.database_path, settings.key_encryption_key)).close()
     target = tmp_path / "nightly.sqlite3"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(REPO / "bot.py"), "--env-file", str(tmp_path / "none.env"), "backup", str(target),
+        sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, "backup", str(target),
         env={"PATH": os.environ.get("PATH", ""), "DATABASE_PATH": str(settings.database_path)}, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -311,7 +311,7 @@ async def test_backup_command(settings, tmp_path):
 
 async def run_bot_py(*arguments: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(REPO / "bot.py"), "--env-file", str(cwd / "none.env"), *arguments,
+        sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, *arguments,
         env={"PATH": os.environ.get("PATH", ""), **env}, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)

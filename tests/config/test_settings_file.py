@@ -94,6 +94,28 @@ def test_an_env_file_in_the_wrong_encoding_is_one_line_with_the_fix(tmp_path, en
     assert_one_line_exit_2(start_bot(env_file), str(env_file), expected, "Save it as UTF-8")
 
 
+@pytest.mark.parametrize("command", [["run"], ["sync"], ["check"], ["backup", "copy.sqlite3"]])
+def test_a_missing_env_file_named_with_env_file_stops_every_command_with_one_line(tmp_path, command):
+    missing = tmp_path / "missing.env"
+    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "--env-file", str(missing), *command],
+                            env={"PATH": os.environ.get("PATH", "")}, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert_one_line_exit_2(result, f"{missing}: no such file. Check the path given to --env-file")
+    assert result.stdout == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to own the file")
+def test_check_on_an_unreadable_env_file_is_one_line_too(open_folder):
+    env_file = open_folder / ".env"
+    env_file.write_text(SETTINGS_TEXT)
+    env_file.chmod(0o600)
+    command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+               sys.executable, str(REPO / "bot.py"), "--env-file", str(env_file), "check"]
+    result = subprocess.run(command, env={"PATH": os.environ.get("PATH", "")}, cwd="/", capture_output=True,
+                            text=True, timeout=60)
+    assert_one_line_exit_2(result, "user nobody may not read it (it belongs to root)")
+
+
 def test_an_env_file_named_on_the_command_line_must_exist(tmp_path):
     missing = tmp_path / "missing.env"
     with pytest.raises(SettingsFileError) as caught:
@@ -218,8 +240,10 @@ PYTHON_3_10 = Path("/root/.pyenv/versions/3.10.13/bin/python")
 
 
 @pytest.mark.skipif(not PYTHON_3_10.exists(), reason="needs a Python 3.10 interpreter")
-def test_python_3_10_gets_one_line_before_any_import_can_fail(tmp_path):
-    result = subprocess.run([str(PYTHON_3_10), "-c", "import supported_python, dotenv"], cwd=REPO,
+@pytest.mark.parametrize("script", ["bot.py", "cli.py"])
+def test_python_3_10_gets_one_line_before_any_import_can_fail(tmp_path, script):
+    """Ubuntu 22.04's python3: the install succeeded, then every command died on `cannot import name 'UTC'`."""
+    result = subprocess.run([str(PYTHON_3_10), str(REPO / script), "check"], cwd=tmp_path,
                             env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
