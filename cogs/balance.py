@@ -67,10 +67,9 @@ def balance_embed(account: Account, *, is_own: bool, symbol: str) -> discord.Emb
     if account.balance is not None:
         embed.add_field(name="Balance", value=f"**{format_money(account.balance, symbol)}**")
     elif is_own:
-        embed.add_field(name="Balance", value="Hidden: your link does not allow viewing this balance. "
-                                              f"{messages.RELINK_FOR_VIEW_BALANCE}")
+        embed.add_field(name="Balance", value=messages.OWN_BALANCE_HIDDEN)
     else:
-        embed.add_field(name="Balance", value="Hidden: your link does not allow viewing this account's balance.")
+        embed.add_field(name="Balance", value=messages.OTHER_BALANCE_HIDDEN)
     if account.owner_id is not None and not is_own:
         embed.add_field(name="Owner", value=f"<@{account.owner_id}>")
     return embed

@@ -62,6 +62,8 @@ def describe_lookup_failure(error: TaubotError, *, what: str = "such account", n
 # -- /balance ----------------------------------------------------------------------------------------------
 
 EMPTY_ACCOUNT_NAME = "That account name is empty. Give the account's exact name."
+OWN_BALANCE_HIDDEN = f"Hidden: your link does not allow viewing this balance. {RELINK_FOR_VIEW_BALANCE}"
+OTHER_BALANCE_HIDDEN = "Hidden: your link does not allow viewing this account's balance."
 
 # -- /history (a 401 here is ambiguous) -------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import itertools
 import logging
 from datetime import timedelta
 
+from cogs.link.flow import LinkResult, LinkState
 from cogs.link.polling import TAUBOT_REQUESTS_PER_TICK, next_poll_time
 from storage.clock import now
 from tests.cogs.link.helpers import all_message_text, granted_link, link_cog, link_dm, pending_ref_on_disk, storage
@@ -183,3 +184,9 @@ async def test_running_link_account_in_a_dm_works_too(discord, people):
     reply = await discord.run_command("link-account", by=alice.user, in_dm=True)
     assert reply.text.startswith("Your link is in the message below.")
     assert discord.last_dm(alice.user).embed.title == "Link your Taubot account"
+
+
+def test_every_state_but_linked_has_its_sentence():
+    for state in LinkState:
+        if state is not LinkState.LINKED:
+            assert LinkResult(state).message()
