@@ -302,6 +302,8 @@ class FakeDiscordAPI:
         response_type, data = body["type"], body.get("data") or {}
         outcome.response_type = response_type
         outcome.first_response_at = time.perf_counter()
+        if response_type not in (5, 6):  # 5 and 6 only acknowledge: the member sees no answer yet
+            outcome.answered_at = outcome.first_response_at
         summary: dict[str, Any] = {"id": str(outcome.interaction_id), "type": state.interaction_type}
         if response_type in (4, 5):  # a new message (5: the "thinking…" placeholder)
             flags = int(data.get("flags") or 0) | (LOADING_FLAG if response_type == 5 else 0)
@@ -366,6 +368,7 @@ class FakeDiscordAPI:
         if message is None or message.deleted:
             return 404, {"message": "Unknown Message", "code": UNKNOWN_MESSAGE}
         message.apply_edit(body or {}, files)
+        _note_answer(state.outcome)
         return 200, self.message_payload(message)
 
     def _on_delete_original(self, arguments, *_: Any) -> tuple[int, Any]:
@@ -385,6 +388,7 @@ class FakeDiscordAPI:
         if not state.outcome.responded:
             self.problems.append("the bot sent a followup before responding to the interaction")
             return 404, {"message": "Unknown Webhook", "code": 10015}
+        _note_answer(state.outcome)
         original = state.outcome.message
         if original is not None and original.loading and not state.outcome.followups:
             # After a "thinking…" defer, Discord turns the first followup into the original response.
@@ -508,6 +512,12 @@ class _PendingResponse:
 
     def __await__(self):
         return self._api.handle(self._method, self._url, self._kwargs).__await__()
+
+
+def _note_answer(outcome: InteractionOutcome) -> None:
+    """The first followup or edit after a defer is when the member sees an answer."""
+    if outcome.answered_at is None:
+        outcome.answered_at = time.perf_counter()
 
 
 def _decode_body(data: Any) -> tuple[Any, list[SentFile]]:

@@ -219,10 +219,17 @@ class InteractionOutcome:
     responded_late: bool = False
     dispatched_at: float = 0.0                 # time.perf_counter() when Discord delivered the interaction
     first_response_at: float | None = None     # … and when the bot's first answer (or defer) arrived
+    answered_at: float | None = None           # … and when the member first saw content, not "thinking…"
 
     @property
     def seconds_to_first_response(self) -> float | None:
         return None if self.first_response_at is None else self.first_response_at - self.dispatched_at
+
+    @property
+    def seconds_to_answer(self) -> float | None:
+        """Until the member could read something: the first response unless it was the "thinking…"
+        placeholder, in which case the followup (or edit) that replaced it."""
+        return None if self.answered_at is None else self.answered_at - self.dispatched_at
 
     @property
     def responded(self) -> bool:

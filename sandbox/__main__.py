@@ -1,4 +1,5 @@
-"""python -m sandbox [--dialect v2|v2.1] [--host 127.0.0.1] [--port 8080] [--credentials FILE]"""
+"""python -m sandbox [--dialect v2|v2.1] [--host 127.0.0.1] [--port 8080] [--credentials FILE]
+                    [--latency-ms N] [--max-requests-per-second N]"""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 from pathlib import Path
 
 from .handle import DIALECTS, Sandbox
+from .pacing import PacingSettings
 from .seed import DAVE, DEMO_MEMBERS
 
 RETRIEVAL_NOTE = {
@@ -19,8 +21,9 @@ RETRIEVAL_NOTE = {
 }
 
 
-async def serve(host: str, port: int, credentials: Path | None, dialect: str) -> None:
+async def serve(host: str, port: int, credentials: Path | None, dialect: str, pacing: PacingSettings) -> None:
     sandbox = Sandbox(seed="demo", dialect=dialect)
+    sandbox.pace(latency_seconds=pacing.latency_seconds, requests_per_second=pacing.requests_per_second)
     await sandbox.start(host=host, port=port)
     if credentials is not None:
         descriptor = os.open(credentials, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -31,6 +34,9 @@ async def serve(host: str, port: int, credentials: Path | None, dialect: str) ->
     print(f"  TAUBOT_APP_ID={sandbox.application_id}")
     print(f"  TAUBOT_MASTER_KEY={sandbox.master_key}")
     print(f"  (speaking Taubot {dialect}; the bot detects it, or set TAUBOT_API_DIALECT={dialect})")
+    if pacing.active:
+        cap = f", at most {pacing.requests_per_second:g} requests/s" if pacing.requests_per_second else ""
+        print(f"  (paced like a loaded server: {pacing.latency_seconds * 1000:g} ms per request{cap})")
     print_members(sandbox)
     # Registered here, as the application, so the printed link works end to end in a browser.
     ref_id = sandbox.new_reference()
@@ -62,8 +68,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--credentials", type=Path, help="write the API URL, app id, master key and accounts here")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="answer every API request this much later")
+    parser.add_argument("--max-requests-per-second", type=float, default=None,
+                        help="serve at most this many API requests a second, queueing the rest")
     arguments = parser.parse_args()
-    asyncio.run(serve(arguments.host, arguments.port, arguments.credentials, arguments.dialect))
+    try:
+        pacing = PacingSettings(arguments.latency_ms / 1000, arguments.max_requests_per_second)
+    except ValueError as error:
+        parser.error(str(error))
+    asyncio.run(serve(arguments.host, arguments.port, arguments.credentials, arguments.dialect, pacing))
 
 
 if __name__ == "__main__":

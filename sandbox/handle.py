@@ -10,6 +10,7 @@
     sandbox.fail_next(sandbox.route("transfer"), status=500)       # a route named the same on both dialects
     sandbox.delay("GET /api/accounts/", 3.0)     # slow answers, to trigger client timeouts
     sandbox.drop_next("POST /api/transactions/") # close the connection without answering
+    sandbox.pace(latency_seconds=0.02, requests_per_second=150)  # a loaded real server (pacing.py)
     sandbox.restart()                            # forget pending references, like the real server
     sandbox.clock_offset_seconds = -6            # Taubot's clock 6 s behind ours (log stamps, v2.1 expiry)
     sandbox.issue_grant_key(1001, lifetime_seconds=-60)  # a key minted directly; here one already expired
@@ -28,6 +29,7 @@ from aiohttp import web
 from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, LoggedTransaction
 from .economy_v2 import V2Economy
 from .economy_v21 import V21Economy
+from .pacing import PacingSettings
 from .seed import seed_demo_economy, seed_shared_accounts
 from .server import FaultRule, RequestRecord, TaubotSandboxServer, grant_from_request, parse_route
 
@@ -234,3 +236,8 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.server.faults.clear()
+
+    def pace(self, *, latency_seconds: float = 0.0, requests_per_second: float | None = None) -> None:
+        """Answer every API request `latency_seconds` late, and at most `requests_per_second` of them a
+        second, first come first served (both off by default; pace() with no arguments turns them off)."""
+        self.server.pacer.reset(PacingSettings(latency_seconds, requests_per_second))

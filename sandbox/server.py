@@ -16,6 +16,7 @@ from aiohttp import web
 from .economy import PERMISSIONS, Economy, Outcome
 from .http_v2 import V2Api, json_body
 from .http_v21 import V21Api
+from .pacing import Pacer, PacingSettings
 
 
 @dataclass
@@ -51,6 +52,20 @@ class FaultRule:
             return any(fnmatch.fnmatchcase(candidate, self.pattern) for candidate in (path, target))
         return path.startswith(self.pattern)
 
+    @property
+    def specificity(self) -> tuple[bool, int]:
+        """Globs before prefixes, longer before shorter: the order in which to name a request's route."""
+        return "*" in self.pattern, len(self.pattern)
+
+
+def route_name(routes: dict[str, str], method: str, target: str) -> str:
+    """The name (see Sandbox.route) of the route a request went to, or "other"."""
+    rules = [(FaultRule(*parse_route(route), "status", None), name) for name, route in routes.items()]
+    for rule, name in sorted(rules, key=lambda pair: pair[0].specificity, reverse=True):
+        if rule.matches(method, target):
+            return name
+    return "other"
+
 
 def parse_route(route: str) -> tuple[str | None, str]:
     """'GET /api/users/' → ('GET', '/api/users/'); '/api/users/' → (None, '/api/users/')."""
@@ -66,7 +81,8 @@ class TaubotSandboxServer:
         self.api = api_class(economy, offer_application_endpoint=offer_application_endpoint)
         self.requests: list[RequestRecord] = []
         self.faults: list[FaultRule] = []
-        self.app = web.Application(middlewares=[self._record, self._inject_faults])
+        self.pacer = Pacer()
+        self.app = web.Application(middlewares=[self._record, self._pace, self._inject_faults])
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     # -- middlewares ----------------------------------------------------------------------------------
@@ -83,6 +99,12 @@ class TaubotSandboxServer:
         response = await handler(request)
         record.status = response.status
         return response
+
+    @web.middleware
+    async def _pace(self, request: web.Request, handler):
+        if not request.raw_path.startswith("/sandbox/"):  # the control endpoints are not Taubot's
+            await self.pacer.wait_turn()
+        return await handler(request)
 
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler):
@@ -114,21 +136,48 @@ class TaubotSandboxServer:
 
     async def _sandbox_control(self, request: web.Request, raw_path: str) -> web.StreamResponse:
         """What scripts and benchmarks need from outside the process, as JSON requests (no key needed):
-        `POST /sandbox/grant` (the grant page's submit) and `POST /sandbox/accounts` (open an account)."""
-        if request.method != "POST" or raw_path not in ("/sandbox/grant", "/sandbox/accounts"):
+        `POST /sandbox/grant` (the grant page's submit), `POST /sandbox/accounts` (open an account),
+        `POST /sandbox/pace` (latency and a rate cap, see pacing.py) and `GET /sandbox/requests?since=N`
+        (the request log from entry N on: method, route name, status, key kind; never a key)."""
+        control = {("POST", "/sandbox/grant"): self._scripted_grant, ("POST", "/sandbox/accounts"): self._open_account,
+                   ("POST", "/sandbox/pace"): self._set_pace, ("GET", "/sandbox/requests"): self._request_log}
+        action = control.get((request.method, raw_path))
+        if action is None:
             return self.api.error_response(404)
         try:
-            if raw_path == "/sandbox/accounts":
-                return web.json_response(self._open_account(await json_body(
-                    request, {"account_name", "owner_id", "account_type", "balance"})), status=201)
-            body = await json_body(request, {"ref_id", "user_id", "permissions", "spending_limit"},
-                                   optional={"accounts"})
-            submitted = grant_from_request(self.economy, body)
+            return await action(request)
         except Outcome as outcome:
             return self.api.error_response(outcome.status)
-        return self.api.error_response(201 if submitted else 404)
 
-    def _open_account(self, body: dict[str, Any]) -> dict:
+    async def _scripted_grant(self, request: web.Request) -> web.StreamResponse:
+        body = await json_body(request, {"ref_id", "user_id", "permissions", "spending_limit"}, optional={"accounts"})
+        return self.api.error_response(201 if grant_from_request(self.economy, body) else 404)
+
+    async def _open_account(self, request: web.Request) -> web.StreamResponse:
+        body = await json_body(request, {"account_name", "owner_id", "account_type", "balance"})
+        return web.json_response(self._new_account(body), status=201)
+
+    async def _set_pace(self, request: web.Request) -> web.StreamResponse:
+        body = await json_body(request, {"latency_ms", "requests_per_second"})
+        latency, rate = body["latency_ms"], body["requests_per_second"]
+        if not _number(latency) or not (rate is None or _number(rate)):
+            raise Outcome(400)
+        try:
+            self.pacer.reset(PacingSettings(latency / 1000, rate))
+        except ValueError:
+            raise Outcome(400) from None
+        return web.json_response({"latency_ms": latency, "requests_per_second": rate})
+
+    async def _request_log(self, request: web.Request) -> web.StreamResponse:
+        since = request.query.get("since", "0")
+        if not since.isdigit():
+            raise Outcome(400)
+        entries = [{"method": r.method, "route": route_name(self.api.routes, r.method, r.target),
+                    "status": r.status, "key_kind": r.key_kind}
+                   for r in self.requests[int(since):] if not r.path.startswith("/sandbox/")]
+        return web.json_response({"total": len(self.requests), "requests": entries})
+
+    def _new_account(self, body: dict[str, Any]) -> dict:
         owner, balance, kind = body["owner_id"], body["balance"], body["account_type"]
         if not (owner is None or _whole(owner)) or not _whole(balance) or not isinstance(body["account_name"], str):
             raise Outcome(400)
@@ -176,3 +225,7 @@ async def _body_for_log(request: web.Request) -> Any:
 
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
