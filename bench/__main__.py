@@ -1,8 +1,9 @@
-"""python -m bench [--users N] [--burst N] [--rounds N]: every benchmark, then one line of headline `name=value`
-figures.
+"""python -m bench [--dialect v2|v2.1] [--runs N] [--burst N] [--rounds N] [--users N]: the bot beside the naive
+cog, then payments, request counts, storage at scale and true memory; a side-by-side table, the targets, and
+one last line of headline `name=value` figures.
 
-The sandbox runs in a process of its own; the bot runs here, driven through the harness exactly as the tests
-drive it. Takes about a minute on a 2-core machine.
+The sandbox runs in a process of its own; the bot and the naive cog run here, one at a time, driven through
+the harness exactly as the tests drive the bot. The full run takes a few minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -15,46 +16,72 @@ import tempfile
 import time
 from pathlib import Path
 
+from sandbox import DIALECTS
+
 from .bot_under_test import BotUnderTest, new_encryption_key
-from .commands import BALANCE_ROUNDS, balance_burst, balance_latency, pay_latency
+from .contender import Contender
 from .memory import memory_figures
+from .naive_under_test import NaiveUnderTest
+from .payments import PAY_ROUNDS, pay_latency
+from .request_counts import request_counts
 from .sandbox_process import SandboxProcess
+from .side_by_side import SlowTaubot, measure_runs, report_runs
 from .stats import Report
 from .storage_scale import storage_figures
 
 
-async def run(stored_users: int, burst: int, rounds: int) -> Report:
-    report = Report()
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}", flush=True)
+def machine() -> str:
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    meminfo = Path("/proc/meminfo").read_text().split() if Path("/proc/meminfo").exists() else []
+    memory = f", {int(meminfo[1]) / 2**20:.0f} GiB" if len(meminfo) > 1 else ""
+    return (f"{model or platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+async def run(arguments: argparse.Namespace) -> Report:
+    report, slow = Report(), SlowTaubot(arguments.slow_latency_ms, arguments.slow_requests_per_second)
+    print(f"Machine: {machine()}\nTaubot dialect: {arguments.dialect}", flush=True)
     with tempfile.TemporaryDirectory(prefix="taubot-bench-") as scratch:
-        workdir = Path(scratch)
-        encryption_key = new_encryption_key()
-        async with SandboxProcess(workdir) as sandbox:
+        workdir, encryption_key = Path(scratch), new_encryption_key()
+        async with SandboxProcess(workdir, arguments.dialect) as sandbox:
             bench = await BotUnderTest(sandbox, workdir / "bot.sqlite3", encryption_key).start()
             try:
-                members = await bench.add_members(burst, prefix="member")
-                unloaded_first_response = await balance_latency(bench, members[:20], report, rounds)
-                await pay_latency(bench, members[:20], report, max(1, rounds // 5))
-                await balance_burst(bench, members, report, unloaded_first_response)
+                members = await bench.add_members(arguments.burst, prefix="member")
+                linked = await bench.linked_rows(members)
+                naive = await NaiveUnderTest.start(sandbox, linked)
+                try:
+                    bot = Contender("bot", bench.discord, [m.user for m in members])
+                    runs = await measure_runs(bot, Contender("naive", naive.discord, naive.users), sandbox,
+                                              runs=arguments.runs, rounds=arguments.rounds, slow=slow)
+                finally:
+                    await naive.stop()
+                report_runs(report, runs, members=arguments.burst, rounds=arguments.rounds, slow=slow)
+                await pay_latency(bench, members[:20], report, max(1, arguments.rounds * PAY_ROUNDS // 200))
             finally:
                 await bench.stop()
-            big_database = await storage_figures(workdir, encryption_key, stored_users, report)
-            await memory_figures(workdir, big_database, encryption_key, sandbox.credentials_path, stored_users,
-                                 report)
+            databases = await storage_figures(workdir, encryption_key, sandbox, linked, arguments.users, report)
+            await memory_figures(workdir, databases, encryption_key, sandbox.credentials_path, linked, report)
+        await request_counts(workdir, encryption_key, report)
+    report.print_summary(arguments.runs)
     return report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench",
-                                     description="The bot's benchmarks, each beside a baseline.")
-    parser.add_argument("--users", type=int, default=100_000, help="linked members for storage and memory")
+                                     description="The bot's benchmarks, beside the naive cog in the same run.")
+    parser.add_argument("--dialect", choices=DIALECTS, default="v2", help="the Taubot the sandbox speaks")
+    parser.add_argument("--runs", type=int, default=3, help="repeats of the side-by-side figures (spread)")
     parser.add_argument("--burst", type=int, default=500, help="members running /balance at once")
-    parser.add_argument("--rounds", type=int, default=BALANCE_ROUNDS,
-                        help="timed /balance commands (a fifth as many payments)")
+    parser.add_argument("--rounds", type=int, default=200, help="paired /balance rounds per run")
+    parser.add_argument("--users", type=int, default=1_000_000, help="the most linked members for storage and memory")
+    parser.add_argument("--slow-latency-ms", type=float, default=SlowTaubot.latency_ms,
+                        help="the slow Taubot's added latency per request")
+    parser.add_argument("--slow-requests-per-second", type=float, default=SlowTaubot.requests_per_second,
+                        help="the slow Taubot's request rate cap")
     arguments = parser.parse_args()
     started = time.perf_counter()
-    report = asyncio.run(run(arguments.users, arguments.burst, arguments.rounds))
+    report = asyncio.run(run(arguments))
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
     print(report.last_line())
 

@@ -1,8 +1,8 @@
 """The real bot, logged in to the harness's fake Discord, talking to the sandbox process over loopback.
 
 Members are linked the way a person does it: /link-account, the grant on Taubot's side, then "I've granted
-access". The number of Taubot requests per interaction is read from the bot's own per-interaction log line
-(the one operators see), so the benchmark counts what production would report.
+access". How each interaction ended is read from the bot's own per-interaction log line (the one operators
+see); how many Taubot requests it made is counted by the sandbox (request_counts.py).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class BotUnderTest:
             taubot_app_id=uuid.UUID(credentials["application_id"]),
             key_encryption_key=encryption_key,
             taubot_api_url=credentials["api_url"],
+            taubot_api_dialect=sandbox.dialect,
             database_path=database_path,
         )
         self.log = InteractionLog()
@@ -110,6 +111,14 @@ class BotUnderTest:
     async def grant_key_of(self, member: Member) -> str:
         linked = await self.bot.storage.grant_keys.get(member.user.id)
         return linked.grant_key
+
+    async def linked_rows(self, members: list[Member]) -> list[tuple[int, str, str]]:
+        """(Discord user id, grant key, account id) of each member: what the naive cog keeps in its dict."""
+        return [(m.user.id, await self.grant_key_of(m), m.account_id) for m in members]
+
+    def outcomes_logged(self, what: str) -> list[str]:
+        """How each `what` (e.g. "command=/balance") logged since the last call ended: "ok", "expired"…"""
+        return [outcome for logged, outcome, _ in self.log.take() if logged == what]
 
 
 def new_encryption_key() -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from storage import Storage
@@ -23,8 +24,10 @@ def jwt_shaped_key() -> str:
     return f"{header}.{claims}.{secrets.token_urlsafe(24)}"
 
 
-async def fill(path: Path, encryption_key: bytes, users: int) -> None:
-    """Create (or extend) the database at `path` with `users` linked members."""
+async def fill(path: Path, encryption_key: bytes, users: int,
+               extra: Sequence[tuple[int, str, str]] = ()) -> None:
+    """Create (or extend) the database at `path` with `users` synthetic linked members, and the `extra` real
+    ones: (Discord user id, grant key, account id)."""
     storage = await Storage.open(path, encryption_key)
     try:
         for start in range(0, users, BATCH):
@@ -32,6 +35,9 @@ async def fill(path: Path, encryption_key: bytes, users: int) -> None:
                 (synthetic_user_id(n), jwt_shaped_key(), str(uuid.uuid4()), f"Member {n}", "USER")
                 for n in range(start, min(users, start + BATCH))
             ])
+        if extra:
+            await storage.grant_keys.put_many([(user_id, key, account_id, f"Member {user_id}", "USER")
+                                               for user_id, key, account_id in extra])
     finally:
         await storage.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,8 +21,9 @@ STARTUP_SECONDS = 20.0
 class SandboxProcess:
     """`async with SandboxProcess(tmp) as sandbox:` — started on a free port, stopped on exit."""
 
-    def __init__(self, workdir: Path):
-        self.credentials_path = workdir / "sandbox-credentials.json"
+    def __init__(self, workdir: Path, dialect: str = "v2"):
+        self.dialect = dialect
+        self.credentials_path = workdir / f"sandbox-{dialect}-credentials.json"
         self.process: asyncio.subprocess.Process | None = None
         self.credentials: dict[str, Any] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -33,12 +35,14 @@ class SandboxProcess:
         attached.credentials_path = credentials_path
         if not attached._credentials_complete():
             raise RuntimeError(f"no sandbox credentials in {credentials_path}")
+        attached.dialect = attached.credentials["dialect"]
         attached._session = aiohttp.ClientSession()
         return attached
 
     async def __aenter__(self) -> SandboxProcess:
+        self.credentials_path.unlink(missing_ok=True)  # a previous sandbox's file would read as "ready"
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0",
+            sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--dialect", self.dialect,
             "--credentials", str(self.credentials_path),
             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
@@ -99,3 +103,30 @@ class SandboxProcess:
         async with self._session.post(f"{self.base_url}/sandbox/grant", json=body) as response:
             if response.status != 201:
                 raise RuntimeError(f"granting {ref_id} failed: {response.status}")
+
+    async def pace(self, *, latency_ms: float = 0.0, requests_per_second: float | None = None) -> None:
+        """Make the sandbox answer like a loaded server (see sandbox/pacing.py); no arguments: full speed."""
+        body = {"latency_ms": latency_ms, "requests_per_second": requests_per_second}
+        async with self._session.post(f"{self.base_url}/sandbox/pace", json=body) as response:
+            if response.status != 200:
+                raise RuntimeError(f"pacing the sandbox failed: {response.status}")
+
+    async def requests_logged(self) -> int:
+        """How many requests the sandbox has logged so far: a mark for `requests_since`."""
+        return (await self._request_log(0))["total"]
+
+    async def requests_since(self, mark: int) -> list[dict[str, Any]]:
+        """The Taubot API requests the server received since `mark` (method, route name, status, key kind)."""
+        return (await self._request_log(mark))["requests"]
+
+    async def _request_log(self, since: int) -> dict[str, Any]:
+        async with self._session.get(f"{self.base_url}/sandbox/requests", params={"since": since}) as response:
+            if response.status != 200:
+                raise RuntimeError(f"reading the sandbox's request log failed: {response.status}")
+            return await response.json()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the sandbox process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat(5)
+        return ticks / os.sysconf("SC_CLK_TCK")

@@ -39,6 +39,13 @@ async def test_defer_then_followup_replaces_the_thinking_message(probe):
     assert reply.message.ephemeral and not reply.message.loading
     assert reply.followups == []  # the first followup after a defer edits the placeholder
     assert reply.message.versions[0]["flags"] & (1 << 7)  # it was the "thinking…" placeholder first
+    # The member's answer came with the followup, after the placeholder that was the first response.
+    assert reply.seconds_to_answer > reply.seconds_to_first_response > 0
+
+
+async def test_a_direct_answer_is_both_the_first_response_and_the_answer(probe):
+    reply = await probe.run_command("probe-member", by=probe.user("alice"), member=probe.user("bob"), amount="1")
+    assert reply.seconds_to_answer == reply.seconds_to_first_response > 0
 
 
 async def test_button_press_edits_the_message_and_checks_who_pressed(probe):

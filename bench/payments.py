@@ -1,0 +1,62 @@
+"""/pay Confirm → receipt end to end through the harness, beside the raw TaubotClient requests a verified
+payment cannot do without, made with the same key over the same loopback in alternate rounds. How many
+requests a payment makes is counted by the sandbox (request_counts.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from .bot_under_test import BotUnderTest, Member
+from .stats import Report, ms, percentile
+
+PAY_ROUNDS = 60
+WARMUP_ROUNDS = 20
+
+
+async def _timed(action: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await action()
+    return time.perf_counter() - started
+
+
+async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report, rounds: int = PAY_ROUNDS) -> None:
+    """Confirm → receipt ÷ the raw requests a verified payment needs (fresh balance, transfer, re-read)."""
+    discord, taubot = bench.discord, bench.bot.taubot
+    confirm_times, raw_times = [], []
+    for round_number in range(WARMUP_ROUNDS + rounds):
+        payer, payee = members[round_number % len(members)], members[(round_number + 1) % len(members)]
+        confirmation = await discord.run_command("pay", by=payer.user, amount="1.25", user=payee.user)
+        receipt = None
+
+        async def confirm(payer: Member = payer, message=confirmation.last) -> None:
+            nonlocal receipt
+            receipt = await discord.press(message, "Confirm", by=payer.user)
+
+        confirm_time = await _timed(confirm)
+        if not receipt.text.startswith("Payment sent"):
+            raise RuntimeError(f"the payment was not made: {receipt.text}")
+
+        key = await bench.grant_key_of(payer)
+
+        async def raw_payment(payer: Member = payer, payee: Member = payee, key: str = key) -> None:
+            # What Confirm cannot do without: a fresh balance, the transfer, and the read that verifies it.
+            await taubot.get_account(key, payer.account_id)
+            await taubot.create_transaction(key, from_account=payer.account_id, to_account=payee.account_id,
+                                            amount=125)
+            await taubot.get_account(key, payer.account_id)
+
+        raw_time = await _timed(raw_payment)
+        if round_number >= WARMUP_ROUNDS:
+            confirm_times.append(confirm_time)
+            raw_times.append(raw_time)
+
+    report.section(f"/pay confirm → receipt ({rounds} payments)")
+    base50, base99 = percentile(raw_times, 0.5), percentile(raw_times, 0.99)
+    p50, p99 = percentile(confirm_times, 0.5), percentile(confirm_times, 0.99)
+    report.line(f"confirm → receipt: p50 {ms(p50)}  p99 {ms(p99)}")
+    report.line(f"raw balance read + transfer + re-read: p50 {ms(base50)}  p99 {ms(base99)}")
+    report.line(f"ratio p50 {p50 / base50:.2f}  p99 {p99 / base99:.2f}")
+    ratio50 = p50 / base50
+    report.figure("pay_p50_ratio", ratio50, "{:.2f}")
+    report.figure("pay_confirm_p50_ms", percentile(confirm_times, 0.5) * 1000, "{:.2f}")

@@ -1,0 +1,100 @@
+"""The bot beside the naive cog, in the same process, against the same sandbox process, interleaved: each run
+is paired /balance rounds, then a burst of every member on a fast Taubot, then one on a slow Taubot (the
+contenders take turns going first). Every figure is printed as bot | naive | ratio, spread over the runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .burst import BurstFigures, burst
+from .contender import Contender
+from .sandbox_process import SandboxProcess
+from .sequential import SequentialFigures, paired_rounds
+from .stats import Report, Target
+
+
+@dataclass(frozen=True)
+class SlowTaubot:
+    """Pacing like the real server under load (it measured 110–330 requests/s, 3–6 ms CPU per request)."""
+
+    latency_ms: float = 25.0
+    requests_per_second: float = 150.0
+
+    def describe(self) -> str:
+        return f"{self.latency_ms:g} ms per request, at most {self.requests_per_second:g} requests/s"
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    sequential: SequentialFigures
+    fast: dict[str, BurstFigures]
+    slow: dict[str, BurstFigures]
+
+
+async def measure_runs(bot: Contender, naive: Contender, sandbox: SandboxProcess, *, runs: int, rounds: int,
+                       slow: SlowTaubot) -> list[RunFigures]:
+    everyone = [bot, naive]
+    for contender in everyone:  # warm-up: connections opened, every member's first use recorded
+        await burst(contender, sandbox, everyone)
+    measured = []
+    for run in range(runs):
+        order = everyone if run % 2 == 0 else everyone[::-1]
+        sequential = await paired_rounds(bot, naive, rounds)
+        fast = {contender.name: await burst(contender, sandbox, everyone) for contender in order}
+        await sandbox.pace(latency_ms=slow.latency_ms, requests_per_second=slow.requests_per_second)
+        try:
+            slowed = {contender.name: await burst(contender, sandbox, everyone) for contender in order[::-1]}
+        finally:
+            await sandbox.pace()
+        measured.append(RunFigures(sequential, fast, slowed))
+        print(f"   (run {run + 1} of {runs} done)", flush=True)
+    return measured
+
+
+def report_runs(report: Report, runs: list[RunFigures], *, members: int, rounds: int, slow: SlowTaubot) -> None:
+    report.section(f"/balance one at a time: {rounds} paired rounds per run, {len(runs)} runs "
+                   "(time until the member sees the balance)")
+    report.versus("balance_p50_ms", "/balance p50, one at a time", [r.sequential.bot(0.5) * 1e3 for r in runs],
+                  [r.sequential.naive(0.5) * 1e3 for r in runs], "{:.2f} ms", Target("≤ 1.15", lambda x: x <= 1.15))
+    report.versus("balance_p99_ms", "/balance p99, one at a time", [r.sequential.bot(0.99) * 1e3 for r in runs],
+                  [r.sequential.naive(0.99) * 1e3 for r in runs], "{:.2f} ms")
+    report.section(f"{members} members run /balance at once (full-speed sandbox)")
+    _burst_figures(report, "burst", "", [r.fast for r in runs])
+    report.line("(CPU: this process, which also runs the fake Discord and discord.py's parsing for both)")
+    report.section(f"{members} members run /balance at once against a slow Taubot ({slow.describe()})")
+    _burst_figures(report, "slow", "slow Taubot: ", [r.slow for r in runs])
+    report.pair("slow_missed_window", "slow Taubot: missed Discord's 3 s window (interaction failed)",
+                [r.slow["bot"].missed_window for r in runs], [r.slow["naive"].missed_window for r in runs],
+                "{:.0f}", Target("0", lambda x: x == 0))
+    report.pair("slow_answered_after_3s", "slow Taubot: balance shown after 3 s, behind a \"thinking…\" in time",
+                [r.slow["bot"].answered_after_window for r in runs],
+                [r.slow["naive"].answered_after_window for r in runs], "{:.0f}")
+
+
+def _burst_figures(report: Report, name: str, label: str, bursts: list[dict[str, BurstFigures]]) -> None:
+    def both(figure) -> tuple[list[float], list[float]]:
+        return [figure(b["bot"]) for b in bursts], [figure(b["naive"]) for b in bursts]
+
+    fast = not label
+    report.versus(f"{name}_per_s", f"{label}commands per second", *both(lambda b: b.per_second), "{:.0f}",
+                  Target("≥ 1.0", lambda x: x >= 1.0) if fast else None)
+    report.versus(f"{name}_answer_p50_ms", f"{label}time to the answer p50", *both(lambda b: b.answer(0.5) * 1e3),
+                  "{:.0f} ms")
+    report.versus(f"{name}_answer_p99_ms", f"{label}time to the answer p99", *both(lambda b: b.answer(0.99) * 1e3),
+                  "{:.0f} ms", Target("≤ 1.0", lambda x: x <= 1.0) if fast else None)
+    report.versus(f"{name}_first_p50_ms", f"{label}time to the first response p50",
+                  *both(lambda b: b.first(0.5) * 1e3), "{:.0f} ms")
+    report.versus(f"{name}_first_p99_ms", f"{label}time to the first response p99",
+                  *both(lambda b: b.first(0.99) * 1e3), "{:.0f} ms")
+    report.versus(f"{name}_cpu_ms", f"{label}CPU per command", *both(lambda b: b.cpu_seconds / b.commands * 1e3),
+                  "{:.2f} ms")
+    report.versus(f"{name}_discord_requests", f"{label}Discord requests per command",
+                  *both(lambda b: b.discord_requests / b.commands), "{:.2f}")
+    report.versus(f"{name}_taubot_requests", f"{label}Taubot requests per command (counted by the sandbox)",
+                  *both(lambda b: b.taubot_requests / b.commands), "{:.2f}")
+    if fast:
+        report.versus(f"{name}_taubot_cpu_ms", "Taubot (sandbox process) CPU per command",
+                      *both(lambda b: b.taubot_cpu_seconds / b.commands * 1e3), "{:.2f} ms")
+    report.pair(f"{name}_errors", f"{label}errors (logged, or rejected by Discord)", *both(lambda b: b.errors),
+                "{:.0f}", Target("0", lambda x: x == 0))
+    report.pair(f"{name}_answered", f"{label}members who saw their balance", *both(lambda b: b.answered), "{:.0f}")
