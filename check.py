@@ -9,6 +9,7 @@ Taubot gets only reads, and the Discord check is an HTTP login without a gateway
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import discord
+from yarl import URL
 
 from config import DEFAULT_API_URL, ConfigError, Settings, load_settings
 from storage import DatabaseError, Storage, backup_database
@@ -162,8 +164,9 @@ async def _check_master_key(client: TaubotClient, settings: Settings) -> Check:
     except Unavailable:
         return _unreachable(settings)
     except Unauthorized:
-        return Check("taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the Taubot "
-                                      "operator for a valid master key.")
+        return await _sandbox_key_changed(settings) or Check(
+            "taubot", False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the Taubot operator for "
+                             "a valid master key.")
     except ServerError:
         return Check("taubot", False, "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed "
                                       "key). Paste the key again, exactly as issued.")
@@ -172,6 +175,39 @@ async def _check_master_key(client: TaubotClient, settings: Settings) -> Check:
     except TaubotError as error:
         return Check("taubot", False, f"unexpected answer from Taubot: {error}")
     return Check("taubot", True, f"{settings.taubot_api_url} reachable, master key accepted")
+
+
+async def _sandbox_key_changed(settings: Settings) -> Check | None:
+    """When TAUBOT_API_URL is `python -m sandbox` on this machine (it says so at /sandbox/about), a rejected master
+    key means the sandbox made a new one at its restart: no Taubot operator can help with that."""
+    url = URL(settings.taubot_api_url)
+    api_path = url.path.rstrip("/")
+    if not _is_loopback(url.host) or not api_path.endswith("/api"):
+        return None
+    about_url = url.with_path(api_path.removesuffix("/api") + "/sandbox/about")
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.taubot_timeout_seconds)) \
+                as session, session.get(about_url, allow_redirects=False) as answer:
+            about = await answer.json() if answer.status == 200 else None
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+    if not isinstance(about, dict) or about.get("taubot_sandbox") is not True:
+        return None
+    copy = "copy the TAUBOT_MASTER_KEY and TAUBOT_APP_ID it printed into your settings file"
+    if about.get("keeps_state"):
+        return Check("taubot", False, f"the sandbox at {settings.taubot_api_url} keeps its state in a file, but not "
+                                      "with this master key (it was started with another --state file, or the key "
+                                      f"expired): {copy}.")
+    return Check("taubot", False, f"the sandbox at {settings.taubot_api_url} was restarted without --state, so its "
+                                  f"master key changed: {copy}, and start it with --state FILE to keep them from "
+                                  "now on.")
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 async def _check_application(client: TaubotClient, settings: Settings) -> Check:

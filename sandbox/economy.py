@@ -8,7 +8,6 @@ the real servers' behaviour, including what a client must survive (TAUBOT_API.md
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
 import secrets
@@ -136,7 +135,7 @@ class Economy:
         self.keys: dict[str, ApiKey] = {}
         self.log: list[LoggedTransaction] = []
         self.applications: dict[str, Application] = {}
-        self._key_ids = itertools.count(1)  # the real servers number their keys
+        self.next_key_id = 1  # the real servers number their keys; a number is never given twice
         # Added to this machine's clock when stamping log entries and judging expiry: Taubot runs on its own
         # clock, which may be behind (negative) or ahead of the bot's. Tests set it to check drift is survived.
         self.clock_offset_seconds = 0.0
@@ -179,7 +178,8 @@ class Economy:
     def issue_key(self, kind: str, application_id: str, *, lifetime_seconds: float | None = None,
                   **record: Any) -> str:
         """Mint and register a key; its claims are the dialect's (see `claims`)."""
-        key_id = str(next(self._key_ids))
+        key_id = str(self.next_key_id)
+        self.next_key_id += 1
         expires_at = None if lifetime_seconds is None else self.now() + lifetime_seconds
         key = make_jwt(self.claims(key_id, expires_at))
         self.keys[key] = ApiKey(key, key_id, kind, application_id, expires_at=expires_at, **record)

@@ -16,6 +16,8 @@
     sandbox.issue_grant_key(1001, lifetime_seconds=-60)  # a key minted directly; here one already expired
     await sandbox.stop()
 
+    Sandbox(state=Path("sandbox.json"))          # the same application, keys, accounts and log at every start
+
 A route is "METHOD /path-prefix", or a glob with '*' matched against the path with or without its query
 (e.g. "GET /api/accounts?name=*"). Faults answer in the dialect's own error shape unless given a body.
 """
@@ -23,58 +25,81 @@ A route is "METHOD /path-prefix", or a glob with '*' matched against the path wi
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from aiohttp import web
 
-from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, LoggedTransaction
-from .economy_v2 import V2Economy
+from .addresses import reachable_host, url_host
+from .economy import TRANSFER_FUNDS, VIEW_BALANCE, AccountRecord, Economy, LoggedTransaction
 from .economy_v21 import V21Economy
 from .pacing import PacingSettings
 from .seed import seed_demo_economy, seed_shared_accounts
 from .server import FaultRule, RequestRecord, TaubotSandboxServer, grant_from_request, parse_route
+from .state import ECONOMIES, StateFile, restore_economy
 
-ECONOMIES = {"v2": V2Economy, "v2.1": V21Economy}
 DIALECTS = tuple(ECONOMIES)
 
 
 class Sandbox:
-    def __init__(self, *, seed: str = "demo", offer_application_endpoint: bool = False, dialect: str = "v2"):
+    def __init__(self, *, seed: str = "demo", offer_application_endpoint: bool = False, dialect: str | None = None,
+                 state: Path | None = None):
         """seed: "demo" (members and shared accounts), "shared" (shared accounts only) or "empty".
-        dialect: "v2" or "v2.1", the server version to speak. offer_application_endpoint: v2 only (the real
-        v2 answers 404 at /applications/me; v2.1 always offers it)."""
-        if dialect not in ECONOMIES:
+        dialect: "v2" (the default) or "v2.1", the server version to speak. offer_application_endpoint: v2 only
+        (the real v2 answers 404 at /applications/me; v2.1 always offers it). state: a file keeping the sandbox's
+        identity and economy across restarts (state.py): when it holds a sandbox, that one comes back (no seed;
+        `dialect`, if given, must match); it is written from start() on, after every request that changed it."""
+        if dialect is not None and dialect not in ECONOMIES:
             raise ValueError(f"unknown dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
-        self.dialect = dialect
-        self.economy = ECONOMIES[dialect]()
-        application = self.economy.create_application()
-        self.application_id = application.application_id
-        self.master_key = application.master_key
-        if seed == "demo":
-            seed_demo_economy(self.economy)
-        elif seed == "shared":
-            seed_shared_accounts(self.economy)
-        elif seed != "empty":
-            raise ValueError(f"unknown seed {seed!r}")
-        self.server = TaubotSandboxServer(self.economy, self.application_id,
+        self.state_file = None if state is None else StateFile(state)
+        saved = None if self.state_file is None else self.state_file.load()
+        self.restored = saved is not None
+        if saved is None:
+            self.economy, self.application_id = seeded_economy(seed, dialect or "v2")
+        else:
+            self.economy, self.application_id = restore_economy(self.state_file.path, saved, dialect)
+        self.master_key_renewed = self._renew_expired_master_key()
+        self.dialect = self.economy.dialect
+        self.server = TaubotSandboxServer(self.economy, self.application_id, state=self.state_file,
                                           offer_application_endpoint=offer_application_endpoint)
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
 
+    @property
+    def master_key(self) -> str:
+        return self.economy.applications[self.application_id].master_key
+
+    def _renew_expired_master_key(self) -> bool:
+        """A kept v2.1 sandbox outlives its 60-day master key: it gets a new one, as the operator would issue."""
+        application = self.economy.applications[self.application_id]
+        expires_at = self.economy.keys[application.master_key].expires_at
+        if expires_at is None or expires_at > self.economy.now():
+            return False
+        application.master_key = self.issue_master_key()
+        return True
+
     # -- lifecycle ------------------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on host:port (0: a free port). OSError when that cannot be done; StateError when the state file
+        cannot be written (it is written here first, so a sandbox never runs on a state it cannot keep)."""
+        self.save_state()
         self._runner = web.AppRunner(self.server.app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        self.host = host
+        self.host = reachable_host(host)
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.save_state()  # what tests changed in-process, without a request
+
+    def save_state(self) -> None:
+        if self.state_file is not None:
+            self.state_file.save(self.economy, self.application_id)
 
     async def __aenter__(self) -> Sandbox:
         """`async with Sandbox(...) as sandbox:` runs it on an ephemeral loopback port."""
@@ -86,7 +111,7 @@ class Sandbox:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{url_host(self.host)}:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -241,3 +266,16 @@ class Sandbox:
         """Answer every API request `latency_seconds` late, and at most `requests_per_second` of them a
         second, first come first served (both off by default; pace() with no arguments turns them off)."""
         self.server.pacer.reset(PacingSettings(latency_seconds, requests_per_second))
+
+
+def seeded_economy(seed: str, dialect: str) -> tuple[Economy, str]:
+    """A new economy with its application (whose id is returned) and the accounts `seed` names."""
+    economy = ECONOMIES[dialect]()
+    application_id = economy.create_application().application_id
+    if seed == "demo":
+        seed_demo_economy(economy)
+    elif seed == "shared":
+        seed_shared_accounts(economy)
+    elif seed != "empty":
+        raise ValueError(f"unknown seed {seed!r}")
+    return economy, application_id

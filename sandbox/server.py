@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .economy import PERMISSIONS, Economy, Outcome
 from .http_v2 import V2Api, json_body
 from .http_v21 import V21Api
 from .pacing import Pacer, PacingSettings
+from .state import StateError, StateFile
 
 
 @dataclass
@@ -74,18 +76,37 @@ def parse_route(route: str) -> tuple[str | None, str]:
 
 
 class TaubotSandboxServer:
-    def __init__(self, economy: Economy, application_id: str, *, offer_application_endpoint: bool = False):
+    def __init__(self, economy: Economy, application_id: str, *, offer_application_endpoint: bool = False,
+                 state: StateFile | None = None):
         self.economy = economy
         self.application_id = application_id
+        self.state = state
+        self._state_problem: str | None = None  # the last failure to save, said once
         api_class = V21Api if economy.dialect == "v2.1" else V2Api
         self.api = api_class(economy, offer_application_endpoint=offer_application_endpoint)
         self.requests: list[RequestRecord] = []
         self.faults: list[FaultRule] = []
         self.pacer = Pacer()
-        self.app = web.Application(middlewares=[self._record, self._pace, self._inject_faults])
+        self.app = web.Application(middlewares=[self._keep_state, self._record, self._pace, self._inject_faults])
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     # -- middlewares ----------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _keep_state(self, request: web.Request, handler):
+        """With --state, whatever a request changed (a key retrieved, money moved…) is on disk before the
+        answer leaves; the file is rewritten only when the state differs from what it already says."""
+        try:
+            return await handler(request)
+        finally:
+            if self.state is not None:
+                try:
+                    self.state.save(self.economy, self.application_id)
+                    self._state_problem = None
+                except StateError as error:  # e.g. the disk filled up: say so once, and keep serving
+                    if str(error) != self._state_problem:
+                        print(f"python -m sandbox: {error}", file=sys.stderr, flush=True)
+                    self._state_problem = str(error)
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
@@ -137,10 +158,12 @@ class TaubotSandboxServer:
     async def _sandbox_control(self, request: web.Request, raw_path: str) -> web.StreamResponse:
         """What scripts and benchmarks need from outside the process, as JSON requests (no key needed):
         `POST /sandbox/grant` (the grant page's submit), `POST /sandbox/accounts` (open an account),
-        `POST /sandbox/pace` (latency and a rate cap, see pacing.py) and `GET /sandbox/requests?since=N`
-        (the request log from entry N on: method, route name, status, key kind; never a key)."""
+        `POST /sandbox/pace` (latency and a rate cap, see pacing.py), `GET /sandbox/requests?since=N`
+        (the request log from entry N on: method, route name, status, key kind; never a key) and
+        `GET /sandbox/about` (that this is the sandbox, not a real Taubot: `check` explains a changed key)."""
         control = {("POST", "/sandbox/grant"): self._scripted_grant, ("POST", "/sandbox/accounts"): self._open_account,
-                   ("POST", "/sandbox/pace"): self._set_pace, ("GET", "/sandbox/requests"): self._request_log}
+                   ("POST", "/sandbox/pace"): self._set_pace, ("GET", "/sandbox/requests"): self._request_log,
+                   ("GET", "/sandbox/about"): self._about}
         action = control.get((request.method, raw_path))
         if action is None:
             return self.api.error_response(404)
@@ -167,6 +190,10 @@ class TaubotSandboxServer:
         except ValueError:
             raise Outcome(400) from None
         return web.json_response({"latency_ms": latency, "requests_per_second": rate})
+
+    async def _about(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"taubot_sandbox": True, "dialect": self.economy.dialect,
+                                  "application_id": self.application_id, "keeps_state": self.state is not None})
 
     async def _request_log(self, request: web.Request) -> web.StreamResponse:
         since = request.query.get("since", "0")

@@ -79,7 +79,8 @@ async def test_the_application_is_named_when_taubot_offers_it(settings, tmp_path
     ("eyJhbGciOiJIUzI1NiJ9.eyJ1bmtub3duIjp0cnVlfQ.c2lnbmF0dXJlLXVua25vd24", "Taubot rejected TAUBOT_MASTER_KEY"),
     ("not-a-jwt-at-all", "Taubot could not read TAUBOT_MASTER_KEY (it answers 500 to a malformed key)"),
 ])
-async def test_a_bad_master_key(settings, fake_discord_client, master_key, expected):
+async def test_a_bad_master_key(settings, sandbox, fake_discord_client, master_key, expected):
+    sandbox.fail_next("GET /sandbox/about", 404)  # a real Taubot: see test_check_against_the_sandbox.py
     found = lines(await run_checks(environment(settings, TAUBOT_MASTER_KEY=master_key),
                                    make_discord_client=fake_discord_client))
     assert found["taubot"][0] is False
