@@ -26,7 +26,7 @@ async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report
     confirm_times, raw_times = [], []
     for round_number in range(WARMUP_ROUNDS + rounds):
         payer, payee = members[round_number % len(members)], members[(round_number + 1) % len(members)]
-        confirmation = await discord.run_command("pay", by=payer.user, amount="1.25", user=payee.user)
+        confirmation = await discord.run_command("pay user", by=payer.user, amount="1.25", to=payee.user)
         receipt = None
 
         async def confirm(payer: Member = payer, message=confirmation.last) -> None:

@@ -63,7 +63,7 @@ async def _count_on(dialect: str, workdir: Path, encryption_key: bytes) -> tuple
 
 
 async def _pay(bench: BotUnderTest, payer: Member, payee: Member) -> None:
-    confirmation = await bench.discord.run_command("pay", by=payer.user, amount="1.25", user=payee.user)
+    confirmation = await bench.discord.run_command("pay user", by=payer.user, amount="1.25", to=payee.user)
     receipt = await bench.discord.press(confirmation.last, "Confirm", by=payer.user)
     if not receipt.text.startswith("Payment sent"):
         raise RuntimeError(f"the payment was not made: {receipt.text}")

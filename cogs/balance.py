@@ -26,6 +26,8 @@ class BalanceCog(commands.Cog, name="Balance"):
         self.bot = bot
 
     @app_commands.command(name="balance", description="Show your Taubot balance, or an account's")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(account="An account's exact name (leave empty for your own)")
     async def balance(self, interaction: discord.Interaction,
                       account: app_commands.Range[str, 1, 100] | None = None) -> None:

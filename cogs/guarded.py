@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -90,9 +91,27 @@ def _name_in(data: object) -> object:
     return data.get("name") if isinstance(data, dict) else None
 
 
+def _logged_name(interaction: discord.Interaction) -> object:
+    """'pay.user' for /pay user: log lines are space-separated fields, and no command name has a dot."""
+    if interaction.command is None:
+        return _name_in(interaction.data)
+    return interaction.command.qualified_name.replace(" ", ".")
+
+
 class TaubotCommandTree(app_commands.CommandTree):
+    """The bot's command tree: every command runs through `handling`, and an unexpected error ends in one
+    sentence. Its defaults make a command that declares nothing usable wherever Discord can offer it (server
+    and user installs; servers, the bot's DMs and private channels), as every command here is; each command
+    also declares its own, so `sync --dry-run` shows the decision next to it."""
+
+    def __init__(self, client: discord.Client, **options: Any) -> None:
+        options.setdefault("allowed_installs", app_commands.AppInstallationType(guild=True, user=True))
+        options.setdefault("allowed_contexts", app_commands.AppCommandContext(guild=True, dm_channel=True,
+                                                                              private_channel=True))
+        super().__init__(client, **options)
+
     async def _call(self, interaction: discord.Interaction) -> None:
-        name = interaction.command.qualified_name if interaction.command else _name_in(interaction.data)
+        name = _logged_name(interaction)
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
         if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
             return
@@ -101,5 +120,5 @@ class TaubotCommandTree(app_commands.CommandTree):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        name = interaction.command.qualified_name if interaction.command else "?"
+        name = _logged_name(interaction) or "?"
         set_outcome(interaction, await handle_unexpected(interaction, original, f"/{name}"))

@@ -77,8 +77,6 @@ NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
 
 PAYING_YOURSELF = "You can't pay yourself."
 PAYING_A_BOT = "Bots don't have Taubot accounts. Pick a member instead."
-NO_RECIPIENT = "Choose who to pay: a member (user) or an account name (account)."
-TWO_RECIPIENTS = "Choose either a member or an account name, not both."
 YOUR_OWN_ACCOUNT = "That's your own account. Pick someone else to pay."
 PAYMENT_IN_FLIGHT = "You already have a payment in progress. Wait for its receipt, then try again."
 BALANCE_HIDDEN = ("I can't see your balance with your current link, so I couldn't check whether a payment went "

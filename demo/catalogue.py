@@ -16,7 +16,8 @@ from .words import Word, closest, listed
 # Discord's application command option types.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER = 1, 2, 3, 4, 5, 6, 10
 # Commands worth showing as examples in the help, kept only while the bot has the command.
-EXAMPLES = ("/balance account:Café #1?", "/pay 5 @bob", "/pay 2.50 Treasury", "/history limit:5 export:yes")
+EXAMPLES = ("/balance account:Café #1?", "/pay user 5 @bob", "/pay account 2.50 Treasury",
+            "/history limit:5 export:yes")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,19 @@ class Catalogue:
             if not below:
                 break
         raise InputError(self._no_such_command(path))
+
+    def explain(self, words: list[Word]) -> str:
+        """What a command's options mean; for a command with subcommands (/pay), each of them."""
+        typed = " ".join(word.text.casefold() for word in words)
+        below = [command for path, command in self.slash.items() if path.startswith(typed + " ")]
+        if below and typed not in self.slash:
+            return "\n\n".join(command.explained() for command in below)
+        return self.find_slash(words)[0].explained()
+
+    def slash_taking_a_member(self, name: str) -> SlashCommand | None:
+        """/pay user for the Apps-menu command Pay: the slash command of that name that takes a member."""
+        return next((command for path, command in self.slash.items() if path.split()[0] == name.casefold()
+                     and any(option.kind == USER for option in command.options)), None)
 
     def _no_such_command(self, path: list[str]) -> str:
         typed = " ".join(path)

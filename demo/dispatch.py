@@ -112,7 +112,8 @@ class DemoConsole:
     async def _user_command(self, name: str, target: str) -> None:
         words = split_words(target)
         if len(words) != 1:
-            in_one_line = f", or /{name.casefold()} in one line" if name.casefold() in self.catalogue.slash else ""
+            slash = self.catalogue.slash_taking_a_member(name)
+            in_one_line = f", or /{slash.path} in one line" if slash is not None else ""
             raise InputError(f"{name.casefold()} takes just a member, like {name.casefold()} @bob (right-click "
                              f"them → Apps → {name}); the bot then asks the rest{in_one_line}.")
         member = self.members.get(words[0].text)
@@ -155,7 +156,7 @@ class DemoConsole:
     async def _help(self, topic: str) -> None:
         if topic:
             words = split_words(topic.removeprefix("/"))
-            self.say(self.catalogue.find_slash(words)[0].explained())
+            self.say(self.catalogue.explain(words))
             return
         self.say(general_help(self.catalogue, self.members.names, DEMO_SPENDING_LIMIT))
 

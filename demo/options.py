@@ -1,6 +1,6 @@
 """A slash command's options from what a person types after it, in any order:
 
-    /pay amount:5 user:@bob      /pay @bob 5      /pay 5 account:Treasury      /balance account:Café #1?
+    /pay user amount:5 to:@bob      /pay user @bob 5      /pay account 5 to:Treasury      /balance account:Café #1?
 
 A named option's value runs to the next option name or @member, so names with spaces, `#`, `?` or
 apostrophes need no quotes. Words without a name go to the options that can take them, in the command's
@@ -142,8 +142,9 @@ class _Reading:
             option = next((option for option in self._empty_options() if _fits(option, word.text)), None)
             if option is None:
                 self._refuse_loose(word)
-            # The last option that takes text takes the rest of the line: names need no quotes.
-            takes_rest = option.kind == STRING and not any(later.kind == STRING for later in self._empty_after(option))
+            # The last option that takes text takes the rest of the line (names need no quotes), unless a member
+            # option still waits after it (/pay user 5 bob).
+            takes_rest = option.kind == STRING and not self._empty_after(option)
             end = len(self.loose) if takes_rest else index + 1
             self.named[option.name] = [w.text for w in self.loose[index:end]]
             index = end
@@ -153,7 +154,9 @@ class _Reading:
                 and option.name not in self.named and option.name not in self.people]
 
     def _empty_after(self, option: OptionSpec) -> list[OptionSpec]:
-        empty = self._empty_options()
+        """The options after `option` still waiting for a value that text can give (members included)."""
+        empty = [later for later in self.command.options if later.name not in self.named and later.name not in
+                 self.people and later.kind in (STRING, USER)]
         return empty[empty.index(option) + 1:]
 
     def _yes_option_named(self, word: Word) -> OptionSpec | None:

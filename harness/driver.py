@@ -343,6 +343,10 @@ class FakeDiscord:
                 raise HarnessError(f"/{path[0]} has no subcommand {part!r}")
             chain.append({"type": sub["type"], "name": part, "options": []})
             level_options = sub.get("options", [])
+        subcommands = [o["name"] for o in level_options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+        if subcommands:
+            raise HarnessError(f"/{name} needs a subcommand ({', '.join(subcommands)}); Discord's client can't "
+                               "send it alone")
         leaf_options = _option_values(level_options, options, resolved_people, focused=focused)
         if chain:
             for outer, inner in itertools.pairwise(chain):

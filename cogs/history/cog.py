@@ -45,6 +45,8 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
         self.sessions: dict[str, HistorySession] = {}
 
     @app_commands.command(name="history", description="Show your recent Taubot transactions")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(limit="How many transactions (1–100, default 25)",
                            export="Also attach them as a CSV file")
     async def history(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 100] = 25,

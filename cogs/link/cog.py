@@ -70,6 +70,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     # -- commands -------------------------------------------------------------------------------------
 
     @app_commands.command(name="link-account", description="Link your Taubot account to this bot")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def link_account(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         current = await self.bot.storage.grant_keys.get(interaction.user.id)
@@ -79,6 +81,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         await reply(interaction, await self.flow.start(interaction.user, in_dm=interaction.guild is None))
 
     @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant key")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def unlink_account(self, interaction: discord.Interaction) -> None:
         current = await self.bot.storage.grant_keys.get(interaction.user.id)
         if current is None:
@@ -90,6 +94,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         await reply(interaction, embed=unlink_question(current), view=unlink_buttons(interaction.user.id))
 
     @app_commands.command(name="link-status", description="See whether your Taubot account is linked")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def link_status(self, interaction: discord.Interaction) -> None:
         linked = await self.bot.storage.grant_keys.get(interaction.user.id)
         pending = await self.bot.storage.pending_links.for_user(interaction.user.id)

@@ -1,6 +1,6 @@
 """/pay and the 'Pay' user command: check everything, show a confirmation, send once, report the truth.
 
-Every refusal that needs no Taubot request (bad amount, no or two recipients, paying yourself or a bot) is
+Every refusal that needs no Taubot request (bad amount, an empty account name, paying yourself or a bot) is
 answered before any request. Nothing is sent until the payer presses Confirm; one payment per member is in
 flight at a time, and the receipt says what actually happened (see sender.py).
 """
@@ -53,7 +53,10 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         self._intents: dict[str, PaymentIntent] = {}
         self._expiry_tasks: dict[str, asyncio.Task] = {}
         self._in_flight: set[int] = set()
-        self._pay_menu = app_commands.ContextMenu(name="Pay", callback=self.pay_member)
+        self._pay_menu = app_commands.ContextMenu(
+            name="Pay", callback=self.pay_member,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
         self._reconciliation: asyncio.Task | None = None
 
     @functools.cached_property
@@ -75,14 +78,27 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
 
     # -- asking -------------------------------------------------------------------------------------
 
-    @app_commands.command(name="pay", description="Pay a member or an account from your Taubot account")
-    @app_commands.describe(amount="How much, e.g. 12.50", user="The member to pay (their personal account)",
-                           account="Or: the exact name of an account to pay")
-    async def pay(self, interaction: discord.Interaction, amount: app_commands.Range[str, 1, 32],
-                  user: discord.User | None = None, account: app_commands.Range[str, 1, 100] | None = None) -> None:
-        await self.prepare(interaction, amount, user=user, account=account)
+    # Two subcommands rather than one command with two optional recipients: Discord's own UI then asks for
+    # exactly one recipient of the right kind (a member picker, or a name with suggestions), so "nobody" or
+    # "both" can't be sent at all. Installs and contexts can only be declared on the group.
+    pay = app_commands.Group(
+        name="pay", description="Pay a member or an account from your Taubot account",
+        allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
 
-    @pay.autocomplete("account")
+    @pay.command(name="user", description="Pay a member (into their personal account)")
+    @app_commands.describe(amount="How much, e.g. 12.50", to="The member to pay")
+    async def pay_user(self, interaction: discord.Interaction, amount: app_commands.Range[str, 1, 32],
+                       to: discord.User) -> None:
+        await self.prepare(interaction, amount, user=to, account=None)
+
+    @pay.command(name="account", description="Pay an account by its name, e.g. a government or a company")
+    @app_commands.describe(amount="How much, e.g. 12.50", to="The account's exact name")
+    async def pay_account(self, interaction: discord.Interaction, amount: app_commands.Range[str, 1, 32],
+                          to: app_commands.Range[str, 1, 100]) -> None:
+        await self.prepare(interaction, amount, user=None, account=to)
+
+    @pay_account.autocomplete("to")
     async def recent_accounts(self, interaction: discord.Interaction, current: str
                               ) -> list[app_commands.Choice[str]]:
         """Accounts this member paid before, so regular payees are one click away."""
@@ -143,9 +159,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         """The amount in cents, or why the request is refused before any Taubot request."""
         problem = self._refuse_recipient(interaction, user)
         if user is None and not name:
-            problem = messages.NO_RECIPIENT
-        elif user is not None and name:
-            problem = messages.TWO_RECIPIENTS
+            problem = messages.EMPTY_ACCOUNT_NAME
         if problem is not None:
             return problem
         try:

@@ -71,7 +71,7 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice)
     await people.link(bob)
-    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     sandbox.delay("POST /api/transactions/", 0.4, times=1)
     bot = discord.bot
     session = bot.http_session
@@ -105,7 +105,7 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice)
     await people.link(bob)
-    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     sandbox.delay("POST /api/transactions/", 2.0, times=1)  # Taubot takes longer than the grace period
     bot = discord.bot
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
@@ -139,7 +139,7 @@ async def test_a_receipt_already_shown_is_not_replaced_when_later_work_is_cut_of
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice)
     await people.link(bob)
-    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     discord.delay_next("send_message", 5.0, user=bob.user)  # Discord is slow to deliver Bob's DM receipt
     bot = discord.bot
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))

@@ -35,15 +35,15 @@ async def test_each_interaction_logs_one_line_with_its_cost_and_no_secret(discor
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
         await discord.run_command("balance", by=alice.user)
-        reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+        reply = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
         await discord.press(reply.last, "Confirm", by=alice.user)
         await discord.run_command("history", by=bob.user)
     lines = [r.getMessage() for r in caplog.records if r.name == "taubot_bot.interactions"]
-    pattern = r"(command=/\w+|button=[\w:]+) user=(\d+) outcome=(\w+) duration_ms=\d+ taubot_requests=(\d+)"
+    pattern = r"(command=/[\w.]+|button=[\w:]+) user=(\d+) outcome=(\w+) duration_ms=\d+ taubot_requests=(\d+)"
     parsed = [re.fullmatch(pattern, line).groups() for line in lines]
     assert parsed == [
         ("command=/balance", str(alice.id), "ok", "1"),
-        ("command=/pay", str(alice.id), "ok", "2"),       # the recipient, then the payer's balance
+        ("command=/pay.user", str(alice.id), "ok", "2"),       # the recipient, then the payer's balance
         ("button=pay:confirm", str(alice.id), "ok", "3"),  # a fresh balance, the transfer, its verification
         ("command=/history", str(bob.id), "refused", "1"),  # refused by Taubot: no VIEW BALANCE
     ]
@@ -59,12 +59,12 @@ async def test_refusals_and_shutdown_have_their_own_outcome_word(discord, sandbo
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
         await discord.run_command("balance", by=dave.user)
-        await discord.run_command("pay", by=alice.user, amount="1", user=alice.user)
-        await discord.run_command("pay", by=alice.user, amount="1,000,000", user=bob.user)
+        await discord.run_command("pay user", by=alice.user, amount="1", to=alice.user)
+        await discord.run_command("pay user", by=alice.user, amount="1,000,000", to=bob.user)
         await discord.run_command("balance", by=alice.user, account="Nobody Has This Name")
         sandbox.fail_next("GET /api/users/", 503, times=3)
         await discord.run_command("balance", by=alice.user)
-        asked = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+        asked = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
         await discord.press(asked.last, "Confirm", by=bob.user)  # not bob's to press
         await discord.press(asked.last, "Cancel", by=alice.user)
         discord.bot.in_flight.stopping = True
@@ -74,11 +74,11 @@ async def test_refusals_and_shutdown_have_their_own_outcome_word(discord, sandbo
     words = [(re.match(r"(\S+) user=(\d+) outcome=(\w+)", line).groups()) for line in lines]
     assert words == [
         ("command=/balance", str(dave.id), "not_linked"),
-        ("command=/pay", str(alice.id), "refused"),             # paying yourself
-        ("command=/pay", str(alice.id), "insufficient_funds"),
+        ("command=/pay.user", str(alice.id), "refused"),             # paying yourself
+        ("command=/pay.user", str(alice.id), "insufficient_funds"),
         ("command=/balance", str(alice.id), "not_found"),
         ("command=/balance", str(alice.id), "taubot_error"),
-        ("command=/pay", str(alice.id), "ok"),
+        ("command=/pay.user", str(alice.id), "ok"),
         ("button=pay:confirm", str(bob.id), "refused"),
         ("button=pay:cancel", str(alice.id), "cancelled"),
         ("command=/balance", str(alice.id), "stopping"),

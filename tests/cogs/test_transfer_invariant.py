@@ -16,7 +16,7 @@ async def test_it_sees_pay_the_pay_menu_and_every_fault(discord, sandbox, people
     await people.link(alice)
 
     async def pay(amount, fault=None):
-        reply = await discord.run_command("pay", by=alice.user, amount=amount, user=bob.user)
+        reply = await discord.run_command("pay user", by=alice.user, amount=amount, to=bob.user)
         if fault is not None:
             fault()
         await discord.press(reply.last, "Confirm", by=alice.user)

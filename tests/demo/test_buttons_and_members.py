@@ -8,7 +8,7 @@ from .session import assert_in_order
 @pytest.mark.parametrize("press", ["press Confirm", "press confirm", "PRESS CONFIRM", "press conf", "Press “Confirm”"])
 async def test_a_button_is_pressed_by_its_name_in_any_case(demo, press):
     await demo.link()
-    output = await demo.type("/pay 5 @bob", press)
+    output = await demo.type("/pay user 5 @bob", press)
     assert_in_order(output, ["[Confirm] [Cancel]", f"alice> {press}\n", "┌ Payment sent", "@alice paid you 5t"])
 
 
@@ -21,7 +21,7 @@ async def test_the_granted_button_with_any_apostrophe_or_a_part_of_its_name(demo
 
 async def test_a_part_of_two_labels_is_not_enough(demo):
     await demo.link()
-    output = await demo.type("/pay 5 @bob", "press c")
+    output = await demo.type("/pay user 5 @bob", "press c")
     assert "(No message on screen has a button labelled “c”. Buttons you can press now: “Confirm” and “Cancel”.)" \
         in output
 
@@ -39,7 +39,7 @@ async def test_a_missing_button_and_a_link_button(demo):
     output = await demo.type("press I've granted access")
     assert "(No message on screen has a button labelled “I've granted access”. No message on screen" in output
     await demo.link()
-    output = await demo.type("press Confrim", "/pay 5 @bob", "press Confrim", "press Open Taubot")
+    output = await demo.type("press Confrim", "/pay user 5 @bob", "press Confrim", "press Open Taubot")
     assert_in_order(output, [
         "(No message on screen has a button labelled “Confrim”. No message on screen has a button right now.)",
         "[Confirm] [Cancel]",
@@ -54,7 +54,7 @@ async def test_a_missing_button_and_a_link_button(demo):
 
 async def test_another_members_private_message_cannot_be_pressed(demo):
     await demo.link()
-    output = await demo.type("/pay 5 @bob", "as bob", "press Confirm", "as alice", "press Confirm")
+    output = await demo.type("/pay user 5 @bob", "as bob", "press Confirm", "as alice", "press Confirm")
     assert_in_order(output, [
         "│ Pay 5t to @bob (Bob)?",
         "bob> press Confirm\n(Only alice can see the message with “Confirm”; in Discord, bob wouldn't even see it. "

@@ -20,13 +20,13 @@ SESSION = """/balance
 grant
 press I've granted access
 /balance
-/pay 5 @bob
+/pay user 5 @bob
 press confirm
-/pay 1,000,000 @bob
+/pay user 1,000,000 @bob
 /balance account:Café #1?
 /history export:yes
 as dave
-/pay 1 @alice
+/pay user 1 @alice
 quit
 """
 
@@ -55,7 +55,7 @@ async def test_a_whole_session_in_the_demo_console(tmp_path):
         "Linked to Alice (personal account). Try /balance.",
         "alice> /balance\n",
         "│ Balance: 250t",
-        "alice> /pay 5 @bob\n",
+        "alice> /pay user 5 @bob\n",
         "│ Pay 5t to @bob (Bob)?",
         "[Confirm] [Cancel]",
         "alice> press confirm\n",
@@ -68,7 +68,7 @@ async def test_a_whole_session_in_the_demo_console(tmp_path):
         "📎 taubot-history.csv",
         "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id",
         "alice> as dave\nYou are now dave",
-        "dave> /pay 1 @alice\n",
+        "dave> /pay user 1 @alice\n",
         "You haven't linked a Taubot account yet.",
         "dave> quit\n",
     ])

@@ -12,7 +12,7 @@ from .session import Session, assert_in_order
 
 async def test_the_history_csv_is_written_to_a_file_and_its_first_rows_shown(demo):
     await demo.link()
-    await demo.type("/pay 5 @bob", "press confirm", "/pay 2 Treasury", "press confirm")
+    await demo.type("/pay user 5 @bob", "press confirm", "/pay account 2 Treasury", "press confirm")
     output = await demo.type("/history export:yes")
     assert_in_order(output, [
         "📎 taubot-history.csv (",
@@ -77,7 +77,7 @@ async def test_apps_pay_needs_exactly_a_member(demo):
     output = await demo.type("pay", "pay @bob 5", "pay @zed", "pay @taubot", "pay @alice")
     assert_in_order(output, [
         "alice> pay\n(pay takes just a member, like pay @bob (right-click them → Apps → Pay); the bot then asks the "
-        "rest, or /pay in one line.)",
+        "rest, or /pay user in one line.)",
         "alice> pay @bob 5\n(pay takes just a member",
         "alice> pay @zed\n(There is no member called “zed” here.",
         "alice> pay @taubot\n── #general · only you can see this\n   Bots don't have Taubot accounts.",
@@ -87,7 +87,7 @@ async def test_apps_pay_needs_exactly_a_member(demo):
 
 async def test_accounts_lists_what_the_local_taubot_holds_and_the_members(demo):
     await demo.link()
-    await demo.type("/pay 5 @bob", "press confirm")
+    await demo.type("/pay user 5 @bob", "press confirm")
     output = await demo.type("accounts")
     assert_in_order(output, [
         "Accounts in the local Taubot (what Taubot holds, whatever the bot may see):",

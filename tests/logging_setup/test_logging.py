@@ -108,7 +108,7 @@ async def test_a_whole_session_at_debug_logs_no_key_and_no_token(caplog, discord
     await people.link(alice)
     await people.link(bob)
     await discord.run_command("balance", by=alice.user)
-    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
     await discord.press(reply.last, "Confirm", by=alice.user)
     await discord.run_command("history", by=alice.user)
     sandbox.fail_next("GET /api/accounts/", 503, times=5)  # a failure, so error paths log too
@@ -203,7 +203,7 @@ async def test_a_whole_session_at_debug_with_redaction_on_leaves_no_token_ref_or
     await discord.press(link_dm, "I've granted access", by=alice.user)
     await discord.run_command("link-account", by=bob.user)  # left pending: its ref could still be completed
     refs.append(ref_of(discord.last_dm(bob.user)))
-    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
     await discord.press(reply.last, "Confirm", by=alice.user)
     await discord.run_command("history", by=alice.user)
 

@@ -11,7 +11,7 @@ from tests.cogs.pay.helpers import CONFIRMATION, confirm, transfers
 
 async def test_pressing_confirm_twice_sends_once(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await confirm(discord, reply, alice)
     again = await discord.press(reply.last, "Confirm", by=alice.user, as_shown_in=CONFIRMATION)
     assert again.last.embed.description == "This payment was sent; it won't be sent again."
@@ -21,7 +21,7 @@ async def test_pressing_confirm_twice_sends_once(discord, sandbox, alice_and_bob
 
 async def test_a_confirmation_from_before_a_restart_sends_nothing(discord, sandbox, alice_and_bob, make_bot):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await discord.restart(make_bot)
     pressed = await confirm(discord, reply, alice)
     assert pressed.last.embed.description.startswith("This confirmation is no longer valid (it expired or the bot "
@@ -31,7 +31,7 @@ async def test_a_confirmation_from_before_a_restart_sends_nothing(discord, sandb
 
 async def test_cancel(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await discord.press(reply.last, "Cancel", by=alice.user)
     assert reply.last.embed.title == "Payment cancelled"
     assert reply.last.buttons == []
@@ -43,7 +43,7 @@ async def test_cancel(discord, sandbox, alice_and_bob):
 @pytest.mark.timings(confirmation_timeout=0.05)
 async def test_an_unconfirmed_payment_times_out_to_cancelled(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await asyncio.sleep(0.2)
     assert reply.last.embed.title == "Payment cancelled"
     assert reply.last.embed.description.startswith("You didn't confirm in time, so nothing was sent.")
@@ -54,7 +54,7 @@ async def test_an_unconfirmed_payment_times_out_to_cancelled(discord, sandbox, a
 
 async def test_only_the_payer_can_confirm(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     intruder = await discord.press(reply.last, "Confirm", by=bob.user)
     assert intruder.text == "Only the payer can confirm or cancel this payment."
     assert transfers(sandbox) == []
@@ -62,14 +62,14 @@ async def test_only_the_payer_can_confirm(discord, sandbox, alice_and_bob):
 
 async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    first = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
-    second = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    first = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
+    second = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     sandbox.delay("POST /api/transactions/", 0.3, times=1)
     sending = asyncio.create_task(confirm(discord, first, alice))
     await asyncio.sleep(0.1)
     blocked = await confirm(discord, second, alice)
     assert blocked.text == "You already have a payment in progress. Wait for its receipt, then try again."
-    asked = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
+    asked = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
     assert asked.text == "You already have a payment in progress. Wait for its receipt, then try again."
     await sending
     assert first.last.embed.title == "Payment sent"
@@ -82,7 +82,7 @@ async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob)
 async def test_a_recipient_with_closed_dms_is_still_paid(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     discord.close_dms(bob.user)
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment sent"
     assert not any("paid you" in dm.content for dm in discord.dms(bob.user))

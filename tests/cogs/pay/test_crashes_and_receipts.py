@@ -9,7 +9,7 @@ from tests.cogs.pay.helpers import confirm, confirm_while_sending, key_of, pay_c
 
 async def test_the_journal_row_is_pending_while_the_transfer_is_in_flight(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     seen = []
 
     async def look_at_the_journal():
@@ -28,7 +28,7 @@ async def test_the_journal_row_is_pending_while_the_transfer_is_in_flight(discor
 
 async def test_a_receipt_that_cannot_replace_the_confirmation_comes_as_a_followup(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     discord.fail_next("edit_original", status=404, code=10008)  # Unknown Message: the confirmation was dismissed
     pressed = await confirm(discord, reply, alice)
     (followup,) = pressed.followups
@@ -43,7 +43,7 @@ async def test_a_receipt_that_cannot_replace_the_confirmation_comes_as_a_followu
 
 async def test_a_receipt_that_cannot_be_shown_at_all_is_sent_by_dm(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     discord.fail_next("edit_original", status=404, code=10008)
     discord.fail_next("followup", status=404, code=10015)
     pressed = await confirm(discord, reply, alice)
@@ -63,7 +63,7 @@ async def test_a_journal_that_cannot_record_the_outcome_still_gives_a_truthful_r
         raise OSError("disk full")
 
     monkeypatch.setattr(journal, "finish", disk_full)
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment sent"
     assert reply.last.embed.field("Journal") == ("I couldn't record this in my journal; I'll double-check it after "
@@ -88,7 +88,7 @@ async def test_a_client_side_refusal_is_failed_not_unknown(discord, sandbox, ali
     del sandbox.economy.accounts[broken.account_id]
     broken.account_id = "corp-7"
     sandbox.economy.accounts[broken.account_id] = broken
-    reply = await discord.run_command("pay", by=alice.user, amount="2", account="Broken Corp")
+    reply = await discord.run_command("pay account", by=alice.user, amount="2", to="Broken Corp")
     assert reply.embed.title == "Confirm payment"
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment refused"
@@ -130,7 +130,7 @@ async def test_payments_left_pending_by_a_crash_are_reconciled_and_the_payer_tol
 async def test_an_unsent_row_is_not_credited_with_an_earlier_identical_payment(discord, sandbox, alice_and_bob,
                                                                                settings):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment sent"
     # Journaled, then the bot died before sending.

@@ -7,15 +7,15 @@ from tests.cogs.pay.helpers import confirm, transfers
 
 async def test_taubot_never_sees_a_bad_amount_a_self_transfer_or_a_retry(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    attempts = [("12.50", {"user": bob.user}), ("0", {"user": bob.user}), ("-1", {"user": bob.user}),
-                ("1", {"user": alice.user}), ("1", {"account": "Alice"}), ("3", {"account": "Treasury"}),
-                ("0.01", {"user": bob.user})]
-    for amount, target in attempts:
-        reply = await discord.run_command("pay", by=alice.user, amount=amount, **target)
+    attempts = [("12.50", "user", bob.user), ("0", "user", bob.user), ("-1", "user", bob.user),
+                ("1", "user", alice.user), ("1", "account", "Alice"), ("3", "account", "Treasury"),
+                ("0.01", "user", bob.user)]
+    for amount, kind, to in attempts:
+        reply = await discord.run_command(f"pay {kind}", by=alice.user, amount=amount, to=to)
         if reply.buttons:
             await confirm(discord, reply, alice)
     sandbox.fail_next("POST /api/transactions/", 503, times=5)
-    reply = await discord.run_command("pay", by=alice.user, amount="4", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="4", to=bob.user)
     await confirm(discord, reply, alice)
 
     posts = transfers(sandbox)
@@ -31,7 +31,7 @@ async def test_taubot_never_sees_a_bad_amount_a_self_transfer_or_a_retry(discord
 
 async def test_a_confirmation_after_unlinking_sends_nothing(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="2", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
     await discord.bot.storage.grant_keys.delete(alice.id)  # /unlink-account in another window
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment not made"

@@ -8,7 +8,7 @@ from tests.cogs.pay.helpers import MONEY_MOVERS, confirm, transfers
 
 async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
 
     assert reply.deferred and reply.ephemeral
     assert reply.embed.title == "Confirm payment"
@@ -41,9 +41,9 @@ async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(disco
 async def test_paying_a_named_account(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
     treasury = sandbox.account("Treasury")
-    reply = await discord.run_command("pay", by=alice.user, amount="1,000", account="Café #1?")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1,000", to="Café #1?")
     assert reply.text.startswith("You have 100t, which is not enough to pay 1,000t.")
-    reply = await discord.run_command("pay", by=alice.user, amount="5t", account="Treasury")
+    reply = await discord.run_command("pay account", by=alice.user, amount="5t", to="Treasury")
     assert reply.embed.description == "Pay **5t** to Treasury (government account)?"
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment sent"
@@ -76,8 +76,8 @@ async def test_the_pay_user_command_refuses_yourself_and_bots(discord, alice_and
 
 async def test_recent_named_recipients_are_offered_while_typing(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Treasury")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1", to="Treasury")
     await confirm(discord, reply, alice)
-    choices = await discord.autocomplete("pay", by=alice.user, focused="account", amount="1", account="tre")
+    choices = await discord.autocomplete("pay account", by=alice.user, focused="to", amount="1", to="tre")
     assert choices == [{"name": "Treasury", "value": "Treasury"}]
-    assert await discord.autocomplete("pay", by=alice.user, focused="account", amount="1", account="zzz") == []
+    assert await discord.autocomplete("pay account", by=alice.user, focused="to", amount="1", to="zzz") == []

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
 from tests.cogs.pay.helpers import transfers
 
@@ -21,7 +22,7 @@ from tests.cogs.pay.helpers import transfers
 ])
 async def test_bad_amounts_are_refused_before_any_request(discord, sandbox, alice_and_bob, amount, message):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount=amount, user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount=amount, to=bob.user)
     assert reply.response_type == 4 and reply.ephemeral
     assert reply.text == message
     assert sandbox.requests == []
@@ -31,25 +32,36 @@ async def test_recipient_choice_is_checked_before_any_request(discord, sandbox, 
     alice, bob = alice_and_bob
     robot = discord.user("robot", bot=True)
     cases = [
-        ({}, "Choose who to pay: a member (user) or an account name (account)."),
-        ({"user": bob.user, "account": "Treasury"}, "Choose either a member or an account name, not both."),
-        ({"user": alice.user}, "You can't pay yourself."),
-        ({"user": robot}, "Bots don't have Taubot accounts. Pick a member instead."),
-        ({"account": "  "}, "Choose who to pay: a member (user) or an account name (account)."),
+        ("user", alice.user, "You can't pay yourself."),
+        ("user", robot, "Bots don't have Taubot accounts. Pick a member instead."),
+        ("account", "  ", "That account name is empty. Give the account's exact name."),
     ]
-    for options, message in cases:
-        reply = await discord.run_command("pay", by=alice.user, amount="1", **options)
+    for kind, to, message in cases:
+        reply = await discord.run_command(f"pay {kind}", by=alice.user, amount="1", to=to)
         assert reply.text == message
+    assert sandbox.requests == []
+
+
+async def test_discord_itself_asks_for_exactly_one_recipient(discord, sandbox, alice_and_bob):
+    """No recipient, or a member and an account at once: Discord's client can't send either, since each
+    subcommand has one required recipient of its own kind."""
+    alice, bob = alice_and_bob
+    with pytest.raises(HarnessError, match="option 'to' is required"):
+        await discord.run_command("pay user", by=alice.user, amount="1")
+    with pytest.raises(HarnessError, match="unknown options"):
+        await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user, account="Treasury")
+    with pytest.raises(HarnessError, match="/pay needs a subcommand"):
+        await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
     assert sandbox.requests == []
 
 
 async def test_paying_your_own_account_by_name_is_refused(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Alice")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1", to="Alice")
     assert reply.text == "That's your own account. Pick someone else to pay."
     assert sandbox.requests == []  # the name of the linked account is known: no lookup needed
     sandbox.economy.accounts[alice.account_id].account_name = "Alice Renamed"  # renamed since linking
-    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Alice Renamed")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1", to="Alice Renamed")
     assert reply.text == "That's your own account. Pick someone else to pay."
     assert transfers(sandbox) == []
 
@@ -57,9 +69,9 @@ async def test_paying_your_own_account_by_name_is_refused(discord, sandbox, alic
 async def test_unknown_recipients(discord, sandbox, alice_and_bob, people):
     alice, _ = alice_and_bob
     dave = people.member("dave", balance=None)
-    reply = await discord.run_command("pay", by=alice.user, amount="1", user=dave.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="1", to=dave.user)
     assert reply.text == f"<@{dave.id}> has no Taubot personal account, so they can't be paid yet."
-    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Nobody")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1", to="Nobody")
     assert reply.text == "Taubot has no account called “Nobody”. Check the spelling: names are case-sensitive."
     assert transfers(sandbox) == []
 
@@ -67,14 +79,14 @@ async def test_unknown_recipients(discord, sandbox, alice_and_bob, people):
 async def test_an_unlinked_payer_is_pointed_to_link_account(discord, sandbox, people, alice_and_bob):
     _, bob = alice_and_bob
     carol = people.member("carol")
-    reply = await discord.run_command("pay", by=carol.user, amount="1", user=bob.user)
+    reply = await discord.run_command("pay user", by=carol.user, amount="1", to=bob.user)
     assert reply.text == "You haven't linked a Taubot account yet. Run /link-account to link one."
 
 
 async def test_a_link_without_view_balance_cannot_pay_because_nothing_could_be_verified(discord, sandbox, people):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(TRANSFER_FUNDS,))
-    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     assert reply.text.startswith("I can't see your balance with your current link")
     assert "tick VIEW BALANCE" in reply.text
     assert transfers(sandbox) == []

@@ -35,7 +35,7 @@ async def test_other_activity_is_settled_from_the_log_when_taubots_clock_runs_be
                                                                                      behind):
     alice, bob = alice_and_bob
     sandbox.clock_offset_seconds = -behind
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     bob_key = await key_of(discord, bob)
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
         sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
@@ -52,7 +52,7 @@ async def test_a_taubot_clock_further_behind_than_the_slack_gives_unknown_never_
     identical entry just before the window forbids calling the payment absent (which would invite paying twice)."""
     alice, bob = alice_and_bob
     sandbox.clock_offset_seconds = -180
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     bob_key = await key_of(discord, bob)
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
         sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))

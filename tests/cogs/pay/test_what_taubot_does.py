@@ -14,7 +14,7 @@ from tests.cogs.pay.helpers import confirm, confirm_while_sending, key_of, trans
 async def test_ok_without_transfer_funds_is_reported_as_not_paid(discord, sandbox, people):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(VIEW_BALANCE,))
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     await confirm(discord, reply, alice)
     receipt = reply.last.embed
     assert receipt.title == "Payment not made"
@@ -28,7 +28,7 @@ async def test_ok_without_transfer_funds_is_reported_as_not_paid(discord, sandbo
 
 async def test_spent_elsewhere_before_confirm_is_refused_without_sending(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="60", to=bob.user)
     sandbox.set_balance(alice.account_id, 10_00)  # spent elsewhere before Confirm
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment not made"
@@ -42,7 +42,7 @@ async def test_spent_elsewhere_before_confirm_is_logged_as_insufficient_funds(di
                                                                             caplog):
     """The same outcome word as /pay's own check: nothing was sent because the balance no longer covers it."""
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="60", to=bob.user)
     sandbox.set_balance(alice.account_id, 10_00)
     with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
         await confirm(discord, reply, alice)
@@ -53,7 +53,7 @@ async def test_spent_elsewhere_before_confirm_is_logged_as_insufficient_funds(di
 
 async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="60", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="60", to=bob.user)
     # Spent elsewhere after the fresh read, while the transfer is on its way.
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.set_balance(alice.account_id, 10_00))
     assert reply.last.embed.title == "Payment refused"
@@ -67,7 +67,7 @@ async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
 async def test_over_the_spending_limit(discord, sandbox, people, limit):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, spending_limit=limit)
-    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment refused"
     assert "over your link's spending limit (a limit of 0 blocks every payment)" in reply.last.embed.field(
@@ -77,7 +77,7 @@ async def test_over_the_spending_limit(discord, sandbox, people, limit):
 
 async def test_a_link_revoked_after_the_confirmation(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     sandbox.revoke_key((await discord.bot.storage.grant_keys.get(alice.id)).grant_key)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment not made"
@@ -89,7 +89,7 @@ async def test_a_link_revoked_after_the_confirmation(discord, sandbox, alice_and
 
 async def test_a_link_revoked_while_sending(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     alice_key = await key_of(discord, alice)
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.revoke_key(alice_key))
     assert reply.last.embed.title == "Payment refused"
@@ -98,7 +98,7 @@ async def test_a_link_revoked_while_sending(discord, sandbox, alice_and_bob):
 
 async def test_a_recipient_that_vanished(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     del sandbox.economy.accounts[bob.account_id]
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == "Payment refused"
@@ -108,7 +108,7 @@ async def test_a_recipient_that_vanished(discord, sandbox, alice_and_bob):
 @pytest.mark.parametrize("fault", ["drop", "500", "503", "slow"])
 async def test_no_answer_means_unknown_never_retried(discord, sandbox, alice_and_bob, fault):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
     if fault == "drop":
         sandbox.drop_next("POST /api/transactions/", times=5)
     elif fault == "slow":
@@ -127,7 +127,7 @@ async def test_no_answer_means_unknown_never_retried(discord, sandbox, alice_and
 
 async def test_accepted_but_unverifiable_is_unknown(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="3", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
     await confirm_while_sending(discord, sandbox, reply, alice,
                                 lambda: sandbox.fail_next(f"GET /api/accounts/{alice.account_id}", 503, times=5))
     assert reply.last.embed.title == "Payment outcome unknown"
@@ -137,7 +137,7 @@ async def test_accepted_but_unverifiable_is_unknown(discord, sandbox, alice_and_
 
 async def test_other_activity_during_the_payment_is_settled_from_the_log(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     bob_key = await key_of(discord, bob)
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
         sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
@@ -151,7 +151,7 @@ async def test_other_activity_and_nothing_moved_is_settled_from_the_log(discord,
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(VIEW_BALANCE,))
     await people.link(bob)
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     bob_key = await key_of(discord, bob)
     await confirm_while_sending(discord, sandbox, reply, alice, lambda: sandbox.economy.transfer(
         sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
@@ -162,7 +162,7 @@ async def test_other_activity_and_nothing_moved_is_settled_from_the_log(discord,
 
 async def test_an_unreadable_log_after_other_activity_is_unknown(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     bob_key = await key_of(discord, bob)
 
     def meanwhile():
@@ -182,7 +182,7 @@ async def test_nothing_moved_while_the_payer_spent_the_same_amount_elsewhere_is_
     confirmation said, yet this payment moved nothing."""
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(VIEW_BALANCE,))
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     assert reply.embed.field("Your balance") == "100t → 90t"  # the /pay-time read, as shown
     sandbox.set_balance(alice.account_id, 90_00)
     await confirm(discord, reply, alice)
@@ -198,7 +198,7 @@ async def test_a_payment_while_someone_paid_the_payer_the_same_amount_is_paid(di
     """Bob pays Alice 10t between her /pay and her Confirm: her balance ends where the confirmation started,
     but her 10t did go to Bob; telling her nothing moved would make her pay twice."""
     alice, bob = alice_and_bob
-    reply = await discord.run_command("pay", by=alice.user, amount="10", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     sandbox.economy.transfer(sandbox.economy.keys[await key_of(discord, bob)], bob.account_id, alice.account_id,
                              10_00)
     await confirm(discord, reply, alice)
@@ -211,11 +211,11 @@ async def test_a_payment_while_someone_paid_the_payer_the_same_amount_is_paid(di
 
 async def test_an_earlier_identical_payment_in_the_log_is_not_credited_to_this_one(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
-    first = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    first = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     await confirm(discord, first, alice)
     assert first.last.embed.title == "Payment sent"
     alice_key, bob_key = await key_of(discord, alice), await key_of(discord, bob)
-    second = await discord.run_command("pay", by=alice.user, amount="5", user=bob.user)
+    second = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
 
     def meanwhile():  # this transfer will move nothing, and other activity hides that from the balance
         sandbox.economy.keys[alice_key].permissions[alice.account_id].discard(TRANSFER_FUNDS)
