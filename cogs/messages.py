@@ -189,3 +189,32 @@ LINK_STATE_TEXT = {
 
 def linked_without_view_balance(linked_to: str) -> str:
     return f"{linked_to}, but this grant doesn't let me see your balance. {RELINK_FOR_VIEW_BALANCE}"
+
+# -- /help: a member's first minute (not a failure, but member-facing words all the same) ----------------
+
+HELP_TITLE = "Taubot for Discord"
+HELP_INTRO = ("I let you use your Taubot account here: see your balance, pay members and accounts, and read your "
+              "history. Whatever I answer you, only you can see.")
+HELP_NOT_LINKED = "You're not linked yet: start with /link-account."
+HELP_LINKING = ("/link-account gives you a link to Taubot's own page (by DM, or right here if I can't DM you). Log "
+                "in there with Discord and choose what I may do with your account. I never see your password: "
+                "Taubot gives me a key for just what you allowed, which I keep encrypted, and /unlink-account "
+                "makes me forget it.")
+LIMIT_EXAMPLE_CENTS = 5000  # the example in the help's spending-limit sentence
+# What a spending limit of 0 means, by whether this Taubot reads 0 as "no limit" (v2.1) or not (v2).
+LIMIT_ZERO_WORDS = {
+    False: "0 (where the page starts) blocks every payment.",
+    True: "0, or an empty field, means no limit.",
+}
+
+
+def help_linked(account: str) -> str:
+    return f"You're linked to **{account}**; /link-status shows the details."
+
+
+def help_spending_limit(example_amount: str, zero_means_unlimited: bool | None) -> str:
+    """The spending limit explained; `zero_means_unlimited` None when this Taubot's version is not known yet."""
+    zero = "" if zero_means_unlimited is None else " " + LIMIT_ZERO_WORDS[zero_means_unlimited]
+    return (f"On Taubot's page you also set a spending limit: the most I may spend for you in total through this "
+            f"link. It is in **cents**: {LIMIT_EXAMPLE_CENTS} allows {example_amount}.{zero} To change it, run "
+            "/link-account again.")

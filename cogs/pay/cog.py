@@ -55,6 +55,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         self._in_flight: set[int] = set()
         self._pay_menu = app_commands.ContextMenu(
             name="Pay", callback=self.pay_member,
+            extras={"help": "Pay that member, like /pay user, with the amount asked in a form."},
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
             allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
         self._reconciliation: asyncio.Task | None = None
