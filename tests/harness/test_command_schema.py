@@ -1,5 +1,8 @@
 """Every application command the bot registers is one Discord would accept."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from cli import export_command_payloads
@@ -62,3 +65,20 @@ async def test_every_command_payload_is_valid_for_discord(payloads):
             check_options(command.get("options", []), f"/{command['name']}")
         else:
             assert command.get("description", "") == "", f"{command['name']}: menus have no description"
+
+
+async def test_the_readme_says_where_each_command_works_as_it_is_registered(payloads):
+    """The README's table of installs and contexts is what `sync` registers, for every command."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    header = "| command | server install | user install | servers | DM with the bot | group DMs, other DMs |"
+    rows = readme[readme.index(header):].split("\n\n")[0].splitlines()[2:]
+    said: dict[str, tuple[list[int], list[int]]] = {}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        yes = [cell == "yes" for cell in cells[1:]]
+        installs = [kind for kind, on in zip((0, 1), yes[:2], strict=True) if on]
+        contexts = [kind for kind, on in zip((0, 1, 2), yes[2:], strict=True) if on]
+        for name in re.findall(r"`/([\w-]+)[^`]*`|\*\*Apps → (\w+)\*\*", cells[0]):
+            said[name[0] or name[1]] = (installs, contexts)
+    registered = {p["name"]: (p["integration_types"], p["contexts"]) for p in payloads}
+    assert said == registered

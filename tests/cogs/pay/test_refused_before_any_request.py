@@ -29,7 +29,7 @@ async def test_bad_amounts_are_refused_before_any_request(discord, sandbox, alic
 
 
 async def test_recipient_choice_is_checked_before_any_request(discord, sandbox, alice_and_bob):
-    alice, bob = alice_and_bob
+    alice, _ = alice_and_bob
     robot = discord.user("robot", bot=True)
     cases = [
         ("user", alice.user, "You can't pay yourself."),
