@@ -22,6 +22,7 @@ from cogs import EXTENSIONS
 from cogs.guarded import TaubotCommandTree
 from cogs.in_flight import InFlight
 from cogs.interaction_log import count_taubot_request
+from cogs.seen_accounts import SeenAccounts
 from config import Settings
 from storage import Storage
 from taubot import TaubotClient
@@ -73,6 +74,7 @@ class TaubotBot(commands.AutoShardedBot):
         self.background_tasks = background_tasks
         self.timings = timings or Timings()
         self.in_flight = InFlight()
+        self.seen_accounts = SeenAccounts()  # what members saw in /history and /balance, for suggestions
         # Open from setup_hook (storage: open_storage) until close(); the cogs only run in between, so they
         # read these as never None. Outside that window they are None.
         self.storage: Storage = None  # type: ignore[assignment]  # see the comment above

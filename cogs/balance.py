@@ -13,9 +13,10 @@ from discord.ext import commands
 
 from taubot import Account, TaubotError
 
-from . import messages
+from . import member_names, messages
 from .interaction_log import outcome_of
-from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, defer_if_slow, format_money, refuse, reply
+from .seen_accounts import suggestions
+from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, defer_if_slow, format_money, owners_named_in, refuse, reply
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -42,6 +43,14 @@ class BalanceCog(commands.Cog, name="Balance"):
         else:
             await reply(interaction, embed=answer)
 
+    @balance.autocomplete("account")
+    async def known_accounts(self, interaction: discord.Interaction, current: str
+                             ) -> list[app_commands.Choice[str]]:
+        """The accounts this member saw in /history or looked up here, then those they paid."""
+        paid = await self.bot.storage.payments.recent_for_payer(interaction.user.id, limit=50)
+        seen = self.bot.seen_accounts.of(interaction.user.id)
+        return suggestions([*seen, *(payment.to_account_name for payment in paid)], current)
+
     async def look_up(self, user_id: int, name: str | None) -> tuple[str, str | discord.Embed]:
         """The member's own account (name None) or the named one, read with their key: ("ok", an embed), or
         the outcome word and the sentence that explains why not."""
@@ -57,6 +66,9 @@ class BalanceCog(commands.Cog, name="Balance"):
             return outcome_of(error), messages.describe_lookup_failure(error, what="personal account for you",
                                                                        name=name)
         is_own = found.account_id == linked.account_id
+        if not is_own:
+            self.bot.seen_accounts.note(user_id, [found.account_name])
+        await member_names.look_up(self.bot, owners_named_in([found.account_name]))
         if is_own:
             await self.bot.storage.grant_keys.record_use(linked, balance_visible=found.balance is not None)
         return "ok", balance_embed(found, is_own=is_own, symbol=self.bot.settings.currency_symbol)

@@ -19,6 +19,7 @@ from discord import app_commands
 
 from taubot import TaubotError
 
+from . import member_names
 from .in_flight import in_flight_of, was_answered
 from .interaction_log import InteractionStats, logged, logged_as, set_outcome
 from .messages import SOMETHING_WENT_WRONG, STOPPING, describe_unavailable
@@ -32,6 +33,7 @@ UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (no answer withi
 @contextlib.contextmanager
 def handling(what: str, interaction: discord.Interaction) -> Iterator[InteractionStats]:
     """Run a handler in the block: counted in flight (shutdown waits for it) and logged when it ends."""
+    member_names.remember(interaction.user)  # free, and lets account names show members' names
     in_flight = in_flight_of(interaction.client)
     with logged(what, interaction) as stats, (in_flight.tracking(interaction) if in_flight is not None
                                               else contextlib.nullcontext()):

@@ -4,7 +4,8 @@ private reply (direct, deferred, or refused with its outcome word)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import re
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,6 +13,7 @@ import discord
 
 from taubot import AccountType, format_amount
 
+from . import member_names
 from .in_flight import in_flight_of, note_answered
 from .interaction_log import set_outcome
 from .messages import NOT_LINKED
@@ -27,6 +29,9 @@ T = TypeVar("T")
 # Discord itself.
 DEFER_AFTER_SECONDS = 1.0
 BUSY_INTERACTIONS = 16  # interactions in flight beyond which every answer is deferred at once
+
+# Taubot's default personal account names: "<@!123> 's account" (v2), "<@!123>'s account" (v2.1).
+DEFAULT_PERSONAL_NAME = re.compile(r"<@!?(\d{1,20})> ?'s account")
 
 # Embed colours: neutral information, success, a problem the member can fix, a refusal.
 INFO, SUCCESS, WARNING, ERROR = 0x5865F2, 0x57F287, 0xFEE75C, 0xED4245
@@ -49,14 +54,36 @@ def timestamp(moment: datetime, style: TimestampStyle = "f") -> str:
     return discord.utils.format_dt(moment, style)
 
 
-def account_name(name: str) -> str:
-    """An account name as Discord shows it literally: Taubot allows names like '*Treasury*' or 'a_b_c'."""
-    return discord.utils.escape_markdown(name)
+def personal_account_owner(name: str) -> int | None:
+    """The member whose default personal account this name is (Taubot names one "<@!123> 's account" on v2 and
+    "<@!123>'s account" on v2.1), or None for any other name."""
+    found = DEFAULT_PERSONAL_NAME.fullmatch(name)
+    return int(found[1]) if found else None
+
+
+def owners_named_in(names: Iterable[str]) -> list[int]:
+    """The members whose default personal account names are among `names` (to look their names up first)."""
+    return [owner for owner in map(personal_account_owner, names) if owner is not None]
+
+
+def account_name(name: str, *, markdown: bool = True) -> str:
+    """An account name as members read it: a default personal name as "Alice's account" (the member's name,
+    where mention markup would show raw in titles, field names and files), any other name literally (Taubot
+    allows names like '*Treasury*' or 'a_b_c'). `markdown=False` for plain text such as a CSV file.
+
+    Names come from member_names (every member who used the bot, and those looked up for the screen)."""
+    owner = personal_account_owner(name)
+    if owner is not None:
+        name = f"{member_names.name_of(owner) or f'member {owner}'}'s account"
+    return discord.utils.escape_markdown(name) if markdown else name
 
 
 def account_label(account: Account, *, mention_owner: bool = True) -> str:
-    """'<@123> (Alice)' for a member's personal account, 'Treasury (government account)' otherwise."""
+    """'<@123> (Alice)' for a member's personal account with a name of its own, "Alice's account" for one with
+    Taubot's default name (it already says whose), 'Treasury (government account)' otherwise."""
     name = account_name(account.account_name)
+    if personal_account_owner(account.account_name) is not None:
+        return name
     if account.account_type is AccountType.USER and account.owner_id is not None and mention_owner:
         return f"<@{account.owner_id}> ({name})"
     return f"{name} ({ACCOUNT_TYPE_NAMES.get(account.account_type, 'account')})"

@@ -14,9 +14,9 @@ from discord.ext import commands
 
 from taubot import Account, TaubotError, Transaction, Unauthorized
 
-from .. import messages
+from .. import member_names, messages
 from ..interaction_log import outcome_of
-from ..ui import INFO, account_name, linked_account_or_explain, refuse, reply
+from ..ui import INFO, account_name, linked_account_or_explain, owners_named_in, refuse, reply
 from .buttons import PageTurner, pager
 from .rows import HistoryRow, as_csv, direction_of, other_side
 
@@ -66,6 +66,8 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
             return
         await self.bot.storage.grant_keys.record_use(linked, balance_visible=True)
         rows = await self._rows(linked.grant_key, linked.account_id, transactions[:limit])
+        self.bot.seen_accounts.note(interaction.user.id, [row.counterparty.account_name for row in rows
+                                                          if row.counterparty is not None])
         session_id = uuid.uuid4().hex
         session = HistorySession(interaction.user.id, linked.account_name, rows)
         self._remember(session_id, session)
@@ -89,6 +91,7 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
                                      return_exceptions=True)
         accounts = {account_id: result for account_id, result in zip(counterparty_ids, found, strict=True)
                     if isinstance(result, Account)}
+        await member_names.look_up(self.bot, owners_named_in(account.account_name for account in accounts.values()))
         return [HistoryRow(entry, direction_of(entry, own_id), other_side(entry, own_id),
                            accounts.get(other_side(entry, own_id))) for entry in transactions]
 

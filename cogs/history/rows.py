@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from taubot import Account, Transaction, format_decimal
 
-from ..ui import account_label, format_money, timestamp
+from ..ui import account_label, account_name, format_money, timestamp
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def as_csv(rows: list[HistoryRow], symbol: str) -> str:
     writer = csv.writer(out)
     writer.writerow(["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id"])
     for row in rows:
-        name = row.counterparty.account_name if row.counterparty else ""
+        name = account_name(row.counterparty.account_name, markdown=False) if row.counterparty else ""
         writer.writerow([row.transaction.timestamp.isoformat(), row.direction, format_decimal(row.amount), symbol,
                          _spreadsheet_safe(name), row.counterparty_id])
     return out.getvalue()

@@ -20,10 +20,11 @@ from discord.ext import commands
 from storage import LinkedAccount
 from taubot import Account, AccountType, AmountError, NotFound, TaubotError, parse_amount
 
-from .. import messages
+from .. import member_names, messages
 from ..in_flight import note_answered
 from ..interaction_log import outcome_of, set_outcome
-from ..ui import format_money, linked_account_or_explain, refuse, reply
+from ..seen_accounts import suggestions
+from ..ui import format_money, linked_account_or_explain, owners_named_in, refuse, reply
 from . import receipts
 from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
 from .sender import BalanceShortfall, PaymentIntent, PaymentResult, PaymentSender, Verdict, check_balance
@@ -104,10 +105,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                               ) -> list[app_commands.Choice[str]]:
         """Accounts this member paid before, so regular payees are one click away."""
         recent = await self.bot.storage.payments.recent_for_payer(interaction.user.id, limit=50)
-        names = dict.fromkeys(p.to_account_name for p in recent if p.recipient_user_id is None)
-        typed = current.casefold()
-        return [app_commands.Choice(name=name[:100], value=name[:100])
-                for name in names if typed in name.casefold()][:25]
+        return suggestions((p.to_account_name for p in recent if p.recipient_user_id is None), current)
 
     async def pay_member(self, interaction: discord.Interaction, member: discord.User | discord.Member) -> None:
         refusal = self._refuse_recipient(interaction, member)
@@ -189,6 +187,9 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         if recipient.account_id == linked.account_id:
             await refuse(interaction, messages.YOUR_OWN_ACCOUNT)
             return None
+        if user is not None:
+            member_names.remember(user)  # Discord resolved the member: the confirmation can name them
+        await member_names.look_up(self.bot, owners_named_in([recipient.account_name]))
         return recipient
 
     async def _check_balance(self, interaction: discord.Interaction, linked: LinkedAccount, cents: int
@@ -316,6 +317,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         """Settle journal rows a crash left 'pending', and tell each payer what became of their payment."""
         for payment in await self.bot.storage.payments.pending():
             verdict = await self.sender.reconcile(payment)
+            await member_names.look_up(self.bot, owners_named_in([payment.to_account_name]))
             try:
                 channel = await self.bot.create_dm(discord.Object(id=payment.payer_user_id))
                 await channel.send(receipts.reconciled(payment, verdict, self.symbol))
