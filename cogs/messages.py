@@ -77,6 +77,9 @@ NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
 
 PAYING_YOURSELF = "You can't pay yourself."
 PAYING_A_BOT = "Bots don't have Taubot accounts. Pick a member instead."
+# /pay user or Apps → Pay in the DM with the bot, where Discord offers only the member and the bot to pick.
+ONLY_US_IN_THIS_DM = ("In our DM, Discord only lets you pick yourself or me. To pay a member, run /pay user where "
+                      "they are (a server or a group DM), or use /pay account with the name of their account.")
 YOUR_OWN_ACCOUNT = "That's your own account. Pick someone else to pay."
 PAYMENT_IN_FLIGHT = "You already have a payment in progress. Wait for its receipt, then try again."
 BALANCE_HIDDEN = ("I can't see your balance with your current link, so I couldn't check whether a payment went "
@@ -138,8 +141,10 @@ NOT_RECORDED = "I couldn't record this in my journal; I'll double-check it after
 
 CREDENTIALS_REJECTED = ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell the "
                         "server admins; nothing was changed.")
-DM_CLOSED = ("I couldn't send you a DM, so I cancelled the link. Allow direct messages from this server (click the "
-             "server name → Privacy Settings → Direct Messages), then run /link-account again.")
+# Discord refused the link DM (DMs closed, or no server shared with the bot): the link is shown privately instead.
+LINK_SHOWN_HERE = ("I couldn't DM you, so here is your link: only you can see this message. It won't change when "
+                   "you're linked: press I've granted access, or run /link-status. (To get my DMs, e.g. when "
+                   "someone pays you, allow direct messages from a server we share: server name → Privacy Settings.)")
 DM_NOT_DELIVERED = "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
 LINK_REPLACED = "This link was replaced by a newer /link-account: use the newest DM."
 NOT_YOUR_LINK = "This link belongs to someone else."

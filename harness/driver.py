@@ -28,6 +28,7 @@ from .messages import InteractionOutcome, ModalView, SentMessage
 from .payloads import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    CONTEXT_BOT_DM,
     MESSAGE_COMPONENT,
     MODAL_SUBMIT,
     USER_COMMAND,
@@ -35,10 +36,10 @@ from .payloads import (
     FakeUser,
     Place,
     SnowflakeFactory,
-    dm_channel_payload,
     interaction_payload,
     resolved_users,
 )
+from .places import bot_dm_place, private_channel_place, server_place, why_not_offered
 
 # Application command option types, as Discord numbers them.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER = 1, 2, 3, 4, 5, 6, 10
@@ -68,6 +69,9 @@ class FakeDiscord:
         self.bot: discord.Client | None = None
         self.error_guard = ErrorLogGuard()
         self._command_ids: dict[str, int] = {}
+        self._other_servers: dict[int, FakeGuild] = {}  # by channel id
+        self._private_channels: dict[int, list[FakeUser]] = {}
+        api.members_of_bot_servers = guild.member_ids  # the bot can DM only members it shares a server with
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -155,19 +159,55 @@ class FakeDiscord:
         assert dms, f"the bot sent {user.username} no DM"
         return dms[-1]
 
+    def install_for(self, user: FakeUser) -> None:
+        """`user` adds the bot to their own Discord account (user install): its commands follow them into
+        servers without the bot, and into private channels."""
+        user.installed_app = True
+
+    def other_server(self, name: str, members: list[FakeUser]) -> FakeGuild:
+        """A server the bot was never added to; its members can use the bot there only through a user install.
+        The bot cannot post in its channel."""
+        guild = FakeGuild(id=self.new_id(), name=name, owner_id=members[0].id, channel_id=self.new_id(),
+                          member_ids={member.id for member in members})
+        self._other_servers[guild.channel_id] = guild
+        self.api.channels_without_bot.add(guild.channel_id)
+        return guild
+
+    def private_channel(self, *people: FakeUser) -> int:
+        """A DM between two people, or a group DM: the bot is not in it and cannot post there. Returns its id,
+        for `where=` (the first person is the one acting, unless `by` says otherwise)."""
+        channel_id = self.new_id()
+        self._private_channels[channel_id] = list(people)
+        self.api.channels_without_bot.add(channel_id)
+        return channel_id
+
     def _dm_place(self, user: FakeUser) -> Place:
         channel_id = next((cid for cid, uid in self.api.dm_channels.items() if uid == user.id), None)
         if channel_id is None:
             channel_id = self.new_id()
             self.api.dm_channels[channel_id] = user.id
-        return Place(None, dm_channel_payload(channel_id, user))
+        return bot_dm_place(channel_id, user, shares_a_server=user.id in self.guild.member_ids)
 
-    def _place(self, user: FakeUser, in_dm: bool) -> Place:
+    def _place(self, user: FakeUser, in_dm: bool, where: FakeGuild | int | None = None) -> Place:
+        """Where `user` acts: the bot's server (default), the DM with the bot (in_dm), or `where`: a server
+        from other_server() or a private channel's id from private_channel()."""
         if in_dm:
             return self._dm_place(user)
-        if user.id not in self.guild.member_ids:
-            raise HarnessError(f"{user.username} is not in the server; use in_dm=True")
-        return Place(self.guild, self.guild.channel_payload())
+        if isinstance(where, int):
+            people = self._private_channels[where]
+            if user not in people:
+                raise HarnessError(f"{user.username} is not in that private channel")
+            return private_channel_place(where, user, [p for p in people if p is not user])
+        guild = where or self.guild
+        if user.id not in guild.member_ids:
+            raise HarnessError(f"{user.username} is not in {guild.name}; use in_dm=True")
+        return server_place(guild, user, bot_is_member=guild is self.guild)
+
+    def _place_of_channel(self, channel_id: int, user: FakeUser) -> Place:
+        """The place whose channel a message the bot sent through an interaction is in."""
+        if channel_id in self._private_channels:
+            return self._place(user, in_dm=False, where=channel_id)
+        return self._place(user, in_dm=False, where=self._other_servers.get(channel_id))
 
     # -- failures -------------------------------------------------------------------------------------
 
@@ -196,32 +236,36 @@ class FakeDiscord:
 
     # -- interactions ---------------------------------------------------------------------------------
 
-    async def run_command(self, name: str, *, by: FakeUser, in_dm: bool = False, **options: Any
-                          ) -> InteractionOutcome:
-        """A member types `/name option:value …` and presses enter. `name` may be 'group sub'."""
-        place = self._place(by, in_dm)
-        command = self._chat_command(name, in_dm)
+    async def run_command(self, name: str, *, by: FakeUser, in_dm: bool = False,
+                          where: FakeGuild | int | None = None, **options: Any) -> InteractionOutcome:
+        """A member types `/name option:value …` and presses enter. `name` may be 'group sub'. `where`: see
+        `_place`."""
+        place = self._place(by, in_dm, where)
+        command = self._chat_command(name, place)
         data = self._command_data(name, command, options, place, focused=None)
         return await self._dispatch(APPLICATION_COMMAND, by, place, data, kind=f"/{name}")
 
-    async def autocomplete(self, name: str, *, by: FakeUser, focused: str, in_dm: bool = False, **options: Any
-                           ) -> list[dict[str, Any]]:
+    async def autocomplete(self, name: str, *, by: FakeUser, focused: str, in_dm: bool = False,
+                           where: FakeGuild | int | None = None, **options: Any) -> list[dict[str, Any]]:
         """A member is typing into option `focused`; return the choices the bot offered."""
-        place = self._place(by, in_dm)
-        command = self._chat_command(name, in_dm)
+        place = self._place(by, in_dm, where)
+        command = self._chat_command(name, place)
         data = self._command_data(name, command, options, place, focused=focused)
         outcome = await self._dispatch(AUTOCOMPLETE, by, place, data, kind=f"autocomplete /{name}")
         if outcome.choices is None:
             raise AssertionError(f"the bot did not answer autocomplete for /{name} {focused}")
         return outcome.choices
 
-    async def run_user_command(self, name: str, *, by: FakeUser, target: FakeUser, in_dm: bool = False
-                               ) -> InteractionOutcome:
+    async def run_user_command(self, name: str, *, by: FakeUser, target: FakeUser, in_dm: bool = False,
+                               where: FakeGuild | int | None = None) -> InteractionOutcome:
         """A member right-clicks `target` → Apps → `name`."""
-        place = self._place(by, in_dm)
+        place = self._place(by, in_dm, where)
         command = self._tree.get_command(name, type=discord.AppCommandType.user)
         if command is None:
             raise HarnessError(f"there is no user command {name!r}")
+        refusal = why_not_offered(command.to_dict(self._tree), place)
+        if refusal is not None:
+            raise HarnessError(refusal)
         data = {"id": str(self._command_id(name)), "name": name, "type": USER_COMMAND,
                 "target_id": str(target.id), "resolved": resolved_users([target], place.guild)}
         return await self._dispatch(APPLICATION_COMMAND, by, place, data, kind=f"user command {name}")
@@ -276,12 +320,13 @@ class FakeDiscord:
                 raise HarnessError("only the recipient of a DM can click its buttons")
             place = self._dm_place(by)
         else:
-            place = self._place(by, in_dm=False)
+            place = self._place_of_channel(message.channel_id, by)
         return await self._dispatch(MESSAGE_COMPONENT, by, place, data, kind=kind,
                                     message=self.api.message_payload(shown or message), source_message=message)
 
     def _place_of_state(self, state: InteractionState, user: FakeUser) -> Place:
-        return self._dm_place(user) if state.dm_user_id is not None else self._place(user, in_dm=False)
+        return self._dm_place(user) if state.dm_user_id is not None else self._place_of_channel(state.channel_id,
+                                                                                                 user)
 
     async def _dispatch(self, interaction_type: int, user: FakeUser, place: Place, data: dict[str, Any], *,
                         kind: str, message: dict[str, Any] | None = None,
@@ -295,7 +340,7 @@ class FakeDiscord:
         self.api.interactions[token] = InteractionState(
             outcome=outcome, interaction_type=interaction_type, channel_id=place.channel_id,
             dispatched_at=time.monotonic(), source_message=source_message,
-            dm_user_id=user.id if place.guild is None else None,
+            dm_user_id=user.id if place.context == CONTEXT_BOT_DM else None,
         )
         payload = interaction_payload(interaction_id=interaction_id, token=token,
                                       application_id=self.api.application_id, kind=interaction_type, user=user,
@@ -320,15 +365,15 @@ class FakeDiscord:
     def _command_id(self, name: str) -> int:
         return self._command_ids.setdefault(name, self.new_id())
 
-    def _chat_command(self, name: str, in_dm: bool) -> dict[str, Any]:
+    def _chat_command(self, name: str, place: Place) -> dict[str, Any]:
         root_name = name.split()[0]
         command = self._tree.get_command(root_name)
         if command is None:
             raise HarnessError(f"there is no slash command /{root_name}")
         schema = command.to_dict(self._tree)
-        contexts = schema.get("contexts")
-        if in_dm and contexts is not None and 1 not in contexts:
-            raise HarnessError(f"/{root_name} is not available in DMs, so Discord would not offer it there")
+        refusal = why_not_offered(schema, place)
+        if refusal is not None:
+            raise HarnessError("/" + refusal)
         return schema
 
     def _command_data(self, name: str, schema: dict[str, Any], options: dict[str, Any], place: Place, *,

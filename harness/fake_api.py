@@ -36,6 +36,7 @@ API_PREFIX = "/api/v10"
 # Discord error codes the bot must handle.
 UNKNOWN_INTERACTION = 10062
 CANNOT_DM_USER = 50007
+MISSING_ACCESS = 50001
 UNKNOWN_MESSAGE = 10008
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 
@@ -187,6 +188,8 @@ class FakeDiscordAPI:
         self.rejected_tokens: set[str] = set()  # tokens Discord answers with 401 at login
         self.response_deadline = self.RESPONSE_DEADLINE_SECONDS
         self.on_request: Callable[[RecordedRequest], None] | None = None
+        self.members_of_bot_servers: set[int] = set()  # whom the bot can DM (set by the driver)
+        self.channels_without_bot: set[int] = set()  # other servers' channels, private channels
 
     # -- aiohttp.ClientSession surface ----------------------------------------------------------------
 
@@ -410,8 +413,12 @@ class FakeDiscordAPI:
 
     def _on_send_message(self, arguments, body, files, params) -> tuple[int, Any]:
         channel_id = int(arguments["channel_id"])
+        if channel_id in self.channels_without_bot:
+            return 403, {"message": "Missing Access", "code": MISSING_ACCESS}
         user_id = self.dm_channels.get(channel_id)
-        if user_id is not None and not self.users[user_id].dms_open:
+        # A bot can DM only people it shares a server with (a user install does not change that here), and not
+        # those who closed their DMs.
+        if user_id is not None and (not self.users[user_id].dms_open or user_id not in self.members_of_bot_servers):
             return 403, {"message": "Cannot send messages to this user", "code": CANNOT_DM_USER}
         message = self._new_message(channel_id, body or {}, files, user_id)
         return 200, self.message_payload(message)

@@ -14,11 +14,17 @@ from typing import Any
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 ALL_PERMISSIONS = str((1 << 51) - 1)
+# What a user-installed app may do where the bot itself is not present: answer (send messages, embed links,
+# attach files, use external emojis).
+APP_PERMISSIONS_ELSEWHERE = str((1 << 11) | (1 << 14) | (1 << 15) | (1 << 18))
 # Interaction types (what Discord sends) and context types.
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
-CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
+# Where an interaction happens (its `context`), and the installations that can authorize it (the keys of
+# `authorizing_integration_owners`).
+CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1
 # Channel types.
-GUILD_TEXT, DM = 0, 1
+GUILD_TEXT, DM, GROUP_DM = 0, 1, 3
 # Application command types.
 CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 
@@ -45,6 +51,7 @@ class FakeUser:
     global_name: str | None = None
     bot: bool = False
     dms_open: bool = True
+    installed_app: bool = False  # added the bot to their own account (user install)
 
     @property
     def mention(self) -> str:
@@ -162,14 +169,33 @@ def dm_channel_payload(channel_id: int, recipient: FakeUser) -> dict[str, Any]:
 
 @dataclass
 class Place:
-    """Where an interaction happens: a server channel, or the user's DM with the bot."""
+    """Where an interaction happens: a channel of a server (one the bot is in, or not), the member's DM with
+    the bot, or a private channel (a DM between people, a group DM). `owners` is the interaction's
+    authorizing_integration_owners: which installations let the member use the bot here."""
 
     guild: FakeGuild | None
     channel: dict[str, Any]
+    context: int
+    owners: dict[str, str]
+    bot_is_member: bool = True  # False in a server the bot was not added to, and in private channels
 
     @property
     def channel_id(self) -> int:
         return int(self.channel["id"])
+
+    @property
+    def installations(self) -> set[int]:
+        return {int(kind) for kind in self.owners}
+
+
+def group_dm_payload(channel_id: int, recipients: list[FakeUser]) -> dict[str, Any]:
+    """A private channel as an interaction carries it: a DM between two people, or a group DM."""
+    kind = DM if len(recipients) == 1 else GROUP_DM
+    data: dict[str, Any] = {"id": str(channel_id), "type": kind, "last_message_id": None, "flags": 0,
+                            "recipients": [user.payload() for user in recipients]}
+    if kind == GROUP_DM:
+        data.update(name=None, icon=None, owner_id=str(recipients[0].id))
+    return data
 
 
 def interaction_payload(
@@ -201,16 +227,19 @@ def interaction_payload(
         payload["data"] = data
     if message is not None:
         payload["message"] = message
+    payload["context"] = place.context
+    payload["authorizing_integration_owners"] = dict(place.owners)
     if place.guild is not None:
         payload["guild_id"] = str(place.guild.id)
         payload["guild_locale"] = "en-US"
         payload["member"] = place.guild.member_payload(user)
-        payload["context"] = CONTEXT_GUILD
-        payload["authorizing_integration_owners"] = {"0": str(place.guild.id)}
+        if not place.bot_is_member:  # Discord adds a partial guild where the bot is not a member
+            payload["guild"] = {"id": str(place.guild.id), "locale": "en-US", "features": []}
+            payload["app_permissions"] = APP_PERMISSIONS_ELSEWHERE
     else:
         payload["user"] = user.payload()
-        payload["context"] = CONTEXT_BOT_DM
-        payload["authorizing_integration_owners"] = {"1": str(user.id)}
+        if not place.bot_is_member:
+            payload["app_permissions"] = APP_PERMISSIONS_ELSEWHERE
     return payload
 
 

@@ -16,10 +16,10 @@ from discord.ext import commands, tasks
 
 from .. import messages
 from ..interaction_log import set_outcome
-from ..ui import refuse, reply
+from ..ui import INFO, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
-from .embeds import already_linked, link_status, unlink_question
-from .flow import LinkFlow, LinkState
+from .embeds import already_linked, link_dm_update, link_status, unlink_question
+from .flow import LinkFlow, LinkShownHere, LinkState
 from .polling import POLL_ROUND_GRACE_SECONDS, POLL_TICK_SECONDS, LinkPolling
 
 if TYPE_CHECKING:
@@ -78,7 +78,11 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         if current is not None:
             await reply(interaction, embed=already_linked(current), view=relink_buttons(interaction.user.id))
             return
-        await reply(interaction, await self.flow.start(interaction.user, in_dm=interaction.guild is None))
+        started = await self.flow.start(interaction.user, in_dm=interaction.context.dm_channel)
+        if isinstance(started, LinkShownHere):
+            await reply(interaction, started.content, embed=started.embed, view=started.view)
+        else:
+            await reply(interaction, started)
 
     @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant key")
     @app_commands.allowed_installs(guilds=True, users=True)
@@ -107,8 +111,11 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
 
     async def relink_confirmed(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(content="Starting a new link…", embed=None, view=None)
-        message = await self.flow.start(interaction.user, in_dm=interaction.guild is None)
-        await interaction.edit_original_response(content=message)
+        started = await self.flow.start(interaction.user, in_dm=interaction.context.dm_channel)
+        if isinstance(started, LinkShownHere):  # this answer is private: the link can go in it
+            await interaction.edit_original_response(content=started.content, embed=started.embed, view=started.view)
+        else:
+            await interaction.edit_original_response(content=started)
 
     async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # a relink being completed right now is waited for
@@ -151,6 +158,9 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         set_outcome(interaction, "cancelled" if result.state is LinkState.CANCELLED else "refused")
         if result.state is not LinkState.CANCELLED:
             await interaction.followup.send(messages.TOO_LATE_TO_CANCEL, ephemeral=True)
+        elif pending.dm_message_id is None:  # the link was in a private answer, which the flow cannot edit
+            await interaction.edit_original_response(content=None, view=None, embed=link_dm_update(
+                messages.LINK_STATE_TEXT[result.state.value], INFO))
 
     # -- background polling ---------------------------------------------------------------------------
 

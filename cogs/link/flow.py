@@ -76,6 +76,16 @@ class LinkResult:
         return messages.LINK_STATE_TEXT[self.state.value]
 
 
+@dataclass(frozen=True)
+class LinkShownHere:
+    """The link DM's contents, for the member's private answer when Discord would not let the bot DM them
+    (DMs closed, or no server shared with the bot). Only that member ever sees it, like the DM."""
+
+    content: str
+    embed: discord.Embed
+    view: discord.ui.View
+
+
 class LinkFlow:
     def __init__(self, bot: TaubotBot):
         self.bot = bot
@@ -92,8 +102,9 @@ class LinkFlow:
 
     # -- starting -------------------------------------------------------------------------------------
 
-    async def start(self, user: discord.User | discord.Member, *, in_dm: bool) -> str:
-        """Register a fresh ref with Taubot, save it, DM the grant link; return what to tell the member."""
+    async def start(self, user: discord.User | discord.Member, *, in_dm: bool) -> str | LinkShownHere:
+        """Register a fresh ref with Taubot, save it, DM the grant link; return what to tell the member, or the
+        link itself to show them privately when Discord refused the DM."""
         ref_id = uuid.uuid4()
         problem = await self._register(ref_id)
         if problem is not None:
@@ -103,9 +114,9 @@ class LinkFlow:
         )
         if replaced is not None:
             await self.show_in_dm(replaced, messages.LINK_REPLACED, WARNING)
-        problem = await self._send_dm(user, link)
-        if problem is not None:
-            return problem
+        not_sent = await self._send_dm(user, link)
+        if not_sent is not None:
+            return not_sent  # a sentence, or the link to show in the (private) answer
         log.info("Link started for user %s (expires %s)", user.id, link.expires_at.isoformat())
         if in_dm:
             return f"Your link is in the message below. It expires {timestamp(link.expires_at, 'R')}."
@@ -123,20 +134,24 @@ class LinkFlow:
             return messages.describe_unavailable(error)
         return None
 
-    async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink) -> str | None:
-        """DM the instructions and note where they went; on failure forget the link (nobody can complete a
-        link whose instructions never arrived) and return what to tell the member."""
+    async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink) -> str | LinkShownHere | None:
+        """DM the instructions and note where they went. If Discord refuses to let the bot DM the member, the
+        link stays pending and is returned to be shown in the private answer instead. On any other failure
+        forget the link (nobody can complete a link whose instructions never arrived) and return what to tell
+        the member."""
         pending_links = self.bot.storage.pending_links
         try:
             current = await self.bot.storage.grant_keys.get(user.id)
-            message = await user.send(
-                embed=instructions(link.expires_at, current_account=current.account_name if current else None),
-                view=dm_buttons(link.ref_id, self.bot.taubot.grant_url(uuid.UUID(link.ref_id))),
-            )
+            shown = LinkShownHere(
+                messages.LINK_SHOWN_HERE,
+                instructions(link.expires_at, current_account=current.account_name if current else None),
+                dm_buttons(link.ref_id, self.bot.taubot.grant_url(uuid.UUID(link.ref_id))))
+            message = await user.send(embed=shown.embed, view=shown.view)
+        except discord.Forbidden:
+            log.info("User %s cannot get DMs from the bot: their link is shown in the answer", user.id)
+            return shown
         except discord.HTTPException as error:
             await pending_links.delete(link.ref_id)
-            if isinstance(error, discord.Forbidden):
-                return messages.DM_CLOSED
             log.warning("Discord refused the link DM: %s", error.status)
             return messages.DM_NOT_DELIVERED
         except Exception:

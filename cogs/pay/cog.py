@@ -147,6 +147,9 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                           user: discord.User | discord.Member | None) -> str | None:
         if user is None:
             return None
+        in_our_dm = interaction.context.dm_channel and (user.id == interaction.user.id or user.bot)
+        if in_our_dm:
+            return messages.ONLY_US_IN_THIS_DM
         if user.id == interaction.user.id:
             return messages.PAYING_YOURSELF
         if user.bot:

@@ -68,6 +68,20 @@ class ProbeCog(commands.Cog):
         embed.add_field(name="Is a Member", value=str(isinstance(member, discord.Member)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
+    @app_commands.command(name="probe-where", description="Say where this is, then try to post in the channel")
+    async def probe_where(self, interaction: discord.Interaction) -> None:
+        context = interaction.context
+        kind = "server" if context.guild else "bot DM" if context.dm_channel else "private channel"
+        await interaction.response.send_message(
+            f"{kind} guild={interaction.guild_id} user_install={interaction.is_user_integration()} "
+            f"server_install={interaction.is_guild_integration()}", ephemeral=True)
+        try:
+            await interaction.channel.send("hello")  # type: ignore[union-attr]
+        except discord.Forbidden as error:
+            await interaction.followup.send(f"posting failed: {error.code}", ephemeral=True)
+        else:
+            await interaction.followup.send("posted", ephemeral=True)
+
     @app_commands.command(name="probe-slow", description="Defer, then follow up")
     async def probe_slow(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -175,3 +175,32 @@ async def test_server_errors_reach_the_bots_error_path(probe):
     assert reply.text == "Something went wrong on my side. Nothing was changed; please try again."
     (record,) = probe.logged_errors()
     assert "503" in (record.exc_text or "")
+
+
+async def test_places_carry_discords_context_and_authorizing_installations(probe):
+    alice, bob = probe.user("alice"), probe.user("bob")
+    answers = {}
+    answers["server"] = await probe.run_command("probe-where", by=alice)
+    answers["bot DM"] = await probe.run_command("probe-where", by=alice, in_dm=True)
+    probe.install_for(alice)
+    answers["group DM"] = await probe.run_command("probe-where", by=alice,
+                                                  where=probe.private_channel(alice, bob))
+    elsewhere = probe.other_server("Elsewhere", [alice, bob])
+    answers["other server"] = await probe.run_command("probe-where", by=alice, where=elsewhere)
+    texts = {place: [m.content for m in [answer.message, *answer.followups]] for place, answer in answers.items()}
+    assert texts == {
+        "server": [f"server guild={probe.guild.id} user_install=False server_install=True", "posted"],
+        "bot DM": ["bot DM guild=None user_install=False server_install=False", "posted"],
+        "group DM": ["private channel guild=None user_install=True server_install=False", "posting failed: 50001"],
+        "other server": [f"server guild={elsewhere.id} user_install=True server_install=False",
+                         "posting failed: 50001"],
+    }
+    assert all(answer.ephemeral for answer in answers.values())
+
+
+async def test_the_bot_can_dm_only_members_it_shares_a_server_with(probe):
+    stranger = probe.user("stranger", in_server=False)
+    probe.install_for(stranger)  # a user install lets them use the bot, not receive its DMs
+    reply = await probe.run_command("probe-dm", by=stranger, in_dm=True)
+    assert reply.text == "I can't DM you (code 50007)."
+    assert "Hello in your DMs." not in [m.content for m in probe.dms(stranger)]

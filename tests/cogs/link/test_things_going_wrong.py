@@ -58,17 +58,6 @@ async def test_a_key_that_never_works_is_not_kept(discord, sandbox, people):
     assert await storage(discord).pending_links.for_user(alice.id) is None
 
 
-async def test_closed_dms_cancel_the_link_and_explain_how_to_open_them(discord, sandbox, people):
-    alice = people.member("alice")
-    discord.close_dms(alice.user)
-    reply = await discord.run_command("link-account", by=alice.user)
-    assert reply.ephemeral
-    assert reply.text.startswith("I couldn't send you a DM, so I cancelled the link.")
-    assert "Privacy Settings" in reply.text
-    assert await storage(discord).pending_links.for_user(alice.id) is None
-    assert discord.dms(alice.user) == []
-
-
 async def test_discord_failing_to_deliver_the_dm_cancels_the_link(discord, sandbox, people):
     alice = people.member("alice")
     discord.fail_next("send_message", status=503, message="Service Unavailable")
