@@ -78,7 +78,7 @@ async def link_and_pay(discord: FakeDiscord, api_url: str) -> None:
     dm = discord.last_dm(alice)
     await grant(api_url, ref_of(dm), ALICE)
     assert (await discord.press(dm, "I've granted access", by=alice)).text.startswith("Linked to")
-    reply = await discord.run_command("pay", by=alice, amount="12.50", account="Treasury")
+    reply = await discord.run_command("pay account", by=alice, amount="12.50", to="Treasury")
     await discord.press(reply.last, "Confirm", by=alice)
     assert reply.last.embed.title == "Payment sent"
 
