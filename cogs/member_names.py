@@ -26,8 +26,9 @@ _names: OrderedDict[int, str] = OrderedDict()
 
 
 def remember(user: discord.abc.User) -> None:
-    """Note `user`'s display name (the global one: the same in every server and DM)."""
-    _store(user.id, user.display_name)
+    """Note `user`'s name: their global display name, the same in every server and DM (a server nickname
+    would show one server's name everywhere else)."""
+    _store(user.id, user.global_name or user.name)
 
 
 def name_of(user_id: int) -> str | None:

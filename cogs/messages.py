@@ -1,4 +1,5 @@
-"""Every sentence a member reads when something fails or is refused, in one place, grouped by situation.
+"""Every sentence a member reads when something fails or is refused, and the words of /help: in one place,
+grouped by situation.
 
 Each says what happened and what to do. Amounts and names arrive already formatted, so this file holds only
 words; the feature that shows a sentence decides when.

@@ -70,7 +70,10 @@ def link_status(linked: LinkedAccount | None, pending: PendingLink | None) -> di
         if linked.last_used_at is not None:
             embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
     if pending is not None:
+        # A link Discord would not let the bot DM was shown in a private answer, which vanishes on reload.
+        where = "Check your DMs." if pending.dm_message_id is not None else \
+            "It was in my answer to /link-account; if that's gone, run /link-account for a new one."
         embed.add_field(name="Link in progress",
                         value=f"Waiting for your grant on Taubot; the link expires "
-                              f"{timestamp(pending.expires_at, 'R')}. Check your DMs.", inline=False)
+                              f"{timestamp(pending.expires_at, 'R')}. {where}", inline=False)
     return embed

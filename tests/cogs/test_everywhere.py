@@ -69,6 +69,9 @@ async def test_closed_dms_show_the_link_in_the_answer_and_keep_it_pending(discor
     assert discord.dms(alice.user) == []
     pending = await discord.bot.storage.pending_links.for_user(alice.id)
     assert pending is not None and pending.ref_id == ref_of(reply.last)
+    status = await discord.run_command("link-status", by=alice.user)
+    assert status.embed.field("Link in progress").endswith(
+        "It was in my answer to /link-account; if that's gone, run /link-account for a new one.")
 
 
 async def test_cancel_on_a_link_shown_in_the_answer_closes_it_there(discord, sandbox, people):
