@@ -4,7 +4,8 @@ One aiosqlite connection serves the whole bot. Its statements run one at a time 
 coroutines could still interleave *between* the statements of two transactions, so every multi-statement
 write goes through `transaction()`, which holds an asyncio lock for its whole duration. Reads take the same
 lock: on one shared connection they would otherwise see another coroutine's uncommitted (maybe rolled back)
-rows.
+rows. The one exception is `fetch_point`, the read by key that every command makes: a read-only connection of
+its own serves it at once, seeing only what is committed (point_reads.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from .point_reads import PointReader
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5_000
@@ -59,6 +62,7 @@ class Database:
         self.connection = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._point_reader: PointReader | None = None  # opened once the schema is up to date
 
     @classmethod
     async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> Database:
@@ -86,6 +90,7 @@ class Database:
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
             await database.migrate(discover_migrations() if migrations is None else list(migrations))
+            database._point_reader = PointReader.open(path)
         except sqlite3.Error as error:
             await connection.close()
             raise _unusable(path, error) from None
@@ -95,6 +100,8 @@ class Database:
         return database
 
     async def close(self) -> None:
+        if self._point_reader is not None:
+            self._point_reader.close()  # first: the writer's close then checkpoints and removes the WAL
         await self.connection.close()
 
     async def schema_version(self) -> int:
@@ -153,6 +160,13 @@ class Database:
         async with self._write_lock:  # on the shared connection, a read mid-transaction would see uncommitted rows
             rows = await self.connection.execute_fetchall(sql, tuple(parameters))
         return next(iter(rows), None)
+
+    async def fetch_point(self, sql: str, parameters: Iterable = ()) -> sqlite3.Row | None:
+        """One row by its key, for the reads every command makes: read at once, without queueing behind the
+        writer connection's statements (see point_reads.py). Sees only committed rows, of every process."""
+        if self._point_reader is None:
+            return await self.fetch_one(sql, parameters)  # a Database made without open(): same rows, queued
+        return self._point_reader.fetch_one(sql, parameters)
 
     async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
         async with self._write_lock:

@@ -84,7 +84,8 @@ class GrantKeyStore:
             )
 
     async def get(self, discord_user_id: int) -> LinkedAccount | None:
-        row = await self._db.fetch_one(
+        """The user's link as committed right now (by any process), or None."""
+        row = await self._db.fetch_point(
             f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)
         )
         if row is None:

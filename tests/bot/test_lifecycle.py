@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,9 @@ async def test_close_releases_the_session_the_database_and_the_poller(settings):
     assert session.closed
     assert not poller.is_running()
     with pytest.raises(ValueError, match=r"[Cc]onnection closed|no active connection"):
-        await storage.grant_keys.get(1)
+        await storage.grant_keys.count()  # the writer connection
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        await storage.grant_keys.get(1)  # the read-only one for point reads
     assert bot.http_session is None and bot.storage is None
 
 
