@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import discord
 
+from .expected_wait import ExpectedWait
 from .messages import CUT_OFF
 
 log = logging.getLogger("taubot_bot")
@@ -28,6 +29,7 @@ class InFlight:
     def __init__(self) -> None:
         self.stopping = False  # set at shutdown: new interactions are turned away politely
         self._running: dict[asyncio.Task, discord.Interaction] = {}
+        self.expected_wait = ExpectedWait()  # how long members' work takes right now (for deferring)
 
     def __len__(self) -> int:
         return len(self._running)

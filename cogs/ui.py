@@ -14,6 +14,7 @@ import discord
 from taubot import AccountType, format_amount
 
 from . import member_names
+from .expected_wait import ExpectedWait
 from .in_flight import in_flight_of, note_answered
 from .interaction_log import set_outcome
 from .messages import NOT_LINKED
@@ -28,7 +29,6 @@ T = TypeVar("T")
 # Discord drops an interaction not answered within 3 s; deferring after 1 s leaves room for a slow link to
 # Discord itself.
 DEFER_AFTER_SECONDS = 1.0
-BUSY_INTERACTIONS = 16  # interactions in flight beyond which every answer is deferred at once
 
 # Taubot's default personal account names: "<@!123> 's account" (v2), "<@!123>'s account" (v2.1).
 DEFAULT_PERSONAL_NAME = re.compile(r"<@!?(\d{1,20})> ?'s account")
@@ -124,19 +124,19 @@ async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
     """Await `work`, deferring the (ephemeral) response only if it takes longer than `after` seconds.
 
     Most Taubot reads take milliseconds, and answering them directly saves a whole round trip to Discord
-    (and one request against its rate limits); a slow one still gets its "thinking…" within the window.
-    When the bot is busy, it defers at once: queued work would otherwise eat into the window unseen.
+    (and one request against its rate limits); a slow one still gets its "thinking…" within the window. When
+    the answer is expected to take longer than `after` anyway (recent work was that slow, or work still in
+    flight has waited that long: expected_wait.py), it defers at once instead of making the member wait for
+    a timer that would only defer later.
     """
-    task = asyncio.ensure_future(work)
     in_flight = in_flight_of(interaction.client)
+    expected_wait = in_flight.expected_wait if in_flight is not None else ExpectedWait()
+    defer_now = expected_wait.seconds() >= after
+    task = asyncio.ensure_future(expected_wait.timed(work))
     try:
-        if in_flight is not None and len(in_flight) > BUSY_INTERACTIONS:
+        # asyncio.wait, unlike wait_for, leaves the work running when the time is up.
+        if defer_now or not (await asyncio.wait({task}, timeout=after))[0]:
             await interaction.response.defer(ephemeral=True, thinking=True)
-        else:
-            try:
-                await asyncio.wait_for(asyncio.shield(task), timeout=after)
-            except TimeoutError:
-                await interaction.response.defer(ephemeral=True, thinking=True)
     except BaseException:
         # Cancelled, or the defer failed (e.g. the interaction expired): nobody will read the work's answer,
         # so it must not go on making Taubot requests behind the interaction's back.

@@ -1,0 +1,62 @@
+"""/balance answers directly while answers come quickly, however many members ask at once, and sends
+"thinking…" at once when the wait it can expect is long (cogs/expected_wait.py): Taubot slow lately, or
+work still in flight that has already waited too long. Either way Discord hears from the bot in time."""
+
+import asyncio
+
+import pytest
+
+from tests.cogs.link.helpers import in_progress, until
+
+
+async def linked_members(people, count: int, *, balance: int = 10_00):
+    members = [people.member(f"member{n}", balance=balance) for n in range(count)]
+    for member in members:
+        await people.link(member)
+    return members
+
+
+async def test_many_members_at_once_on_a_quick_taubot_get_direct_answers(discord, sandbox, people):
+    members = await linked_members(people, 40)  # more than the 16 in flight that used to force a defer
+    discord.api.requests.clear()
+    replies = await asyncio.gather(*(discord.run_command("balance", by=m.user) for m in members))
+    assert all(reply.response_type == 4 for reply in replies)  # answered directly, no "thinking…"
+    assert all(reply.embed.field("Balance") == "**10t**" for reply in replies)
+    assert len(discord.api.requests) == 40  # one request to Discord per command
+
+
+@pytest.mark.timings(defer_after=0.1)
+async def test_work_in_flight_that_waited_too_long_makes_the_next_answer_defer_at_once(discord, sandbox, people):
+    stuck, quick = await linked_members(people, 2)
+    sandbox.delay("GET /api/users/", 0.5, times=1)  # only the first read is slow
+    waiting = asyncio.create_task(discord.run_command("balance", by=stuck.user))
+    await until(in_progress(sandbox, "/api/users/me"))
+    await asyncio.sleep(0.15)  # the stuck read has now waited longer than the bot would before deferring
+
+    reply = await discord.run_command("balance", by=quick.user)
+    assert reply.deferred  # "thinking…" at once, though its own read turned out quick
+    assert reply.embed.field("Balance") == "**10t**"
+    assert (await waiting).deferred
+
+
+@pytest.mark.timings(defer_after=0.1)
+async def test_after_a_slow_spell_answers_become_direct_again(discord, sandbox, people):
+    alice, = await linked_members(people, 1)
+    sandbox.delay("GET /api/users/", 0.6, times=1)
+    assert (await discord.run_command("balance", by=alice.user)).deferred
+    # Recent latency is high now, so the next commands defer at once; each quick one brings it down.
+    kinds = [(await discord.run_command("balance", by=alice.user)).response_type for _ in range(12)]
+    assert kinds[0] == 5
+    assert kinds[-1] == 4 and 4 in kinds[:10]
+
+
+@pytest.mark.timings(defer_after=0.05)
+async def test_a_queueing_taubot_never_costs_a_member_discords_window(discord, sandbox, people):
+    members = await linked_members(people, 30)
+    discord.api.response_deadline = 0.25  # Discord's 3 s, scaled down with the pacing below
+    sandbox.pace(requests_per_second=60)  # the last of 30 reads answers after half a second
+    replies = await asyncio.gather(*(discord.run_command("balance", by=m.user) for m in members))
+    assert not any(reply.responded_late for reply in replies)
+    assert all(reply.responded for reply in replies)
+    assert all(reply.embed.field("Balance") == "**10t**" for reply in replies)
+    assert sum(reply.deferred for reply in replies) >= 10  # those past the window were deferred in time
