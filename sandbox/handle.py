@@ -38,6 +38,7 @@ from .server import FaultRule, RequestRecord, TaubotSandboxServer, grant_from_re
 from .state import ECONOMIES, StateFile, restore_economy
 
 DIALECTS = tuple(ECONOMIES)
+STOP_GRACE_SECONDS = 0.1
 
 
 class Sandbox:
@@ -84,7 +85,10 @@ class Sandbox:
         """Listen on host:port (0: a free port). OSError when that cannot be done; StateError when the state file
         cannot be written (it is written here first, so a sandbox never runs on a state it cannot keep)."""
         self.save_state()
-        self._runner = web.AppRunner(self.server.app, access_log=None, handle_signals=False)
+        # A stopping sandbox cuts off requests it is still delaying (a test's slow Taubot) rather than letting
+        # each test's teardown wait them out.
+        self._runner = web.AppRunner(self.server.app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=STOP_GRACE_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()

@@ -17,7 +17,7 @@ COUNTS = ("burst_errors", "burst_answered", "slow_errors", "slow_answered", "slo
           "slow_answered_after_3s")
 OWN = ("pay_p50_ratio", "pay_confirm_p50_ms", "key_lookup_idle_p99_us", "key_lookup_burst_p99_ms",
        "db_bytes_per_member",
-       *(f"peak_mib_{linked}_{who}" for linked in (0, 1000, 1500) for who in ("bot", "naive")),
+       *(f"peak_mib_{linked}_{who}" for linked in (0, 1000) for who in ("bot", "naive")),
        *(f"requests_per_{what}_{dialect}" for what in ("balance", "payment") for dialect in ("v2", "v2.1")))
 SECTIONS = ("/balance one at a time", "10 members run /balance at once (full-speed sandbox)",
             "against a slow Taubot (40 ms per request, at most 100 requests/s)", "/pay confirm → receipt",
@@ -27,7 +27,7 @@ SECTIONS = ("/balance one at a time", "10 members run /balance at once (full-spe
 
 def test_python_m_bench_prints_every_figure_bot_naive_and_ratio():
     finished = subprocess.run(
-        [sys.executable, "-m", "bench", "--users", "1500", "--burst", "10", "--rounds", "4", "--runs", "3",
+        [sys.executable, "-m", "bench", "--users", "1000", "--burst", "10", "--rounds", "4", "--runs", "3",
          "--slow-latency-ms", "40", "--slow-requests-per-second", "100"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
     )

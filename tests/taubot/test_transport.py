@@ -258,9 +258,9 @@ async def one_connection_session():
 
 async def test_a_connect_timeout_on_a_read_is_retried(one_connection_session, sandbox, alice):
     _, key = alice
-    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.3))
+    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.1))
     slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
-    sandbox.delay(sandbox.route("account_by_name"), 0.5, times=1)  # holds the only connection for 0.5 s
+    sandbox.delay(sandbox.route("account_by_name"), 0.2, times=1)  # holds the only connection for 0.2 s
     holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
     await asyncio.sleep(0.05)
     assert (await read_alice(client, key)).account_name == "Alice"
@@ -272,9 +272,9 @@ async def test_a_connect_timeout_on_a_read_is_retried(one_connection_session, sa
 async def test_a_connect_timeout_on_a_transfer_is_not_retried(one_connection_session, sandbox, alice):
     account, key = alice
     treasury = sandbox.account("Treasury")
-    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.3))
+    client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.1))
     slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
-    sandbox.delay(sandbox.route("account_by_name"), 0.8, times=1)
+    sandbox.delay(sandbox.route("account_by_name"), 0.3, times=1)  # longer than the transfer's connect timeout
     holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
     await asyncio.sleep(0.05)
     with pytest.raises(Unavailable, match="connection timed out"):
@@ -305,7 +305,7 @@ def unresponsive_port():
 
 async def test_connect_timeouts_are_retried_boundedly_for_reads_and_never_for_transfers(session, sandbox,
                                                                                        unresponsive_port):
-    client = make_client(session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.2))
+    client = make_client(session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.05))
     client.base_url = f"http://127.0.0.1:{unresponsive_port}/api"
     started = asyncio.get_running_loop().time()
     with pytest.raises(Unavailable, match="connection timed out"):
