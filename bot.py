@@ -25,7 +25,7 @@ from cogs.interaction_log import count_taubot_request
 from cogs.seen_accounts import SeenAccounts
 from config import Settings
 from storage import Storage
-from taubot import TaubotClient
+from taubot import Dialect, TaubotClient
 
 USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 
@@ -86,20 +86,35 @@ class TaubotBot(commands.AutoShardedBot):
             self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key)
         return self.storage
 
+    def open_taubot_client(self) -> TaubotClient:
+        """The HTTP session and the Taubot client, made once; no request is sent."""
+        if self.taubot is None:
+            self.http_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+            self.taubot = TaubotClient(
+                self.http_session,
+                base_url=self.settings.taubot_api_url,
+                master_key=self.settings.taubot_master_key,
+                application_id=self.settings.taubot_app_id,
+                dialect=self.settings.taubot_api_dialect,
+                timeout=aiohttp.ClientTimeout(
+                    total=self.settings.taubot_timeout_seconds,
+                    connect=self.settings.taubot_connect_timeout_seconds,
+                ),
+                user_agent=USER_AGENT,
+                on_request=count_taubot_request,
+            )
+        return self.taubot
+
+    async def detect_taubot_dialect(self) -> Dialect:
+        """Which dialect Taubot speaks (TAUBOT_API_DIALECT, or asked with one harmless request when it is auto).
+        Raises DialectUnknown or Unavailable: the bot must not start on a guess."""
+        return await self.open_taubot_client().detect()
+
     async def setup_hook(self) -> None:
+        # No Taubot request here: `sync` logs in too, and needs nothing from Taubot. `run` detects the dialect
+        # before connecting to Discord; otherwise (tests, the demo) the client detects it before its first request.
         await self.open_storage()
-        self.http_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-        self.taubot = TaubotClient(
-            self.http_session,
-            base_url=self.settings.taubot_api_url,
-            master_key=self.settings.taubot_master_key,
-            application_id=self.settings.taubot_app_id,
-            timeout=aiohttp.ClientTimeout(
-                total=self.settings.taubot_timeout_seconds, connect=self.settings.taubot_connect_timeout_seconds
-            ),
-            user_agent=USER_AGENT,
-            on_request=count_taubot_request,
-        )
+        self.open_taubot_client()
         await self.load_feature_cogs()
 
     async def load_feature_cogs(self) -> None:

@@ -29,7 +29,7 @@ import aiohttp
 import discord
 
 from bot import TaubotBot
-from check import run_checks
+from check import master_key_expiry, run_checks
 from config import (
     ConfigError,
     Settings,
@@ -40,6 +40,7 @@ from config import (
 )
 from logging_setup import setup_logging
 from storage import DatabaseError, backup_database
+from taubot import DialectUnknown, Unavailable
 
 log = logging.getLogger("taubot_bot")
 
@@ -79,9 +80,39 @@ async def run_bot(settings: Settings) -> int:
     bot = TaubotBot(settings)
     async with bot:
         await bot.open_storage()  # a wrong KEY_ENCRYPTION_KEY stops the bot here, before touching Discord
+        refused = await know_taubot(bot)  # so does a Taubot whose dialect is unknown
+        if refused is not None:
+            return refused
         await serve_until_signal(bot, bot.start(settings.discord_token))
     log.info("Stopped cleanly")
     return 0
+
+
+async def know_taubot(bot: TaubotBot) -> int | None:
+    """Find out which dialect Taubot speaks before connecting to Discord, and log it with what follows from it;
+    the exit status when the bot must not start: it never starts on a guess."""
+    settings = bot.settings
+    try:
+        dialect = await bot.detect_taubot_dialect()
+    except DialectUnknown as error:
+        print(f"The bot cannot start: {error}. Check TAUBOT_API_URL (it ends in /api), or set TAUBOT_API_DIALECT "
+              "to v2 or v2.1 if the Taubot operator told you the version.", file=sys.stderr)
+        return 1 if (error.status or 0) >= 500 else 2  # a 5xx may pass (systemd restarts); anything else won't
+    except Unavailable:
+        print(f"The bot cannot start: Taubot at {settings.taubot_api_url} did not answer, so its version is "
+              "unknown. Check TAUBOT_API_URL and the network; the bot tries again when restarted.", file=sys.stderr)
+        return 1
+    if settings.taubot_api_dialect != "auto":
+        log.info("Taubot at %s speaks %s (pinned by TAUBOT_API_DIALECT)", settings.taubot_api_url, dialect)
+    if dialect.max_link_minutes is not None and settings.link_timeout_minutes > dialect.max_link_minutes:
+        log.info("Links expire after %d minutes (Taubot %s forgets a link after that), not LINK_TIMEOUT_MINUTES=%d",
+                 dialect.max_link_minutes, dialect, settings.link_timeout_minutes)
+    expiry = master_key_expiry(settings.taubot_master_key)
+    if expiry is not None and not expiry.ok:
+        log.error("%s", expiry.detail)
+    elif expiry is not None and expiry.warning:
+        log.warning("%s", expiry.detail)
+    return None
 
 
 async def serve_until_signal(bot: TaubotBot, serving: Coroutine[Any, Any, None],
@@ -124,7 +155,11 @@ def check_everything(environ: Mapping[str, str]) -> int:
     """`python bot.py check`: each line is printed the moment its check ends, so a hang shows where it is."""
     checks = asyncio.run(run_checks(environ, report=lambda check: print(check.line(), flush=True)))
     problems = sum(not check.ok for check in checks)
-    print("All checks passed." if not problems else f"{problems} problem(s) found.")
+    warnings = sum(check.ok and check.warning for check in checks)
+    if problems:
+        print(f"{problems} problem(s) found.")
+    else:
+        print("All checks passed." if not warnings else f"All checks passed, with {warnings} warning(s).")
     return 0 if not problems else 1
 
 

@@ -58,8 +58,8 @@ class BalanceCog(commands.Cog, name="Balance"):
         if linked is None:
             return "not_linked", messages.NOT_LINKED
         try:
-            if name is None:
-                found = await self.bot.taubot.get_my_account(linked.grant_key)
+            if name is None:  # by id: the account the link was checked for, on every Taubot version
+                found = await self.bot.taubot.get_account(linked.grant_key, linked.account_id)
             else:
                 found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
         except TaubotError as error:

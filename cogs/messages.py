@@ -7,7 +7,26 @@ words; the feature that shows a sentence decides when.
 
 from __future__ import annotations
 
-from taubot import NotFound, ProtocolError, RateLimited, Rejected, ServerError, TaubotError, Unauthorized, Unavailable
+from datetime import datetime
+
+import discord
+
+from taubot import (
+    DialectUnknown,
+    InsufficientFunds,
+    KeyExpired,
+    MissingPermission,
+    NotFound,
+    ProtocolError,
+    RateLimited,
+    Rejected,
+    ServerError,
+    SpendingLimitReached,
+    TaubotError,
+    TransferRefused,
+    Unauthorized,
+    Unavailable,
+)
 
 # -- any command -------------------------------------------------------------------------------------------
 
@@ -33,7 +52,7 @@ def describe_unavailable(error: TaubotError) -> str:
         return TAUBOT_UNREACHABLE
     if isinstance(error, RateLimited):
         return TAUBOT_BUSY
-    if isinstance(error, ServerError | ProtocolError):
+    if isinstance(error, ServerError | ProtocolError | DialectUnknown):
         return TAUBOT_FAILED
     if isinstance(error, Rejected):
         return TAUBOT_REJECTED
@@ -45,12 +64,19 @@ def describe_unavailable(error: TaubotError) -> str:
 LINK_REFUSED = "Taubot refused your link (it may have been revoked). Run /link-account to link again."
 
 
+def link_expired(expired_at: datetime) -> str:
+    """Taubot refused a key whose own claims say it has expired (Taubot v2.1's keys live 90 days)."""
+    return f"Your Taubot link expired on {discord.utils.format_dt(expired_at, 'D')}. Run /link-account to link again."
+
+
 def describe_lookup_failure(error: TaubotError, *, what: str = "such account", name: str | None = None) -> str:
     """One sentence for a failed read: of the account called `name`, or of `what`."""
     if isinstance(error, NotFound):
         if name is not None:
             return f"Taubot has no account called “{name}”. Check the spelling: names are case-sensitive."
         return f"Taubot has no {what}."
+    if isinstance(error, KeyExpired):
+        return link_expired(error.expired_at)
     if isinstance(error, Unauthorized):
         return LINK_REFUSED
     if name is not None and isinstance(error, ServerError) and error.status == 500:
@@ -71,7 +97,22 @@ OTHER_BALANCE_HIDDEN = "Hidden: your link does not allow viewing this account's 
 # Taubot answers 401 both for a revoked link and for one without VIEW BALANCE; it can't tell us which.
 HISTORY_REFUSED = ("Taubot refused to show your history, either because your link doesn't allow viewing your "
                    "balance or because it was revoked: run /link-account again and tick VIEW BALANCE.")
+# Taubot v2.1 says which: the link is valid but lacks VIEW BALANCE.
+HISTORY_NOT_ALLOWED = ("Your link doesn't allow viewing your balance, so Taubot won't show your history. Run "
+                       "/link-account to link again.")
 HISTORY_EXPIRED = "This history view has expired. Run /history again."
+
+
+def describe_history_failure(error: TaubotError) -> str:
+    """Why the log could not be read: Taubot v2 answers 401 both for a revoked link and for one without VIEW
+    BALANCE; v2.1 tells the two apart, and an expired link from both."""
+    if isinstance(error, KeyExpired):
+        return link_expired(error.expired_at)
+    if isinstance(error, MissingPermission):
+        return HISTORY_NOT_ALLOWED
+    if isinstance(error, Unauthorized):
+        return HISTORY_REFUSED
+    return describe_lookup_failure(error, what="transaction log for your account")
 NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
 
 # -- /pay: refused before anything is sent ------------------------------------------------------------------
@@ -128,6 +169,13 @@ TRANSFER_REJECTED = ("Taubot refused the payment: there isn't enough money in yo
                      "another economy). Nothing was sent.")
 TRANSFER_UNAUTHORIZED = ("Taubot refused the payment: it is over your link's spending limit (a limit of 0 blocks "
                          "every payment), or your link was revoked. Run /link-account and set a spending limit.")
+# Where Taubot says exactly why (v2.1's codes), the member reads exactly that.
+TRANSFER_INSUFFICIENT = "Taubot refused the payment: there isn't enough money in your account. Nothing was sent."
+TRANSFER_OVER_LIMIT = ("Taubot refused the payment: it would go over the spending limit of your link (or your "
+                       "limit blocks every payment). Nothing was sent. To change the limit, run /link-account and "
+                       "set a new one.")
+TRANSFER_NOT_ALLOWED = ("Taubot refused the payment: your link may not transfer funds, or the recipient is in "
+                        "another economy. Nothing was sent.")
 TRANSFER_NOT_FOUND = ("Taubot couldn't find one of the accounts (or your link has no spending limit set). Nothing "
                       "was sent; run /link-account if this keeps happening.")
 PAYMENT_MAY_HAVE_MOVED = ("I couldn't get a clear answer from Taubot, so this payment may or may not have happened. "
@@ -137,6 +185,25 @@ NOTHING_MOVED = ("Taubot said OK, but no money moved: your link doesn't allow tr
 UNVERIFIED = ("Taubot accepted the payment, but I couldn't check your balance afterwards. Check /history before "
               "trying again.")
 NOT_RECORDED = "I couldn't record this in my journal; I'll double-check it after my next restart."
+
+
+
+def describe_transfer_refusal(error: TaubotError) -> str | None:
+    """What a transfer Taubot refused (nothing moved) means for the payer, most specific first; None when the
+    answer does not say that nothing moved."""
+    if isinstance(error, KeyExpired):
+        return link_expired(error.expired_at)
+    return next((text for refusal, text in _TRANSFER_REFUSALS if isinstance(error, refusal)), None)
+
+
+_TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
+    (InsufficientFunds, TRANSFER_INSUFFICIENT),
+    (SpendingLimitReached, TRANSFER_OVER_LIMIT),
+    (TransferRefused, TRANSFER_NOT_ALLOWED),
+    (Rejected, TRANSFER_REJECTED),
+    (Unauthorized, TRANSFER_UNAUTHORIZED),
+    (NotFound, TRANSFER_NOT_FOUND),
+)
 
 # -- linking -------------------------------------------------------------------------------------------------
 
@@ -148,6 +215,7 @@ LINK_SHOWN_HERE = ("I couldn't DM you, so here is your link: only you can see th
                    "someone pays you, allow direct messages from a server we share: server name → Privacy Settings.)")
 DM_NOT_DELIVERED = "Discord didn't deliver my DM, so I cancelled the link. Please run /link-account again."
 LINK_REPLACED = "This link was replaced by a newer /link-account: use the newest DM."
+LINK_NOT_STARTED = "I couldn't start your link, so there is nothing to do here. Run /link-account again."
 NOT_YOUR_LINK = "This link belongs to someone else."
 NOTHING_TO_CANCEL = "This link is already finished; there is nothing to cancel."
 TOO_LATE_TO_CANCEL = "Too late to cancel: this link had already finished. Run /link-status to see where you stand."
@@ -162,6 +230,10 @@ LINK_STATE_TEXT = {
         "Taubot hasn't received your grant yet. On Taubot's page, tick VIEW BALANCE and TRANSFER FUNDS, set a "
         "spending limit and submit; I'll notice within a few seconds, or press the button again."
     ),
+    "waiting_one_account": (
+        "Taubot hasn't received your grant yet. On Taubot's page, pick your personal account, set a spending limit "
+        "and submit; I'll notice within a few seconds, or press the button again."
+    ),
     "taubot_trouble": (
         "I couldn't reach Taubot to check your grant. I'll keep checking; you can also press the button again "
         "in a minute."
@@ -173,20 +245,24 @@ LINK_STATE_TEXT = {
         "you stand."
     ),
     "reference_unknown": (
-        "Taubot no longer knows this link (it probably restarted), so nothing was linked. Run /link-account to "
-        "start again."
+        "Taubot no longer knows this link (it restarted, or the link expired or was pushed out by newer ones on "
+        "Taubot's side), so nothing was linked. Run /link-account to start again."
     ),
     "wrong_granter": (
         "This link was completed from a different Discord account, so I threw that key away and linked "
         "nothing. Run /link-account for a new link, and open it yourself without sharing it."
+    ),
+    "wrong_account": (
+        "This link was completed for an account that isn't your personal account (another account was picked "
+        "on Taubot's page, or someone else opened your link), so I threw that key away and linked nothing. Run "
+        "/link-account for a new link, open it yourself and pick your personal account."
     ),
     "no_account": (
         "Taubot says you don't have a personal account yet, so there is nothing to link. Create one with "
         "Taubot first, then run /link-account again."
     ),
     "key_unusable": (
-        "Taubot gave me a key that doesn't work, even after asking twice, so nothing was linked. Run "
-        "/link-account to try again."
+        "Taubot gave me a key that doesn't work, so nothing was linked. Run /link-account to try again."
     ),
     "cancelled": "Link cancelled. Nothing was changed. Run /link-account to start again.",
     "unlinked": "You unlinked your Taubot account, so I cancelled this link too. Run /link-account to link again.",
@@ -212,6 +288,7 @@ LIMIT_ZERO_WORDS = {
     False: "0 (where the page starts) blocks every payment.",
     True: "0, or an empty field, means no limit.",
 }
+NEGATIVE_LIMIT_WORDS = "A negative limit blocks every payment."  # where one does (v2.1)
 
 
 def help_linked(account: str) -> str:

@@ -6,11 +6,12 @@ KEY_ENCRYPTION_KEY other than the one the database was created with.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .database import Database, DatabaseError, backup_database
-from .grant_keys import GrantKeyStore, LinkedAccount
+from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .payments import DuplicatePayment, Payment, PaymentJournal, PaymentStatus
 from .pending_links import PendingLink, PendingLinkStore
 
@@ -19,6 +20,7 @@ __all__ = [
     "DatabaseError",
     "DecryptionFailed",
     "DuplicatePayment",
+    "ExpiringLink",
     "GrantKeyCipher",
     "GrantKeyStore",
     "LinkedAccount",
@@ -43,7 +45,7 @@ class Storage:
     def __init__(self, database: Database, cipher: GrantKeyCipher):
         self.database = database
         self.grant_keys = GrantKeyStore(database, cipher)
-        self.pending_links = PendingLinkStore(database)
+        self.pending_links = PendingLinkStore(database, cipher)
         self.payments = PaymentJournal(database)
 
     @classmethod
@@ -62,7 +64,7 @@ class Storage:
 
     async def complete_link(
         self, ref_id: str, discord_user_id: int, grant_key: str, *, account_id: str, account_name: str,
-        account_type: str, balance_visible: bool | None,
+        account_type: str, balance_visible: bool | None, key_expires_at: datetime | None = None,
     ) -> LinkedAccount | None:
         """Finish a pending link: remove its row and store (or replace) the user's key, in one transaction.
 
@@ -73,7 +75,8 @@ class Storage:
                 return None
             return await self.grant_keys.put_within(connection, discord_user_id, grant_key, account_id=account_id,
                                                     account_name=account_name, account_type=account_type,
-                                                    balance_visible=balance_visible)
+                                                    balance_visible=balance_visible,
+                                                    key_expires_at=key_expires_at)
 
 
 async def _verify_encryption_key(database: Database, cipher: GrantKeyCipher) -> None:

@@ -23,6 +23,16 @@ class LinkedAccount:
     balance_visible: bool | None
     linked_at: datetime
     last_used_at: datetime | None
+    key_expires_at: datetime | None = None  # from the key's own claims; None: it never expires (Taubot v2)
+
+
+@dataclass(frozen=True)
+class ExpiringLink:
+    """A link whose key expires soon (or has expired) and whose member has not been reminded yet."""
+
+    discord_user_id: int
+    account_name: str
+    key_expires_at: datetime
 
 
 # /link-status shows "last used" as a relative time, so it need not move on every single command.
@@ -30,7 +40,7 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 
 _COLUMNS = (
     "discord_user_id, encrypted_grant_key, account_id, account_name, account_type, balance_visible, "
-    "linked_at, last_used_at"
+    "linked_at, last_used_at, key_expires_at"
 )
 
 
@@ -56,21 +66,24 @@ class GrantKeyStore:
         account_type: str,
         balance_visible: bool | None = None,
         linked_at: datetime | None = None,
+        key_expires_at: datetime | None = None,
     ) -> LinkedAccount:
-        """`put`, as one step of a transaction the caller holds (see `Storage.complete_link`)."""
+        """`put`, as one step of a transaction the caller holds (see `Storage.complete_link`). A new key has
+        not been reminded of its expiry yet."""
         linked_at = linked_at or now()
         ciphertext = self._cipher.encrypt_for_user(discord_user_id, grant_key)
         await connection.execute(
-            f"INSERT INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+            f"INSERT INTO linked_accounts ({_COLUMNS}, expiry_reminded_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL) "
             "ON CONFLICT (discord_user_id) DO UPDATE SET encrypted_grant_key = excluded.encrypted_grant_key, "
             "account_id = excluded.account_id, account_name = excluded.account_name, "
             "account_type = excluded.account_type, balance_visible = excluded.balance_visible, "
-            "linked_at = excluded.linked_at, last_used_at = NULL",
+            "linked_at = excluded.linked_at, last_used_at = NULL, key_expires_at = excluded.key_expires_at, "
+            "expiry_reminded_at = NULL",
             (discord_user_id, ciphertext, account_id, account_name, account_type,
-             _optional_flag(balance_visible), to_seconds(linked_at)),
+             _optional_flag(balance_visible), to_seconds(linked_at), _optional_seconds(key_expires_at)),
         )
         return LinkedAccount(discord_user_id, grant_key, account_id, account_name, account_type,
-                             balance_visible, linked_at, None)
+                             balance_visible, linked_at, None, key_expires_at)
 
     async def put_many(self, links: list[tuple[int, str, str, str, str]]) -> None:
         """Store many (user id, grant key, account id, account name, account type) at once, in one transaction:
@@ -80,7 +93,7 @@ class GrantKeyStore:
                 for user_id, key, account_id, name, kind in links]
         async with self._db.transaction() as connection:
             await connection.executemany(
-                f"INSERT OR REPLACE INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", rows
+                f"INSERT OR REPLACE INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)", rows
             )
 
     async def get(self, discord_user_id: int) -> LinkedAccount | None:
@@ -99,6 +112,7 @@ class GrantKeyStore:
             balance_visible=None if row["balance_visible"] is None else bool(row["balance_visible"]),
             linked_at=from_seconds(row["linked_at"]),
             last_used_at=from_optional_seconds(row["last_used_at"]),
+            key_expires_at=from_optional_seconds(row["key_expires_at"]),
         )
 
     async def delete(self, discord_user_id: int) -> bool:
@@ -119,6 +133,33 @@ class GrantKeyStore:
             (to_seconds(now()), _optional_flag(balance_visible), linked.discord_user_id),
         )
 
+    async def expiring_before(self, moment: datetime, *, limit: int = 50) -> list[ExpiringLink]:
+        """Links whose key expires before `moment` (or already has) and whose member was not reminded yet,
+        soonest first."""
+        rows = await self._db.fetch_all(
+            "SELECT discord_user_id, account_name, key_expires_at FROM linked_accounts WHERE key_expires_at <= ? "
+            "AND expiry_reminded_at IS NULL ORDER BY key_expires_at LIMIT ?",
+            (to_seconds(moment), limit),
+        )
+        return [ExpiringLink(row["discord_user_id"], row["account_name"], from_seconds(row["key_expires_at"]))
+                for row in rows]
+
+    async def claim_expiry_reminder(self, link: ExpiringLink) -> bool:
+        """Mark the member as reminded about this key; False if another process did already, or the key was
+        replaced meanwhile (its expiry changed). Whoever gets True sends the one reminder."""
+        return await self._db.execute(
+            "UPDATE linked_accounts SET expiry_reminded_at = ? WHERE discord_user_id = ? AND key_expires_at = ? "
+            "AND expiry_reminded_at IS NULL",
+            (to_seconds(now()), link.discord_user_id, to_seconds(link.key_expires_at)),
+        ) > 0
+
+    async def release_expiry_reminder(self, link: ExpiringLink) -> None:
+        """The reminder could not be sent this time: let a later round try again."""
+        await self._db.execute(
+            "UPDATE linked_accounts SET expiry_reminded_at = NULL WHERE discord_user_id = ? AND key_expires_at = ?",
+            (link.discord_user_id, to_seconds(link.key_expires_at)),
+        )
+
     async def count(self) -> int:
         row = await self._db.fetch_one("SELECT COUNT(*) AS linked FROM linked_accounts")
         return row["linked"] if row is not None else 0
@@ -127,6 +168,10 @@ class GrantKeyStore:
 def _is_recent_and_same(linked: LinkedAccount, balance_visible: bool | None) -> bool:
     unchanged = balance_visible is None or balance_visible == linked.balance_visible
     return unchanged and linked.last_used_at is not None and now() - linked.last_used_at < LAST_USED_PRECISION
+
+
+def _optional_seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else to_seconds(moment)
 
 
 def _optional_flag(value: bool | None) -> int | None:

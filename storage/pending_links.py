@@ -1,13 +1,15 @@
-"""Links in progress: the ref_id registered with Taubot, who started it, when it expires, where its DM is."""
+"""Links in progress: the ref_id registered with Taubot, who started it, when it expires, where its DM is, and
+the key retrieved for it while that key is being checked (encrypted like every grant key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from .clock import from_seconds, now, to_seconds
+from .crypto import GrantKeyCipher
 from .database import Database
 
 
@@ -21,19 +23,22 @@ class PendingLink:
     dm_message_id: int | None
     next_poll_at: datetime
     poll_count: int
+    held_key: str | None = field(default=None, repr=False)  # retrieved from Taubot, not yet checked
 
     def is_expired(self, at: datetime | None = None) -> bool:
         return (at or now()) >= self.expires_at
 
 
 _COLUMNS = (
-    "ref_id, discord_user_id, created_at, expires_at, dm_channel_id, dm_message_id, next_poll_at, poll_count"
+    "ref_id, discord_user_id, created_at, expires_at, dm_channel_id, dm_message_id, next_poll_at, poll_count, "
+    "encrypted_held_key"
 )
 
 
 class PendingLinkStore:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, cipher: GrantKeyCipher):
         self._db = database
+        self._cipher = cipher
 
     async def start(
         self, ref_id: str, discord_user_id: int, *, lifetime: timedelta, first_poll_after: timedelta
@@ -49,27 +54,41 @@ class PendingLinkStore:
                 replaced_row = await cursor.fetchone()
             await connection.execute("DELETE FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute(
-                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0)",
+                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL)",
                 (ref_id, discord_user_id, to_seconds(link.created_at), to_seconds(link.expires_at),
                  to_seconds(link.next_poll_at)),
             )
-        return link, _from_row(replaced_row) if replaced_row else None
+        return link, self._from_row(replaced_row) if replaced_row else None
 
     async def get(self, ref_id: str) -> PendingLink | None:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM pending_links WHERE ref_id = ?", (ref_id,))
-        return _from_row(row) if row else None
+        return self._from_row(row) if row else None
 
     async def for_user(self, discord_user_id: int) -> PendingLink | None:
         row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
         )
-        return _from_row(row) if row else None
+        return self._from_row(row) if row else None
 
-    async def set_dm(self, ref_id: str, *, channel_id: int, message_id: int) -> None:
+    async def set_dm(self, ref_id: str, *, channel_id: int | None, message_id: int | None) -> None:
+        """Where the link's DM is now (None: shown in a private answer, or about to be shown again)."""
         await self._db.execute(
             "UPDATE pending_links SET dm_channel_id = ?, dm_message_id = ? WHERE ref_id = ?",
             (channel_id, message_id, ref_id),
         )
+
+    async def hold_key(self, link: PendingLink, grant_key: str) -> bool:
+        """Keep the key just retrieved for `link`, encrypted, before anything else is done with it (Taubot v2.1
+        hands a key out once); False if the link is gone (cancelled, replaced or finished meanwhile)."""
+        ciphertext = self._cipher.encrypt_for_user(link.discord_user_id, grant_key)
+        return await self._db.execute(
+            "UPDATE pending_links SET encrypted_held_key = ? WHERE ref_id = ? AND discord_user_id = ?",
+            (ciphertext, link.ref_id, link.discord_user_id),
+        ) > 0
+
+    async def drop_held_key(self, link: PendingLink) -> None:
+        """Forget a held key that did not work (where Taubot can be asked for the key again)."""
+        await self._db.execute("UPDATE pending_links SET encrypted_held_key = NULL WHERE ref_id = ?", (link.ref_id,))
 
     async def reschedule_poll(self, ref_id: str, next_poll_at: datetime) -> None:
         await self._db.execute(
@@ -83,7 +102,7 @@ class PendingLinkStore:
             f"SELECT {_COLUMNS} FROM pending_links WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
             (to_seconds(at or now()), limit),
         )
-        return [_from_row(row) for row in rows]
+        return [self._from_row(row) for row in rows]
 
     async def take_within(self, connection: aiosqlite.Connection, ref_id: str, discord_user_id: int) -> bool:
         """Remove the user's pending link inside a transaction the caller holds; False if it was already gone
@@ -99,13 +118,14 @@ class PendingLinkStore:
 
     async def all(self) -> list[PendingLink]:
         rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM pending_links ORDER BY created_at")
-        return [_from_row(row) for row in rows]
+        return [self._from_row(row) for row in rows]
 
-
-def _from_row(row: aiosqlite.Row) -> PendingLink:
-    return PendingLink(
-        ref_id=row["ref_id"], discord_user_id=row["discord_user_id"], created_at=from_seconds(row["created_at"]),
-        expires_at=from_seconds(row["expires_at"]), dm_channel_id=row["dm_channel_id"],
-        dm_message_id=row["dm_message_id"], next_poll_at=from_seconds(row["next_poll_at"]),
-        poll_count=row["poll_count"],
-    )
+    def _from_row(self, row: aiosqlite.Row) -> PendingLink:
+        held = row["encrypted_held_key"]
+        return PendingLink(
+            ref_id=row["ref_id"], discord_user_id=row["discord_user_id"],
+            created_at=from_seconds(row["created_at"]), expires_at=from_seconds(row["expires_at"]),
+            dm_channel_id=row["dm_channel_id"], dm_message_id=row["dm_message_id"],
+            next_poll_at=from_seconds(row["next_poll_at"]), poll_count=row["poll_count"],
+            held_key=None if held is None else self._cipher.decrypt_for_user(row["discord_user_id"], held),
+        )

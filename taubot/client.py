@@ -9,7 +9,6 @@ once, whatever happens.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import uuid
@@ -102,6 +101,11 @@ class TaubotClient:
             raise RuntimeError("the Taubot dialect is not known yet: await client.detect() first")
         return current
 
+    async def dialect_now(self) -> Dialect:
+        """The dialect spoken now; with "auto", detected first (one harmless request) if not known yet. Raises
+        DialectUnknown or Unavailable like `detect()`."""
+        return await self._tracker.get()
+
     async def detect(self) -> Dialect:
         """Ask the server which dialect it speaks (one harmless request; none when the dialect is pinned).
         Raises DialectUnknown for an answer that fits neither, Unavailable when none came."""
@@ -191,12 +195,6 @@ class TaubotClient:
         except NotFound:
             pass
         raise ProtocolError(GRANT_KEY_NOT_MASTER)
-
-    async def status_without_key(self) -> int:
-        """The HTTP status of `GET /users/me` sent once with no key (a real Taubot answers 401): `check` asks it
-        before trusting the URL with the master key. Unavailable when nothing answered."""
-        call = dataclasses.replace(wire_v2.user_account("me", KeyKind.NONE), repeatable=False)
-        return (await self._transport.exchange(self.base_url, call, None)).status
 
     @_repeated_on_dialect_change
     async def get_user_account_as_app(self, discord_user_id: int) -> Account:

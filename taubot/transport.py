@@ -2,8 +2,9 @@
 
 Reads (and calls marked repeatable) are retried on connection errors (connect timeouts included) and 502/503/504
 with jittered backoff, and wait out a short 429 Retry-After; a read timeout is not retried. Anything else is
-sent exactly once, whatever happens. Whatever status comes back is returned as an Answer: deciding what it
-means is the wire module's job.
+sent exactly once, whatever happens, including aiohttp's own silent resend of a GET whose connection dropped
+(v2.1's key retrieval is a GET that answers only once). Whatever status comes back is returned as an Answer:
+deciding what it means is the wire module's job.
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ DEFAULT_USER_AGENT = "taubot-discord/0.1 (+aiohttp)"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 MAX_RETRY_AFTER_SECONDS = 10.0  # a longer Retry-After is reported to the member instead of waited out
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+class ConnectionLostOnce(aiohttp.ClientConnectionError):
+    """The connection dropped under a request that must not be sent twice. Not a ClientOSError nor a
+    ServerDisconnectedError, the two failures after which aiohttp sends an idempotent method once more."""
+
+
+async def _never_resent(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
+    try:
+        return await handler(request)
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as error:
+        raise ConnectionLostOnce(type(error).__name__) from None
+
+
+_SENT_ONCE = (_never_resent,)
 
 
 class Transport:
@@ -81,7 +97,8 @@ class Transport:
         if self._on_request is not None:
             self._on_request(call.method, call.endpoint)
         async with self._session.request(call.method, url, headers=headers, json=call.json,
-                                         timeout=self._timeout, allow_redirects=False) as response:
+                                         timeout=self._timeout, allow_redirects=False,
+                                         middlewares=None if call.idempotent else _SENT_ONCE) as response:
             text = await response.text(errors="replace")
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             return Answer(response.status, content_type, text, _retry_after(response.headers.get("Retry-After")))

@@ -1,5 +1,10 @@
 """Fixtures shared by the whole suite: a real sandbox over loopback HTTP, a real SQLite file, the real bot
-logged in to the fake Discord. Nothing here leaves 127.0.0.1."""
+logged in to the fake Discord. Nothing here leaves 127.0.0.1.
+
+Every test that uses the sandbox runs once per Taubot dialect (ids `v2` and `v2.1`), with the bot detecting
+which one it talks to, as in production. A test about one dialect's own behaviour says which in its name
+(`..._on_v2`, `..._on_v21`) and is marked ON_V2 or ON_V21 so it runs on that dialect only.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,64 @@ from bot import TaubotBot, Timings
 from cogs.link.buttons import grant_ref_of
 from config import Settings, generate_encryption_key
 from harness import FakeDiscord, FakeUser, SentMessage
-from sandbox import TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
+from sandbox import DIALECTS, TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
+from sandbox.server import RequestRecord
+
+# For a test about one dialect's own behaviour (its name says which): the sandbox speaks only that one.
+ON_V2 = pytest.mark.parametrize("sandbox", ["v2"], indirect=True)
+ON_V21 = pytest.mark.parametrize("sandbox", ["v2.1"], indirect=True)
+# What v2.1's linking sends to the transfer endpoint to learn which account a key is bound to: Taubot always
+# refuses it, and it is no payment.
+BINDING_PROBE_AMOUNT = 10**18
 
 
-@pytest.fixture
-async def sandbox():
-    """A Taubot sandbox with the shared accounts (Treasury, awkward names), on an ephemeral loopback port.
-    Tests add the members they need."""
-    server = Sandbox(seed="shared")
+@pytest.fixture(params=DIALECTS)
+async def sandbox(request):
+    """A Taubot sandbox with the shared accounts (Treasury, awkward names), on an ephemeral loopback port,
+    speaking one dialect. Tests add the members they need."""
+    server = Sandbox(seed="shared", dialect=request.param)
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()
+
+
+def transfer_requests(sandbox: Sandbox) -> list[RequestRecord]:
+    """The transfers Taubot received, in either dialect, without v2.1's binding probes."""
+    return [record for record in sandbox.requests_to("transfer")
+            if not (isinstance(record.body, dict) and record.body.get("amount") == BINDING_PROBE_AMOUNT)]
+
+
+# Most specific first: on v2 "user_account" (GET /api/users/) also matches /users/me, and "account_by_id"
+# (GET /api/accounts/) the look-up by name and the log.
+_ROUTE_NAMES = ("my_account", "user_account", "account_by_name", "transactions", "account_by_id", "transfer",
+                "register_reference", "retrieve_key", "application", "grant_page")
+
+
+def call_name(sandbox: Sandbox, record: RequestRecord) -> str:
+    """What one request to Taubot was, by its route's name (see Sandbox.route), in either dialect: the dialect
+    probe is "detect_dialect", v2.1's binding probe "binding_probe"."""
+    if record.method == "GET" and record.path == "/api/oauth/grant" and not record.query:
+        return "detect_dialect"
+    for name in _ROUTE_NAMES:
+        if name in sandbox.server.api.routes and record in sandbox.requests_to(name):
+            if name == "transfer" and record.body.get("amount") == BINDING_PROBE_AMOUNT:
+                return "binding_probe"
+            return name
+    return f"{record.method} {record.path}"
+
+
+def calls(sandbox: Sandbox) -> list[str]:
+    """Every request Taubot received since the last clear_requests(), by name (see call_name), in order."""
+    return [call_name(sandbox, record) for record in sandbox.requests]
+
+
+def transfer_sent(sandbox: Sandbox, record: RequestRecord) -> tuple[str, str, object]:
+    """(from, to, amount) of a transfer request; on v2.1 the money comes from the key's own account."""
+    body = record.body
+    if "to_account_id" in body:
+        key = sandbox.economy.keys.get(record.key or "")
+        return (key.account_id if key else None), body["to_account_id"], body["amount"]
+    return body["from_account"], body["to_account"], body["amount"]
 
 
 @pytest.fixture

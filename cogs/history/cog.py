@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from taubot import Account, TaubotError, Transaction, Unauthorized
+from taubot import Account, TaubotError, Transaction
 
 from .. import member_names, messages
 from ..interaction_log import outcome_of
@@ -57,12 +57,8 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
             return
         try:
             transactions = await self.bot.taubot.get_transactions(linked.grant_key, linked.account_id, limit=limit)
-        except Unauthorized:
-            await refuse(interaction, messages.HISTORY_REFUSED)
-            return
         except TaubotError as error:
-            await refuse(interaction, messages.describe_lookup_failure(error, what="transaction log for your account"),
-                         outcome=outcome_of(error))
+            await refuse(interaction, messages.describe_history_failure(error), outcome=outcome_of(error))
             return
         await self.bot.storage.grant_keys.record_use(linked, balance_visible=True)
         rows = await self._rows(linked.grant_key, linked.account_id, transactions[:limit])

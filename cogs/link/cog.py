@@ -19,8 +19,10 @@ from ..interaction_log import set_outcome
 from ..ui import INFO, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
 from .embeds import already_linked, link_dm_update, link_status, unlink_question
-from .flow import LinkFlow, LinkShownHere, LinkState
+from .expiry import REMINDER_TICK_SECONDS, ExpiryReminders
+from .flow import LinkFlow
 from .polling import POLL_ROUND_GRACE_SECONDS, POLL_TICK_SECONDS, LinkPolling
+from .states import LinkShownHere, LinkState
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -45,13 +47,16 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         self.bot = bot
         self.flow = LinkFlow(bot)
         self.polling = LinkPolling(self.flow)
+        self.reminders = ExpiryReminders(bot)
         self._polling_now = False
 
     async def cog_load(self) -> None:
         if self.bot.background_tasks:
             self.poller.start()
+            self.expiry_reminder.start()
 
     async def cog_unload(self) -> None:
+        self.expiry_reminder.cancel()  # a reminder cut off is claimed in storage, never sent twice
         # Between rounds the poller is only sleeping: cancel it. Mid-round, let the round finish (bounded), so
         # a member whose grant just arrived is linked now. (Cutting it off is safe: completing a link is one
         # transaction, and the key can be retrieved again after the restart.)
@@ -103,9 +108,10 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     async def link_status(self, interaction: discord.Interaction) -> None:
         linked = await self.bot.storage.grant_keys.get(interaction.user.id)
         pending = await self.bot.storage.pending_links.for_user(interaction.user.id)
-        if pending is not None and pending.is_expired(self.flow.now()):
+        now = self.flow.now()
+        if pending is not None and pending.is_expired(now):
             pending = None
-        await reply(interaction, embed=link_status(linked, pending))
+        await reply(interaction, embed=link_status(linked, pending, now=now))
 
     # -- answers to the relink and unlink questions ----------------------------------------------------
 
@@ -177,3 +183,16 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     async def poll_due_links(self, at: datetime | None = None) -> int:
         """Check the links whose turn has come (at `at`, default now); return how many were checked."""
         return await self.polling.poll_due(at or self.flow.now())
+
+    # -- reminding of keys that expire ----------------------------------------------------------------
+
+    @tasks.loop(seconds=REMINDER_TICK_SECONDS)
+    async def expiry_reminder(self) -> None:
+        try:
+            await self.send_expiry_reminders()
+        except Exception:
+            log.exception("Reminding members of expiring links failed this round; it will try again")
+
+    async def send_expiry_reminders(self, at: datetime | None = None) -> int:
+        """DM the members whose link expires within a week (at `at`, default now); return how many."""
+        return await self.reminders.send_due(at or self.flow.now())

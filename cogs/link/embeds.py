@@ -7,9 +7,10 @@ from datetime import datetime
 import discord
 
 from storage import LinkedAccount, PendingLink
+from taubot import Dialect
 
-from ..messages import NOT_LINKED
-from ..ui import INFO, WARNING, account_name, timestamp
+from ..messages import LIMIT_EXAMPLE_CENTS, LIMIT_ZERO_WORDS, NEGATIVE_LIMIT_WORDS, NOT_LINKED
+from ..ui import INFO, WARNING, account_name, format_money, timestamp
 
 BALANCE_VISIBLE_WORDS = {
     True: "Yes (as of the last check)",
@@ -18,13 +19,18 @@ BALANCE_VISIBLE_WORDS = {
 }
 
 
-def instructions(expires_at: datetime, *, current_account: str | None) -> discord.Embed:
-    """The link DM: how to grant access on Taubot's page."""
+def instructions(expires_at: datetime, *, current_account: str | None, dialect: Dialect,
+                 symbol: str) -> discord.Embed:
+    """The link DM: how to grant access on this Taubot's page, whose account picker and spending limit differ
+    between its versions."""
+    if dialect.grant_picks_one_account:
+        account_step = "2. Pick your **personal account** (not another account you may act for)."
+    else:
+        account_step = "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**."
     embed = discord.Embed(title="Link your Taubot account", colour=INFO, description=(
         "1. Press **Open Taubot** and log in with Discord.\n"
-        "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**.\n"
-        "3. Set a **spending limit**: the total this bot may ever spend for you. The page starts at 0, "
-        "which blocks every payment.\n"
+        f"{account_step}\n"
+        f"3. Set a **spending limit**: the total this bot may ever spend for you, {_limit_meaning(dialect, symbol)}\n"
         "4. Submit. I'll notice within a few seconds, or press **I've granted access**."
     ))
     embed.add_field(name="Expires", value=timestamp(expires_at, "R"))
@@ -34,6 +40,33 @@ def instructions(expires_at: datetime, *, current_account: str | None) -> discor
     embed.set_footer(text="Open this link yourself and don't share it: whoever completes it decides which account "
                           "is linked.")
     return embed
+
+
+def _limit_meaning(dialect: Dialect, symbol: str) -> str:
+    """What the limit means on this Taubot: 0 blocks everything on v2 and allows everything on v2.1."""
+    example = f"in cents: {LIMIT_EXAMPLE_CENTS} allows {format_money(LIMIT_EXAMPLE_CENTS, symbol)}."
+    negative = f" {NEGATIVE_LIMIT_WORDS}" if dialect.negative_limit_blocks else ""
+    return f"{example} {LIMIT_ZERO_WORDS[dialect.limit_zero_means_unlimited]}{negative}"
+
+
+def _expiry_words(expires_at: datetime, now: datetime) -> str:
+    when = f"{timestamp(expires_at, 'D')} ({timestamp(expires_at, 'R')})"
+    if expires_at <= now:
+        return f"Expired {when}: run /link-account to link again."
+    return f"{when}. Run /link-account before then to keep using the bot; I'll remind you a week before."
+
+
+def expiry_reminder(account_name_: str, expires_at: datetime, now: datetime) -> discord.Embed:
+    """The one DM a member gets about a key that expires within a week (or already has)."""
+    name = account_name(account_name_)
+    if expires_at <= now:
+        return discord.Embed(title="Your Taubot link has expired", colour=WARNING, description=(
+            f"Your link to **{name}** expired {timestamp(expires_at, 'R')} ({timestamp(expires_at, 'f')}), so I "
+            "can no longer see your balance or pay for you. Press **Link a new grant** to link again."))
+    return discord.Embed(title="Your Taubot link expires soon", colour=WARNING, description=(
+        f"Your link to **{name}** expires {timestamp(expires_at, 'R')} ({timestamp(expires_at, 'f')}): Taubot "
+        "ends every link after a while. Press **Link a new grant** to link again now; your current link keeps "
+        "working until the new one is done."))
 
 
 def link_dm_update(text: str, colour: int, *, title: str = "Taubot link") -> discord.Embed:
@@ -57,8 +90,9 @@ def unlink_question(current: LinkedAccount) -> discord.Embed:
     ))
 
 
-def link_status(linked: LinkedAccount | None, pending: PendingLink | None) -> discord.Embed:
-    """/link-status: the link (never the key) and, if one is under way and not expired, the pending link."""
+def link_status(linked: LinkedAccount | None, pending: PendingLink | None, *, now: datetime) -> discord.Embed:
+    """/link-status: the link (never the key) with its expiry where keys expire, and, if one is under way and
+    not expired, the pending link."""
     if linked is None:
         embed = discord.Embed(title="Not linked", colour=INFO, description=NOT_LINKED)
     else:
@@ -69,6 +103,8 @@ def link_status(linked: LinkedAccount | None, pending: PendingLink | None) -> di
         embed.add_field(name="Balance visible", value=BALANCE_VISIBLE_WORDS[linked.balance_visible], inline=False)
         if linked.last_used_at is not None:
             embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
+        if linked.key_expires_at is not None:
+            embed.add_field(name="Expires", value=_expiry_words(linked.key_expires_at, now), inline=False)
     if pending is not None:
         # A link Discord would not let the bot DM was shown in a private answer, which vanishes on reload.
         where = "Check your DMs." if pending.dm_message_id is not None else \

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from storage import LinkedAccount, Payment, PaymentStatus, Storage
-from taubot import Account, InvalidTransaction, NotFound, Rejected, TaubotClient, TaubotError, Unauthorized
+from taubot import Account, InvalidTransaction, TaubotClient, TaubotError
 
 from .. import messages
 from ..ui import format_money
@@ -72,13 +72,11 @@ class PaymentResult:
     stopped_by: TaubotError | BalanceShortfall | None = None
 
 
-# Refusals, each a definite "nothing moved": Taubot's, and the client's own before sending anything.
-REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
-    (InvalidTransaction, messages.TRANSFER_INVALID),
-    (Rejected, messages.TRANSFER_REJECTED),
-    (Unauthorized, messages.TRANSFER_UNAUTHORIZED),
-    (NotFound, messages.TRANSFER_NOT_FOUND),
-)
+def refusal_reason(error: TaubotError) -> str | None:
+    """Why nothing moved, when `error` says so (the client's own refusal before sending, or Taubot's)."""
+    if isinstance(error, InvalidTransaction):
+        return messages.TRANSFER_INVALID
+    return messages.describe_transfer_refusal(error)
 
 
 class PaymentSender:
@@ -146,9 +144,9 @@ class PaymentSender:
         try:
             await self._post(payment, grant_key)
         except TaubotError as error:
-            for refusal, reason in REFUSALS:
-                if isinstance(error, refusal):
-                    return PaymentResult(Verdict.FAILED, reason)
+            reason = refusal_reason(error)
+            if reason is not None:
+                return PaymentResult(Verdict.FAILED, reason)
             log.warning("Payment %s outcome unknown after a transfer error: %s", payment.id, error)
             return PaymentResult(Verdict.UNKNOWN, messages.PAYMENT_MAY_HAVE_MOVED)
         try:

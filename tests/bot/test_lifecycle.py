@@ -75,7 +75,7 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     await people.link(alice)
     await people.link(bob)
     reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
-    sandbox.delay("POST /api/transactions/", 0.4, times=1)
+    sandbox.delay(sandbox.route("transfer"), 0.4, times=1)
     bot = discord.bot
     session = bot.http_session
 
@@ -112,7 +112,7 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
     await people.link(alice)
     await people.link(bob)
     reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
-    sandbox.delay("POST /api/transactions/", 2.0, times=1)  # Taubot takes longer than the grace period
+    sandbox.delay(sandbox.route("transfer"), 2.0, times=1)  # Taubot takes longer than the grace period
     bot = discord.bot
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
     async with asyncio.timeout(5):

@@ -4,6 +4,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -17,6 +18,7 @@ from aiohttp import web
 from check import run_checks
 from sandbox import Sandbox
 from storage import DatabaseError, Storage, backup_database
+from tests.conftest import ON_V21
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,28 +47,38 @@ def lines(checks) -> dict[str, tuple[bool, str]]:
     return {check.name: (check.ok, check.detail) for check in checks}
 
 
-async def test_everything_right(settings, fake_discord_client, discord):
+async def test_everything_right(settings, sandbox, fake_discord_client, discord):
     checks = await run_checks(environment(settings), make_discord_client=fake_discord_client)
     found = lines(checks)
-    assert [c.name for c in checks] == ["configuration", "database", "taubot", "application", "discord"]
+    taubot = ["dialect", "taubot", "master key", "application"] if sandbox.dialect == "v2.1" else [
+        "dialect", "taubot", "application"]  # v2's keys never expire
+    assert [c.name for c in checks] == ["configuration", "database", *taubot, "discord"]
     assert all(ok for ok, _ in found.values()), found
+    assert not any(check.warning for check in checks)
+    assert found["dialect"][1] == f"Taubot {sandbox.dialect} (detected)"
     assert found["taubot"][1] == f"{settings.taubot_api_url} reachable, master key accepted"
-    assert found["application"][1] == "this Taubot does not offer /applications/me; not needed"
-    assert "schema 1, encryption key matches, 0 linked member(s)" in found["database"][1]
+    if sandbox.dialect == "v2.1":
+        assert found["master key"][1].endswith("(in 59 days)")
+        assert found["application"][1] == ("“Sandbox Discord bot” in the Sandbox Dollars economy (TAUBOT_APP_ID "
+                                           "matches the master key)")
+    else:
+        assert found["application"][1] == "this Taubot does not offer /applications/me; not needed"
+    assert "schema 2, encryption key matches, 0 linked member(s)" in found["database"][1]
     invite = found["discord"][1]
     assert f"client_id={discord.api.application_id}" in invite
     assert "scope=bot+applications.commands" in invite
     assert checks[0].line().startswith("ok       configuration")
 
 
-async def test_the_application_is_named_when_taubot_offers_it(settings, tmp_path, fake_discord_client):
-    offered = Sandbox(seed="empty", offer_application_endpoint=True)
+async def test_the_application_is_named_when_taubot_offers_it(settings, sandbox, tmp_path, fake_discord_client):
+    offered = Sandbox(seed="empty", offer_application_endpoint=True, dialect=sandbox.dialect)
     await offered.start()
     try:
         env = environment(settings, TAUBOT_API_URL=offered.api_url, TAUBOT_MASTER_KEY=offered.master_key,
                           TAUBOT_APP_ID=offered.application_id)
         found = lines(await run_checks(env, make_discord_client=fake_discord_client))
-        assert found["application"] == (True, "“Sandbox Discord bot” in the Sandbox Dollars economy")
+        assert found["application"] == (True, "“Sandbox Discord bot” in the Sandbox Dollars economy (TAUBOT_APP_ID "
+                                              "matches the master key)")
         wrong_id = lines(await run_checks({**env, "TAUBOT_APP_ID": str(settings.taubot_app_id)},
                                           make_discord_client=fake_discord_client))
         assert wrong_id["application"][0] is False
@@ -84,14 +96,15 @@ async def test_a_bad_master_key(settings, sandbox, fake_discord_client, master_k
     found = lines(await run_checks(environment(settings, TAUBOT_MASTER_KEY=master_key),
                                    make_discord_client=fake_discord_client))
     assert found["taubot"][0] is False
+    if sandbox.dialect == "v2.1":  # one 401 for every key failure
+        expected = "Taubot rejected TAUBOT_MASTER_KEY (unknown, disabled or expired)"
     assert found["taubot"][1].startswith(expected)
     assert master_key not in found["taubot"][1]
 
 
 async def test_a_grant_key_where_the_master_key_belongs(settings, sandbox, fake_discord_client):
     sandbox.create_account("Alice", owner_id=1001)
-    ref = "3f2b8c1e-0000-4000-8000-000000000001"
-    sandbox.economy.register_reference(sandbox.application_id, ref)
+    ref = sandbox.new_reference()
     sandbox.grant(ref, 1001)
     grant_key = sandbox.economy.retrieve_key(ref)
     found = lines(await run_checks(environment(settings, TAUBOT_MASTER_KEY=grant_key),
@@ -151,7 +164,7 @@ async def test_check_leaves_an_older_database_unmigrated_and_says_so(settings, f
     before = hashlib.sha256(older.read_bytes()).hexdigest()
     found = lines(await run_checks(environment(settings, DATABASE_PATH=str(older)),
                                    make_discord_client=fake_discord_client))
-    assert found["database"] == (True, f"{older} (schema 0, encryption key matches, 0 linked member(s); 1 "
+    assert found["database"] == (True, f"{older} (schema 0, encryption key matches, 0 linked member(s); 2 "
                                        "migration(s) will be applied at the next start (tried on a copy: ok))")
     assert hashlib.sha256(older.read_bytes()).hexdigest() == before
     assert [path.name for path in older.parent.iterdir()] == ["older.sqlite3"]
@@ -184,8 +197,9 @@ async def local_server(handler):
 
 
 @pytest.mark.parametrize(("status", "expected"), [
-    (404, "TAUBOT_API_URL does not look like the Taubot API: it answered HTTP 404 to a request without a key, "
-          "where Taubot answers 401. Set it to the API base, e.g. https://taubot.qzz.io/api"),
+    (404, "TAUBOT_API_URL does not look like the Taubot API: it answered HTTP 404 (text/html) to a request without "
+          "a key, where Taubot v2 answers 400 text/plain and v2.1 answers 422 application/json. Set it to the API "
+          "base, e.g. https://taubot.qzz.io/api"),
     (200, "TAUBOT_API_URL does not look like the Taubot API: it answered HTTP 200"),
     (502, "answers HTTP 502: Taubot may be down or restarting."),
 ])
@@ -218,15 +232,13 @@ def real_discord_client() -> discord_py.Client:
     return discord_py.Client(intents=discord_py.Intents.none())
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    (web.Response(status=403, text="<html>blocked</html>", content_type="text/html"),
-     "unexpected answer from Discord (HTTP 403)."),
-    (web.Response(status=200, text="<html>captive portal</html>", content_type="text/html"),
-     "unexpected answer from Discord ("),
+@pytest.mark.parametrize(("status", "text", "expected"), [
+    (403, "<html>blocked</html>", "unexpected answer from Discord (HTTP 403)."),
+    (200, "<html>captive portal</html>", "unexpected answer from Discord ("),
 ])
-async def test_an_unexpected_answer_from_discord_is_one_problem_line(settings, discord_at, answer, expected):
+async def test_an_unexpected_answer_from_discord_is_one_problem_line(settings, discord_at, status, text, expected):
     async def discord_that_misbehaves(request: web.Request) -> web.Response:
-        return answer
+        return web.Response(status=status, text=text, content_type="text/html")
 
     async with local_server(discord_that_misbehaves) as url:
         discord_at(url)
@@ -250,7 +262,8 @@ async def test_a_discord_that_never_answers_is_bounded_and_hides_no_earlier_line
                                                   report=reported.append, discord_login_within=0.5))
         await asyncio.wait_for(asked.wait(), timeout=10)
         # While Discord keeps the check waiting, every earlier line is already out.
-        assert [check.name for check in reported] == ["configuration", "database", "taubot", "application"]
+        assert [check.name for check in reported][:3] == ["configuration", "database", "dialect"]
+        assert reported[-1].name == "application"
         checks = await asyncio.wait_for(checking, timeout=10)
         release.set()
     assert reported == checks
@@ -275,7 +288,7 @@ async def test_backup_while_the_bot_writes(settings, tmp_path):
         await writer
     finally:
         await live.close()
-    assert version == 1
+    assert version == 2
     copy_path = tmp_path / "backups" / "copy.sqlite3"
     assert stat.S_IMODE(os.stat(copy_path).st_mode) == 0o600
     copy = await Storage.open(copy_path, settings.key_encryption_key)
@@ -306,7 +319,7 @@ async def test_backup_command(settings, tmp_path):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()
-    assert stdout.decode().strip() == f"Backed up {settings.database_path} to {target} (schema 1, integrity ok)."
+    assert stdout.decode().strip() == f"Backed up {settings.database_path} to {target} (schema 2, integrity ok)."
     assert target.is_file()
 
 
@@ -329,7 +342,7 @@ async def test_backup_resolves_a_relative_database_path_like_run_does(settings, 
     status, stdout, stderr = await run_bot_py("backup", "copy.sqlite3", env={"DATABASE_PATH": f"  {relative}\t"},
                                               cwd=elsewhere)
     assert status == 0, stderr
-    assert stdout.endswith(" to copy.sqlite3 (schema 1, integrity ok).\n")
+    assert stdout.endswith(" to copy.sqlite3 (schema 2, integrity ok).\n")
     assert (elsewhere / "copy.sqlite3").is_file()
 
 
@@ -347,3 +360,89 @@ async def test_backup_of_a_file_that_is_not_sqlite_is_one_line(tmp_path):
     assert len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "copy.sqlite3").exists()
     assert not_a_database.read_text().startswith("shopping list")
+
+
+# -- which Taubot, and its keys --------------------------------------------------------------------------------
+
+
+async def test_a_pinned_dialect_the_server_does_not_speak_is_one_problem(settings, sandbox, fake_discord_client):
+    other = "v2" if sandbox.dialect == "v2.1" else "v2.1"
+    checks = await run_checks(environment(settings, TAUBOT_API_DIALECT=other), make_discord_client=fake_discord_client)
+    found = lines(checks)
+    assert found["dialect"] == (False, f"TAUBOT_API_DIALECT pins {other}, but {settings.taubot_api_url} speaks "
+                                       f"Taubot {sandbox.dialect}. Set TAUBOT_API_DIALECT=auto (or {sandbox.dialect}).")
+    assert "taubot" not in found  # the master key is not sent in a dialect the server does not speak
+    pinned = lines(await run_checks(environment(settings, TAUBOT_API_DIALECT=sandbox.dialect),
+                                    make_discord_client=fake_discord_client))
+    assert pinned["dialect"] == (True, f"Taubot {sandbox.dialect} (pinned by TAUBOT_API_DIALECT; the server agrees)")
+
+
+@ON_V21
+@pytest.mark.parametrize(("lifetime_days", "ok", "warning", "start"), [
+    (-1, False, False, "TAUBOT_MASTER_KEY expired on "),
+    (10, True, True, "TAUBOT_MASTER_KEY expires on "),
+    (20, True, False, "expires on "),
+])
+async def test_the_master_keys_expiry_on_v21(settings, sandbox, fake_discord_client, lifetime_days, ok, warning,
+                                             start):
+    key = sandbox.issue_master_key(lifetime_seconds=lifetime_days * 86400)
+    checks = await run_checks(environment(settings, TAUBOT_MASTER_KEY=key), make_discord_client=fake_discord_client)
+    check = next(c for c in checks if c.name in ("master key", "taubot") and c.detail.startswith(start))
+    assert (check.ok, check.warning) == (ok, warning)
+    if not ok:
+        assert check.name == "taubot"  # Taubot refused it, and its own claims say why
+        assert check.detail.endswith("UTC. Ask the Taubot operator for a new master key.")
+        assert key not in check.line()
+    if warning:
+        assert check.line().startswith("WARNING  master key    TAUBOT_MASTER_KEY expires on ")
+        assert "(in 9 day(s)): ask the Taubot operator for a new one now" in check.detail
+
+
+@ON_V21
+async def test_a_master_key_of_another_application_is_a_problem_on_v21(settings, fake_discord_client):
+    found = lines(await run_checks(environment(settings, TAUBOT_APP_ID="123e4567-e89b-12d3-a456-426614174000"),
+                                   make_discord_client=fake_discord_client))
+    assert found["application"][0] is False
+    assert found["application"][1].endswith("but TAUBOT_APP_ID is 123e4567-e89b-12d3-a456-426614174000. Grant links "
+                                            "would fail.")
+
+
+@ON_V21
+async def test_a_link_timeout_longer_than_taubot_keeps_links_is_a_warning_on_v21(settings, fake_discord_client):
+    checks = await run_checks(environment(settings, LINK_TIMEOUT_MINUTES="120"),
+                              make_discord_client=fake_discord_client)
+    (links,) = [check for check in checks if check.name == "links"]
+    assert links.ok and links.warning
+    assert links.detail.startswith("LINK_TIMEOUT_MINUTES is 120, but Taubot v2.1 forgets a link after 60 minutes")
+
+
+async def test_check_against_python_m_sandbox_on_v21_passes_everything_but_discord(tmp_path):
+    """The self-hoster's first run: `python -m sandbox --dialect v2.1` in one terminal, `python bot.py check` in
+    another, with the credentials the sandbox printed."""
+    credentials = tmp_path / "sandbox.json"
+    sandbox = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--dialect", "v2.1", "--port", "0", "--credentials", str(credentials),
+        cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if credentials.exists() and credentials.read_text().strip():
+                break
+            await asyncio.sleep(0.05)
+        given = json.loads(credentials.read_text())
+        env = {"PATH": os.environ.get("PATH", ""), "TAUBOT_API_URL": given["api_url"],
+               "TAUBOT_MASTER_KEY": given["master_key"], "TAUBOT_APP_ID": given["application_id"],
+               "DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB",
+               "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"\1" * 32).decode(),
+               "DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+        checking = await asyncio.create_subprocess_exec(
+            sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, "check", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE)
+        stdout, _ = await asyncio.wait_for(checking.communicate(), timeout=60)
+    finally:
+        sandbox.terminate()
+        await sandbox.wait()
+    printed = stdout.decode().splitlines()
+    assert printed[2] == "ok       dialect       Taubot v2.1 (detected)"
+    problems = [line for line in printed if line.startswith(("PROBLEM", "WARNING"))]
+    assert [line.split()[1] for line in problems] == ["discord"]  # no Discord here: nothing else is wrong
+    assert printed[-1] == "1 problem(s) found."

@@ -1,8 +1,9 @@
 """The transfer invariant, checked after every test in tests/cogs, from Taubot's side.
 
-Every POST /api/transactions/ the sandbox saw must carry a positive int amount (not a bool) between two
-different accounts, and must match exactly one journal row that was 'pending' when the bot sent it: as many
-transfers as rows that reached the sending stage, so none was sent twice and none without a journal row.
+Every transfer the sandbox saw (in either dialect; v2.1's binding probes are no transfers) must carry exactly
+the dialect's fields and a positive int amount (not a bool) between two different accounts, and must match
+exactly one journal row that was 'pending' when the bot sent it: as many transfers as rows that reached the
+sending stage, so none was sent twice and none without a journal row.
 """
 
 from __future__ import annotations
@@ -17,33 +18,38 @@ from bot import TaubotBot
 from cogs.pay.sender import PaymentSender
 from storage import Payment, PaymentStatus
 from taubot import InvalidTransaction
+from tests.conftest import transfer_requests, transfer_sent
 
-TRANSFER = ("POST", "/api/transactions/")
+DIALECT_FIELDS = ({"from_account", "to_account", "amount"}, {"to_account_id", "amount"})
 
 
 @dataclass
 class TransferLog:
-    """What the bot sent (journal rows as they stood at the moment of sending) and what Taubot received."""
+    """What the bot sent (journal rows as they stood at the moment of sending) and what Taubot received, as
+    (from, to, amount, body)."""
 
     sent_rows: list[Payment] = field(default_factory=list)
     cleared_posts: list = field(default_factory=list)  # POSTs from before a test called clear_requests()
 
     def posts(self, sandbox) -> list:
-        return self.cleared_posts + [r for r in sandbox.requests if (r.method, r.path) == TRANSFER]
+        return self.cleared_posts + sent_transfers(sandbox)
+
+
+def sent_transfers(sandbox) -> list[tuple]:
+    return [(*transfer_sent(sandbox, record), record.body) for record in transfer_requests(sandbox)]
 
 
 def check_transfer_invariant(posts: list, sent_rows: list[Payment]) -> None:
-    for post in posts:
-        body = post.body
-        assert isinstance(body, dict) and set(body) == {"from_account", "to_account", "amount"}, body
-        assert type(body["amount"]) is int and body["amount"] > 0, body
-        assert body["from_account"] != body["to_account"], body
+    for from_account, to_account, amount, body in posts:
+        assert isinstance(body, dict) and set(body) in DIALECT_FIELDS, body
+        assert type(amount) is int and amount > 0, body
+        assert from_account is not None and from_account != to_account, body
     for row in sent_rows:
         assert row.status is PaymentStatus.PENDING, f"payment {row.id} was {row.status} when it was sent"
     ids = [row.id for row in sent_rows]
     assert len(ids) == len(set(ids)), f"a journal row was sent more than once: {ids}"
     assert len(posts) == len(sent_rows), f"{len(posts)} transfer POSTs for {len(sent_rows)} journal rows sent"
-    sent = Counter((p.body["from_account"], p.body["to_account"], p.body["amount"]) for p in posts)
+    sent = Counter((from_account, to_account, amount) for from_account, to_account, amount, _ in posts)
     journaled = Counter((row.from_account_id, row.to_account_id, row.amount) for row in sent_rows)
     assert sent == journaled, f"the transfers sent differ from the journal rows: {sent} != {journaled}"
 
@@ -82,7 +88,7 @@ def transfer_log(request, monkeypatch):
         watch_transfers(sys.modules["cogs.pay.sender"].PaymentSender)
 
     def clearing_requests() -> None:
-        log.cleared_posts.extend(r for r in sandbox.requests if (r.method, r.path) == TRANSFER)
+        log.cleared_posts.extend(sent_transfers(sandbox))
         real_clear()
 
     monkeypatch.setattr(TaubotBot, "load_feature_cogs", loading_and_watching)

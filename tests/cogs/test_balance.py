@@ -7,7 +7,7 @@ import pytest
 
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
-from tests.conftest import ref_of
+from tests.conftest import ON_V2, ON_V21, calls, ref_of
 
 NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
 
@@ -34,14 +34,15 @@ async def test_own_balance_in_one_request(discord, sandbox, people):
     assert reply.embed.title == "Alice"
     assert reply.embed.description == "Your personal account"
     assert reply.embed.field("Balance") == "**1,234.56t**"
-    assert [(r.method, r.path, r.key_kind) for r in taubot_requests(sandbox)] == [("GET", "/api/users/me", "grant")]
+    assert calls(sandbox) == ["account_by_id"]  # the account the link was checked for, by its id
+    assert [(r.path, r.key_kind) for r in sandbox.requests] == [(f"/api/accounts/{alice.account_id}", "grant")]
 
 
 @pytest.mark.timings(defer_after=0.05)
 async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(discord, sandbox, people):
     alice = people.member("alice", balance=5_00)
     await people.link(alice)
-    sandbox.delay("GET /api/users/", 0.3, times=1)
+    sandbox.delay(f"GET /api/accounts/{alice.account_id}", 0.3, times=1)
 
     reply = await discord.run_command("balance", by=alice.user)
     assert reply.deferred  # the "thinking…" went out before Taubot answered
@@ -53,7 +54,7 @@ async def test_a_slow_taubot_gets_a_thinking_message_within_discords_window(disc
 async def test_when_discord_says_the_interaction_expired_the_lookup_is_abandoned(discord, sandbox, people):
     alice = people.member("alice", balance=5_00)
     await people.link(alice)
-    sandbox.delay("GET /api/users/", 0.3, times=1)
+    sandbox.delay(f"GET /api/accounts/{alice.account_id}", 0.3, times=1)
     discord.fail_next("interaction_callback", status=404, code=10062, message="Unknown interaction")
 
     reply = await discord.run_command("balance", by=alice.user)
@@ -82,21 +83,26 @@ async def test_a_hidden_balance_is_explained_never_shown_as_zero(discord, sandbo
     assert (await discord.bot.storage.grant_keys.get(alice.id)).balance_visible is False
 
 
-async def test_another_account_by_name(discord, sandbox, people):
+async def test_another_account_by_name_with_its_balance_where_taubot_shows_it(discord, sandbox, people):
+    """v2 shows a balance only on accounts granted to the key; v2.1 shows every balance of the economy to a key
+    with VIEW BALANCE on its own account, and the bot shows what Taubot allows."""
     alice = people.member("alice")
     await people.link(alice)
     reply = await discord.run_command("balance", by=alice.user, account="Treasury")
     assert reply.embed.title == "Treasury"
     assert reply.embed.description == "Government account"
-    assert reply.embed.field("Balance") == "Hidden: your link does not allow viewing this account's balance."
+    assert reply.embed.field("Balance") == {
+        "v2": "Hidden: your link does not allow viewing this account's balance.",
+        "v2.1": "**1,000,000t**"}[sandbox.dialect]
 
 
+@ON_V2
 @pytest.mark.parametrize(("name", "raw_path"), [
     ("Café #1?", "/api/accounts/by-name/Caf%C3%A9%20%231%3F"),
     ("a/b", "/api/accounts/by-name/a%2Fb"),
     ("..", "/api/accounts/by-name/%2E%2E"),
 ])
-async def test_names_are_percent_encoded_as_one_path_segment(discord, sandbox, people, name, raw_path):
+async def test_names_are_percent_encoded_as_one_path_segment_on_v2(discord, sandbox, people, name, raw_path):
     alice = people.member("alice")
     await people.link(alice)
     sandbox.clear_requests()
@@ -105,7 +111,35 @@ async def test_names_are_percent_encoded_as_one_path_segment(discord, sandbox, p
     assert [r.path for r in taubot_requests(sandbox)] == [raw_path]
 
 
-async def test_an_account_the_key_may_see(discord, sandbox, people):
+@ON_V21
+@pytest.mark.parametrize(("name", "raw_target"), [
+    ("Café #1?", "/api/accounts?name=Caf%C3%A9%20%231%3F"),  # a raw '#' would cut the name
+    ("a+b c", "/api/accounts?name=a%2Bb%20c"),              # a raw '+' would be a space
+    ("a/b", "/api/accounts?name=a%2Fb"),
+])
+async def test_names_are_percent_encoded_in_the_query_on_v21(discord, sandbox, people, name, raw_target):
+    alice = people.member("alice")
+    sandbox.create_account("a+b c", account_type="CORPORATION")
+    await people.link(alice)
+    sandbox.clear_requests()
+    reply = await discord.run_command("balance", by=alice.user, account=name)
+    assert reply.embed.title == name
+    assert [r.target for r in sandbox.requests] == [raw_target]
+
+
+@ON_V21
+async def test_an_account_of_the_members_own_is_visible_without_granting_it_on_v21(discord, sandbox, people):
+    alice = people.member("alice")
+    sandbox.create_account("Alice's Shop", owner_id=alice.id, account_type="CORPORATION", balance=42_00)
+    await people.link(alice)  # v2.1's page binds the key to one account: her personal one
+    reply = await discord.run_command("balance", by=alice.user, account="Alice's Shop")
+    assert reply.embed.field("Balance") == "**42t**"
+    assert reply.embed.description == "Corporation"
+    assert reply.embed.field("Owner") == f"<@{alice.id}>"
+
+
+@ON_V2
+async def test_an_account_the_key_may_see_on_v2(discord, sandbox, people):
     alice = people.member("alice")
     shop = sandbox.create_account("Alice's Shop", owner_id=alice.id, account_type="CORPORATION", balance=42_00)
     await people.link(alice)
@@ -162,14 +196,15 @@ async def test_a_revoked_link(discord, sandbox, people):
 async def test_taubot_failures_become_one_clear_sentence(discord, sandbox, people, fault, expected):
     alice = people.member("alice")
     await people.link(alice)
+    own = f"GET /api/accounts/{alice.account_id}"
     if fault == "drop":
-        sandbox.drop_next("GET /api/users/me", times=10)  # aiohttp itself retries a reused connection once
+        sandbox.drop_next(own, times=10)  # aiohttp itself retries a reused connection once
     elif fault == "503":
-        sandbox.fail_next("GET /api/users/me", 503, times=3)
+        sandbox.fail_next(own, 503, times=3)
     elif fault == "garbage":
-        sandbox.fail_next("GET /api/users/me", 200, body="<html>not json</html>")
+        sandbox.fail_next(own, 200, body="<html>not json</html>")
     else:
-        sandbox.delay("GET /api/users/me", 1.5, times=3)  # longer than the bot's 1 s timeout
+        sandbox.delay(own, 1.5, times=3)  # longer than the bot's 1 s timeout
     reply = await discord.run_command("balance", by=alice.user)
     assert reply.text == expected
     assert reply.ephemeral

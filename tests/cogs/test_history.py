@@ -9,6 +9,7 @@ import pytest
 from cogs.history.cog import LOOKUP_CONCURRENCY
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
+from tests.conftest import ON_V2, ON_V21
 
 
 @pytest.fixture
@@ -135,7 +136,10 @@ async def test_without_view_balance_the_history_is_explained(discord, sandbox, p
     alice = people.member("alice")
     await people.link(alice, permissions=(TRANSFER_FUNDS,))
     reply = await discord.run_command("history", by=alice.user)
-    assert reply.text == REFUSED
+    not_allowed = ("Your link doesn't allow viewing your balance, so Taubot won't show your history. Run "
+                   "/link-account to link again.")
+    # v2 answers 401 for this and for a revoked link alike; v2.1 says which (403).
+    assert reply.text == {"v2": REFUSED, "v2.1": not_allowed}[sandbox.dialect]
 
 
 async def test_a_revoked_link_gets_the_same_explanation(discord, sandbox, alice_and_bob):
@@ -155,12 +159,13 @@ async def test_an_unresolvable_counterparty_is_shown_by_id(discord, sandbox, ali
 
 async def test_taubot_down(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
-    sandbox.fail_next("GET /api/accounts/", 503, times=5)
+    sandbox.fail_next(sandbox.route("transactions"), 503, times=5)
     reply = await discord.run_command("history", by=alice.user)
     assert reply.text == "Taubot had a problem answering. Nothing was changed; try again in a minute."
 
 
-async def test_zero_and_negative_entries_read_the_way_money_moved(discord, sandbox, alice_and_bob):
+@ON_V2
+async def test_zero_and_negative_entries_read_the_way_money_moved_on_v2(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     # Taubot logs these as they were sent: a negative amount moved money from Bob to Alice.
     move(sandbox, await key_of(discord, alice), alice.account_id, bob.account_id, -3_00)
@@ -175,6 +180,14 @@ async def test_zero_and_negative_entries_read_the_way_money_moved(discord, sandb
     rows = list(csv.reader(io.StringIO(reply.last.files[0].text)))
     assert [row[1:3] for row in rows[1:]] == [["sent", "1.00"], ["none", "0.00"], ["received", "3.00"]]
     assert sandbox.balance_of(alice.account_id) == 102_00  # what the lines say: +3, then -1
+
+
+@ON_V21
+async def test_a_zero_transfer_reads_as_nothing_moved_on_v21(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    move(sandbox, await key_of(discord, bob), bob.account_id, alice.account_id, 0)  # v2.1 logs a 0 transfer
+    reply = await discord.run_command("history", by=alice.user)
+    assert reply.embed.description.endswith(f"· A transfer of **0t** with <@{bob.id}> (Bob) (nothing moved)")
 
 
 async def test_counterparties_are_looked_up_concurrently_and_once_each(discord, sandbox, alice_and_bob):

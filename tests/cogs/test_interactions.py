@@ -62,7 +62,7 @@ async def test_refusals_and_shutdown_have_their_own_outcome_word(discord, sandbo
         await discord.run_command("pay user", by=alice.user, amount="1", to=alice.user)
         await discord.run_command("pay user", by=alice.user, amount="1,000,000", to=bob.user)
         await discord.run_command("balance", by=alice.user, account="Nobody Has This Name")
-        sandbox.fail_next("GET /api/users/", 503, times=3)
+        sandbox.fail_next(f"GET /api/accounts/{alice.account_id}", 503, times=3)
         await discord.run_command("balance", by=alice.user)
         asked = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
         await discord.press(asked.last, "Confirm", by=bob.user)  # not bob's to press

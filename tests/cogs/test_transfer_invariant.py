@@ -2,7 +2,6 @@
 every fault, and it would catch a retry, a bad amount or a self-transfer."""
 
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 
@@ -27,14 +26,14 @@ async def test_it_sees_pay_the_pay_menu_and_every_fault(discord, sandbox, people
     submitted = await discord.submit_modal(opened, {"Amount": "2"}, by=alice.user)
     await discord.press(submitted.last, "Confirm", by=alice.user)
     assert submitted.last.embed.title == "Payment sent"
-    route = "POST /api/transactions/"
+    route = sandbox.route("transfer")
     assert await pay("3", lambda: sandbox.drop_next(route)) == "Payment outcome unknown"
     assert await pay("4", lambda: sandbox.delay(route, 1.5, times=1)) == "Payment outcome unknown"  # timeout
     assert await pay("5", lambda: sandbox.fail_next(route, 500)) == "Payment outcome unknown"
     sandbox.clear_requests()  # the invariant keeps what was cleared
 
     assert [row.amount for row in transfer_log.sent_rows] == [1_00, 2_00, 3_00, 4_00, 5_00]
-    assert [post.body["amount"] for post in transfer_log.posts(sandbox)] == [1_00, 2_00, 3_00, 4_00, 5_00]
+    assert [amount for _, _, amount, _ in transfer_log.posts(sandbox)] == [1_00, 2_00, 3_00, 4_00, 5_00]
     assert {row.status for row in transfer_log.sent_rows} == {PaymentStatus.PENDING}
 
 
@@ -45,7 +44,7 @@ def _row(payment_id: int, amount: int = 1_00) -> Payment:
 
 
 def _post(amount=1_00, from_account="from", to_account="to"):
-    return SimpleNamespace(body={"from_account": from_account, "to_account": to_account, "amount": amount})
+    return from_account, to_account, amount, {"from_account": from_account, "to_account": to_account, "amount": amount}
 
 
 @pytest.mark.parametrize(("posts", "rows", "problem"), [

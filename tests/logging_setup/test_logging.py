@@ -111,9 +111,9 @@ async def test_a_whole_session_at_debug_logs_no_key_and_no_token(caplog, discord
     reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
     await discord.press(reply.last, "Confirm", by=alice.user)
     await discord.run_command("history", by=alice.user)
-    sandbox.fail_next("GET /api/accounts/", 503, times=5)  # a failure, so error paths log too
+    sandbox.fail_next(sandbox.route("transactions"), 503, times=5)  # a failure, so error paths log too
     await discord.run_command("history", by=bob.user)
-    sandbox.drop_next("GET /api/users/", times=10)
+    sandbox.drop_next(sandbox.route("account_by_id"), times=10)
     await discord.run_command("balance", by=bob.user)
     sandbox.clear_faults()
 

@@ -66,6 +66,13 @@ def bearer(key: str) -> str:
 
 
 @pytest.fixture
+async def sandbox():
+    """A sandbox speaking v2, with the shared accounts (v2.1's are sandbox21 and raw21 here)."""
+    async with Sandbox(seed="shared") as server:
+        yield server
+
+
+@pytest.fixture
 async def sandbox21():
     """A sandbox speaking v2.1, with the shared accounts."""
     async with Sandbox(seed="shared", dialect="v2.1") as server:

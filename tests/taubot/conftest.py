@@ -8,6 +8,9 @@ import pytest
 
 from sandbox import DIALECTS, Sandbox
 from taubot import TaubotClient
+from tests.conftest import ON_V2, ON_V21  # re-exported: a test about one dialect's own behaviour
+
+__all__ = ["ON_V2", "ON_V21", "grant_key", "make_client"]
 
 
 def make_client(session: aiohttp.ClientSession, sandbox, **options) -> TaubotClient:
@@ -56,7 +59,3 @@ async def grant_key(sandbox, client, user_id: int, **grant) -> str:
     assert sandbox.grant(ref, user_id, **grant)
     return await client.retrieve_key(ref)
 
-
-# For a test about one dialect's own behaviour (its name says which): the sandbox speaks only that one.
-ON_V2 = pytest.mark.parametrize("sandbox", ["v2"], indirect=True)
-ON_V21 = pytest.mark.parametrize("sandbox", ["v2.1"], indirect=True)

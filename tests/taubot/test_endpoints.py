@@ -363,8 +363,7 @@ async def test_the_user_agent_given_to_the_client_reaches_taubot_on_every_reques
     assert {r.user_agent for r in sandbox.requests} == {"my-frontend/2.0 (test)"}
 
 
-@ON_V2  # the bot itself speaks v2 until the cogs switch to the dialect-aware client
-async def test_the_bots_user_agent_reaches_taubot_on_v2(discord, sandbox, people):
+async def test_the_bots_user_agent_reaches_taubot(discord, sandbox, people):
     import bot
 
     alice = people.member("alice")

@@ -6,6 +6,22 @@ from concurrent.futures import ThreadPoolExecutor
 from storage import Storage
 from tests.conftest import ref_of
 
+# The link DM's first version says "Preparing your link…" (the DM goes out before Taubot is asked for a
+# reference); the second shows the link and its buttons.
+LINK_SHOWN = 1
+# What the member reads when someone else's account ends up in their link: Taubot v2 says who granted a key,
+# v2.1 only whether the key is bound to the member's personal account.
+SOMEONE_ELSE = {
+    "v2": "This link was completed from a different Discord account",
+    "v2.1": "This link was completed for an account that isn't your personal account",
+}
+
+
+def key_check_route(sandbox) -> str:
+    """The request with which the bot checks whose a new key is: v2's "who am I", v2.1's look-up of the
+    member's personal account (followed by the binding probe)."""
+    return sandbox.route("my_account" if "my_account" in sandbox.server.api.routes else "user_account")
+
 
 def link_cog(discord):
     return discord.bot.get_cog("Link")

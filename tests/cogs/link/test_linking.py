@@ -2,13 +2,17 @@
 
 import itertools
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
-from cogs.link.flow import LinkResult, LinkState
+import pytest
+
+from bot import TaubotBot
 from cogs.link.polling import TAUBOT_REQUESTS_PER_TICK, next_poll_time
+from cogs.link.states import LinkResult, LinkState
 from storage.clock import now
 from tests.cogs.link.helpers import all_message_text, granted_link, link_cog, link_dm, pending_ref_on_disk, storage
-from tests.conftest import ref_of
+from tests.conftest import ON_V2, ON_V21, calls, ref_of
 
 # -- the happy paths ---------------------------------------------------------------------------------------
 
@@ -23,8 +27,7 @@ async def test_link_account_from_the_server_sends_the_grant_link_by_dm(discord, 
     ref = ref_of(dm)
     assert ref not in reply.text  # the ref never appears in a server channel
     assert dm.embed.title == "Link your Taubot account"
-    for words in ("VIEW BALANCE", "TRANSFER FUNDS", "spending limit", "starts at 0, which blocks every payment"):
-        assert words in dm.embed.description
+    assert "spending limit" in dm.embed.description
     assert dm.embed.field("Expires").startswith("<t:")
     assert [b.label for b in dm.buttons] == ["Open Taubot", "I've granted access", "Cancel"]
     assert dm.button("Open Taubot").url == sandbox.grant_url(ref)
@@ -33,22 +36,66 @@ async def test_link_account_from_the_server_sends_the_grant_link_by_dm(discord, 
     assert pending.ref_id == ref
     assert (pending.dm_channel_id, pending.dm_message_id) == (dm.channel_id, dm.id)
     assert pending.expires_at - pending.created_at == timedelta(minutes=30)
-    registered = [r for r in sandbox.requests if r.path == "/api/oauth-references"]
-    assert [(r.method, r.key_kind, r.body, r.status) for r in registered] == [
-        ("POST", "master", {"ref_id": ref}, 201)]
+    (registered,) = sandbox.requests_to("register_reference")
+    assert (registered.key_kind, registered.status) == ("master", 201)
 
 
-async def test_the_pending_link_is_saved_before_the_dm_goes_out(discord, people, settings):
+@ON_V2
+async def test_the_dm_says_what_to_tick_and_that_a_limit_of_0_blocks_on_v2(discord, sandbox, people):
+    dm = await link_dm(discord, people.member("alice"))
+    for words in ("tick **VIEW BALANCE** and **TRANSFER FUNDS**", "in cents: 5000 allows 50t.",
+                  "starts at 0, which blocks every payment"):
+        assert words in dm.embed.description
+    assert [r.body for r in sandbox.requests_to("register_reference")] == [{"ref_id": ref_of(dm)}]
+
+
+@ON_V21
+async def test_the_dm_says_which_account_to_pick_and_that_0_is_unlimited_on_v21(discord, sandbox, people):
+    dm = await link_dm(discord, people.member("alice"))
+    for words in ("Pick your **personal account**", "in cents: 5000 allows 50t.", "empty or at 0 for no limit",
+                  "A negative limit blocks every payment."):
+        assert words in dm.embed.description
+    assert "TRANSFER FUNDS" not in dm.embed.description  # v2.1's page asks for no permissions
+    (registered,) = sandbox.requests_to("register_reference")
+    assert (registered.query, registered.body) == ({"permissions": "10"}, None)  # VIEW_BALANCE | TRANSFER_FUNDS
+
+
+@pytest.mark.parametrize("timeout_minutes", [45, 120])
+async def test_links_never_outlive_taubots_references(discord, sandbox, people, settings, timings,
+                                                      timeout_minutes):
+    """LINK_TIMEOUT_MINUTES, capped where Taubot forgets references after an hour (v2.1)."""
+    longer = replace(settings, link_timeout_minutes=timeout_minutes)
+    await discord.restart(lambda: TaubotBot(longer, background_tasks=False, timings=timings))
     alice = people.member("alice")
-    on_disk_when_dm_sent = []
+    await link_dm(discord, alice)
+    pending = await storage(discord).pending_links.for_user(alice.id)
+    capped = min(timeout_minutes, 60) if sandbox.dialect == "v2.1" else timeout_minutes
+    assert pending.expires_at - pending.created_at == timedelta(minutes=capped)
 
-    def look_at_the_database(request):
-        if request.route == "send_message":
-            on_disk_when_dm_sent.append(pending_ref_on_disk(settings, alice.id))
 
-    discord.api.on_request = look_at_the_database
+async def test_the_dm_goes_out_before_taubot_is_asked_and_shows_the_link_once_it_is_saved(discord, sandbox,
+                                                                                         people, settings):
+    alice = people.member("alice")
+    seen = []
+
+    def look_at_taubot_and_the_database(request):
+        if request.route in ("send_message", "edit_message"):
+            seen.append((request.route, calls(sandbox), pending_ref_on_disk(settings, alice.id)))
+
+    discord.api.on_request = look_at_taubot_and_the_database
     await discord.run_command("link-account", by=alice.user)
-    assert on_disk_when_dm_sent == [ref_of(discord.last_dm(alice.user))]
+    ref = ref_of(discord.last_dm(alice.user))
+    assert [(route, "register_reference" in asked, on_disk) for route, asked, on_disk in seen] == [
+        ("send_message", False, None), ("edit_message", True, ref)]
+
+
+async def test_closed_dms_cost_taubot_no_reference(discord, sandbox, people):
+    alice = people.member("alice")
+    discord.close_dms(alice.user)
+    for _ in range(3):
+        reply = await discord.run_command("link-account", by=alice.user)
+        assert reply.text.startswith("I couldn't send you a DM")
+    assert sandbox.requests_to("register_reference") == []
 
 
 async def test_pressing_granted_before_granting_says_not_yet_then_links(discord, sandbox, people):
@@ -122,7 +169,7 @@ async def test_the_poller_respects_its_request_budget(discord, sandbox, people):
     sandbox.clear_requests()
     checked = await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
     assert checked == 5
-    assert len([r for r in sandbox.requests if r.path.startswith("/api/retrieve-key/")]) == 5
+    assert len(sandbox.requests_to("retrieve_key")) == 5
 
 
 async def test_the_poller_budget_counts_taubot_requests_not_links(discord, sandbox, people):
@@ -135,27 +182,46 @@ async def test_the_poller_budget_counts_taubot_requests_not_links(discord, sandb
     at = now() + timedelta(seconds=11)
 
     per_round = []
-    for _ in range(4):
+    for _ in range(5):
         sandbox.clear_requests()
         await cog.poll_due_links(at=at)
         per_round.append(len(sandbox.requests))  # every request the round sent to Taubot
-    # A completion takes two requests (retrieve the key, check it): a round stops once it has used its budget,
-    # and what it overshot is taken off the next round, so four rounds stay within four budgets.
-    assert per_round == [6, 4, 6, 0]
+    # A completion takes two requests on v2 (retrieve the key, check it) and three on v2.1 (retrieve, find the
+    # member's account, the binding probe): a round stops once it has used its budget, and what it overshot is
+    # taken off the next round, so rounds stay within their budgets.
+    assert per_round == {"v2": [6, 4, 6, 0, 0], "v2.1": [6, 6, 3, 6, 3]}[sandbox.dialect]
     for person in members:
         assert (await storage(discord).grant_keys.get(person.id)).account_id == person.account_id
 
 
-async def test_the_poller_budget_includes_retries(discord, sandbox, people):
+@ON_V2
+async def test_the_poller_budget_includes_retries_on_v2(discord, sandbox, people):
     members = [people.member(f"member{i}") for i in range(8)]
     for person in members:
         await discord.run_command("link-account", by=person.user)
-    sandbox.fail_next("GET /api/retrieve-key/", 503, times=100)  # each check is tried three times
+    sandbox.fail_next(sandbox.route("retrieve_key"), 503, times=100)  # each check is tried three times
     sandbox.clear_requests()
     checked = await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11))
     assert checked == 2
     assert len(sandbox.requests) == 6
-    assert all(r.path.startswith("/api/retrieve-key/") and r.status == 503 for r in sandbox.requests)
+    assert all(r in sandbox.requests_to("retrieve_key") and r.status == 503 for r in sandbox.requests)
+
+
+@ON_V21
+async def test_a_retrieval_is_never_repeated_on_v21(discord, sandbox, people):
+    """v2.1 hands a key out once: a retrieval whose answer was lost is not sent again, by the bot or by aiohttp
+    (which resends a GET whose connection dropped); the link waits for the next check."""
+    members = [people.member(f"member{i}") for i in range(2)]
+    for person in members:
+        await discord.run_command("link-account", by=person.user)
+        sandbox.grant(ref_of(discord.last_dm(person.user)), person.id)
+    sandbox.fail_next(sandbox.route("retrieve_key"), 503)
+    sandbox.drop_next(sandbox.route("retrieve_key"))
+    sandbox.clear_requests()
+    assert await link_cog(discord).poll_due_links(at=now() + timedelta(seconds=11)) == 2
+    assert [r.status for r in sandbox.requests] == [503, 0]  # each sent once: the 503 and the dropped one
+    for person in members:
+        assert await storage(discord).pending_links.for_user(person.id) is not None  # still waiting
 
 
 async def test_one_broken_link_does_not_stall_the_poller(discord, sandbox, people, caplog):

@@ -3,12 +3,14 @@
 import asyncio
 import inspect
 
-MONEY_MOVERS = ("POST", "/api/transactions/")
+from tests.conftest import transfer_requests
+
 CONFIRMATION = 1  # the confirmation is version 1 of its message; version 0 was the "thinking…" placeholder
 
 
 def transfers(sandbox):
-    return [r for r in sandbox.requests if (r.method, r.path) == MONEY_MOVERS]
+    """The transfers Taubot received (either dialect)."""
+    return transfer_requests(sandbox)
 
 
 def pay_cog(discord):
@@ -30,7 +32,7 @@ async def until(condition):
 async def confirm_while_sending(discord, sandbox, reply, person, meanwhile):
     """Press Confirm and, while the transfer is held up at Taubot (received, not yet applied), run `meanwhile`."""
     sent_before = len(transfers(sandbox))
-    sandbox.delay("POST /api/transactions/", 0.3, times=1)
+    sandbox.delay(sandbox.route("transfer"), 0.3, times=1)
     pressing = asyncio.create_task(confirm(discord, reply, person))
     await until(lambda: len(transfers(sandbox)) > sent_before)
     result = meanwhile()

@@ -64,7 +64,7 @@ async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob)
     alice, bob = alice_and_bob
     first = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     second = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
-    sandbox.delay("POST /api/transactions/", 0.3, times=1)
+    sandbox.delay(sandbox.route("transfer"), 0.3, times=1)
     sending = asyncio.create_task(confirm(discord, first, alice))
     await asyncio.sleep(0.1)
     blocked = await confirm(discord, second, alice)

@@ -1,7 +1,8 @@
 """/pay and the 'Pay' user command as members use them."""
 
 from storage import PaymentStatus
-from tests.cogs.pay.helpers import MONEY_MOVERS, confirm, transfers
+from tests.cogs.pay.helpers import confirm, transfers
+from tests.conftest import calls
 
 # -- the happy paths ---------------------------------------------------------------------------------------
 
@@ -30,8 +31,9 @@ async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(disco
     assert receipt.embed.field("Your balance") == "87.50t"
     assert receipt.buttons == []
     assert (sandbox.balance_of(alice.account_id), sandbox.balance_of(bob.account_id)) == (87_50, 62_50)
-    own = ("GET", f"/api/accounts/{alice.account_id}")
-    assert [(r.method, r.path) for r in sandbox.requests] == [own, MONEY_MOVERS, own]  # fresh read, send, verify
+    # fresh read, send, verify
+    assert calls(sandbox) == ["account_by_id", "transfer", "account_by_id"]
+    assert [r.path for r in sandbox.requests_to("account_by_id")] == [f"/api/accounts/{alice.account_id}"] * 2
     (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
     assert (payment.status, payment.amount, payment.balance_before, payment.balance_after) == (
         PaymentStatus.PAID, 12_50, 100_00, 87_50)

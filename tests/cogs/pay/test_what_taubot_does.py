@@ -7,23 +7,39 @@ import pytest
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
 from storage import PaymentStatus
 from tests.cogs.pay.helpers import confirm, confirm_while_sending, key_of, transfers
+from tests.conftest import ON_V2, ON_V21
 
 # -- what Taubot does with the transfer --------------------------------------------------------------------
 
 
-async def test_ok_without_transfer_funds_is_reported_as_not_paid(discord, sandbox, people):
+async def test_a_link_without_transfer_funds_pays_nothing_and_says_so(discord, sandbox, people):
+    """v2 answers OK and moves nothing; v2.1 refuses with its own JSON 500, which also means "another
+    economy". Either way nothing moved, and the receipt says so."""
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(VIEW_BALANCE,))
     reply = await discord.run_command("pay user", by=alice.user, amount="10", to=bob.user)
     await confirm(discord, reply, alice)
     receipt = reply.last.embed
-    assert receipt.title == "Payment not made"
-    assert receipt.field("What happened").startswith("Taubot said OK, but no money moved")
-    assert "tick TRANSFER FUNDS" in receipt.field("What happened")
+    title, status, said = {
+        "v2": ("Payment not made", PaymentStatus.NOT_MOVED, "Taubot said OK, but no money moved: your link doesn't "
+               "allow transfers from this account. Run /link-account again and tick TRANSFER FUNDS."),
+        "v2.1": ("Payment refused", PaymentStatus.FAILED, "Taubot refused the payment: your link may not transfer "
+                 "funds, or the recipient is in another economy. Nothing was sent."),
+    }[sandbox.dialect]
+    assert (receipt.title, receipt.field("What happened")) == (title, said)
     assert sandbox.balance_of(bob.account_id) == 100_00
     (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
-    assert payment.status is PaymentStatus.NOT_MOVED
+    assert payment.status is status
     assert discord.dms(bob.user) == []
+
+
+@ON_V21
+async def test_a_recipient_in_another_economy_is_refused_on_v21(discord, sandbox, alice_and_bob):
+    alice, _ = alice_and_bob
+    sandbox.create_account("Foreign Bank", account_type="CORPORATION", other_economy=True)
+    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Foreign Bank")
+    assert reply.text == "Taubot has no account called “Foreign Bank”. Check the spelling: names are case-sensitive."
+    assert transfers(sandbox) == []
 
 
 async def test_spent_elsewhere_before_confirm_is_refused_without_sending(discord, sandbox, alice_and_bob):
@@ -63,8 +79,9 @@ async def test_insufficient_funds_at_taubot(discord, sandbox, alice_and_bob):
     assert (await discord.bot.storage.payments.recent_for_payer(alice.id))[0].status is PaymentStatus.FAILED
 
 
+@ON_V2
 @pytest.mark.parametrize("limit", [5_00, 0])
-async def test_over_the_spending_limit(discord, sandbox, people, limit):
+async def test_over_the_spending_limit_or_a_limit_of_0_on_v2(discord, sandbox, people, limit):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, spending_limit=limit)
     reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
@@ -73,6 +90,25 @@ async def test_over_the_spending_limit(discord, sandbox, people, limit):
     assert "over your link's spending limit (a limit of 0 blocks every payment)" in reply.last.embed.field(
         "What happened")
     assert sandbox.balance_of(alice.account_id) == 100_00
+
+
+@ON_V21
+@pytest.mark.parametrize(("limit", "title"), [(5_00, "Payment refused"), (-1, "Payment refused"),
+                                              (0, "Payment sent"), (None, "Payment sent")])
+async def test_a_limit_of_0_or_none_is_unlimited_and_a_negative_one_blocks_on_v21(discord, sandbox, people, limit,
+                                                                               title):
+    alice, bob = people.member("alice"), people.member("bob")
+    await people.link(alice, spending_limit=limit)
+    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == title
+    if title == "Payment refused":
+        assert reply.last.embed.field("What happened") == (
+            "Taubot refused the payment: it would go over the spending limit of your link (or your limit blocks "
+            "every payment). Nothing was sent. To change the limit, run /link-account and set a new one.")
+        assert sandbox.balance_of(alice.account_id) == 100_00
+    else:
+        assert sandbox.balance_of(alice.account_id) == 87_50
 
 
 async def test_a_link_revoked_after_the_confirmation(discord, sandbox, alice_and_bob):
@@ -110,11 +146,11 @@ async def test_no_answer_means_unknown_never_retried(discord, sandbox, alice_and
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
     if fault == "drop":
-        sandbox.drop_next("POST /api/transactions/", times=5)
+        sandbox.drop_next(sandbox.route("transfer"), times=5)
     elif fault == "slow":
-        sandbox.delay("POST /api/transactions/", 1.5, times=1)  # the transfer happens, the answer is late
+        sandbox.delay(sandbox.route("transfer"), 1.5, times=1)  # the transfer happens, the answer is late
     else:
-        sandbox.fail_next("POST /api/transactions/", int(fault), times=5)
+        sandbox.fail_next(sandbox.route("transfer"), int(fault), times=5)
     await confirm(discord, reply, alice)
     receipt = reply.last.embed
     assert receipt.title == "Payment outcome unknown"
@@ -143,11 +179,12 @@ async def test_other_activity_during_the_payment_is_settled_from_the_log(discord
         sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00))
     assert reply.last.embed.title == "Payment sent"
     assert reply.last.embed.field("Your balance") == "94t"
-    assert transfers(sandbox)[0].path == "/api/transactions/"
-    assert any(r.path.endswith("/transactions") and r.method == "GET" for r in sandbox.requests)
+    assert len(transfers(sandbox)) == 1
+    assert sandbox.requests_to("transactions")  # settled from the log
 
 
-async def test_other_activity_and_nothing_moved_is_settled_from_the_log(discord, sandbox, people):
+@ON_V2
+async def test_other_activity_and_nothing_moved_is_settled_from_the_log_on_v2(discord, sandbox, people):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, permissions=(VIEW_BALANCE,))
     await people.link(bob)
@@ -167,7 +204,7 @@ async def test_an_unreadable_log_after_other_activity_is_unknown(discord, sandbo
 
     def meanwhile():
         sandbox.economy.transfer(sandbox.economy.keys[bob_key], bob.account_id, alice.account_id, 4_00)
-        sandbox.fail_next(f"GET /api/accounts/{alice.account_id}/transactions", 503, times=5)
+        sandbox.fail_next(sandbox.route("transactions"), 503, times=5)
 
     await confirm_while_sending(discord, sandbox, reply, alice, meanwhile)
     assert reply.last.embed.title == "Payment outcome unknown"
@@ -177,7 +214,9 @@ async def test_an_unreadable_log_after_other_activity_is_unknown(discord, sandbo
 # -- a stale balance is never the yardstick ----------------------------------------------------------------
 
 
-async def test_nothing_moved_while_the_payer_spent_the_same_amount_elsewhere_is_not_paid(discord, sandbox, people):
+@ON_V2
+async def test_nothing_moved_while_the_payer_spent_the_same_amount_elsewhere_is_not_paid_on_v2(discord, sandbox,
+                                                                                            people):
     """No TRANSFER FUNDS, and 10t spent elsewhere between /pay and Confirm: the balance is 10t lower than the
     confirmation said, yet this payment moved nothing."""
     alice, bob = people.member("alice"), people.member("bob")
@@ -209,7 +248,9 @@ async def test_a_payment_while_someone_paid_the_payer_the_same_amount_is_paid(di
     assert discord.last_dm(bob.user).content == f"<@{alice.id}> paid you 10t on Taubot."
 
 
-async def test_an_earlier_identical_payment_in_the_log_is_not_credited_to_this_one(discord, sandbox, alice_and_bob):
+@ON_V2
+async def test_an_earlier_identical_payment_in_the_log_is_not_credited_to_this_one_on_v2(discord, sandbox,
+                                                                                      alice_and_bob):
     alice, bob = alice_and_bob
     first = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
     await confirm(discord, first, alice)

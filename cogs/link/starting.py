@@ -1,0 +1,135 @@
+"""Starting a link: a reference from Taubot, the pending link, and the grant link in a DM (or, when Discord will
+not let the bot DM the member, in their private answer).
+
+Where Taubot keeps few pending references (v2.1: 64 for every application together, the oldest pushed out by
+newer ones), a member who asks again while a link is pending gets that same link again, in a new message,
+instead of taking another reference: asking repeatedly cannot push other people's links out. The pending link
+is saved before the grant link is shown, so nobody can grant a link the bot is not waiting for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from storage import PendingLink
+from taubot import Dialect, TaubotError, Unauthorized
+
+from .. import messages
+from ..ui import WARNING, timestamp
+from .buttons import dm_buttons
+from .embeds import instructions
+from .states import LinkShownHere
+
+if TYPE_CHECKING:
+    from bot import TaubotBot
+
+log = logging.getLogger("taubot_bot.link")
+
+FIRST_POLL_AFTER = timedelta(seconds=10)
+# A pending link is given again (instead of a new reference) only if this much of it is left.
+REUSE_AT_LEAST = timedelta(minutes=10)
+
+ShowInDM = Callable[[PendingLink, str, int], Awaitable[None]]
+
+
+class LinkStarter:
+    def __init__(self, bot: TaubotBot, *, lock: Callable[[str], asyncio.Lock], show_in_dm: ShowInDM):
+        """lock: the link flow's lock of a ref_id; show_in_dm: how it replaces a link DM's contents."""
+        self.bot = bot
+        self._lock = lock
+        self._show_in_dm = show_in_dm
+
+    async def start(self, user: discord.User | discord.Member, *, in_dm: bool) -> str | LinkShownHere:
+        """DM the member a grant link (a new one, or theirs still pending where references are scarce); return
+        what to tell them, or the link itself to show them privately when Discord refused the DM."""
+        try:
+            dialect = await self.bot.taubot.dialect_now()
+        except TaubotError as error:
+            log.warning("Could not tell which Taubot version to link with: %s", error)
+            return messages.describe_unavailable(error)
+        started = await self._reuse(user.id, dialect) or await self._new_link(user.id, dialect)
+        if isinstance(started, str):
+            return started
+        link, previous = started
+        if previous is not None:
+            await self._show_in_dm(previous, messages.LINK_REPLACED, WARNING)
+        not_sent = await self._send_dm(user, link, dialect)
+        if not_sent is not None:
+            return not_sent  # a sentence, or the link to show in the (private) answer
+        log.info("Link started for user %s (expires %s)", user.id, link.expires_at.isoformat())
+        if in_dm:
+            return f"Your link is in the message below. It expires {timestamp(link.expires_at, 'R')}."
+        return f"I've sent you a DM with your link. It expires {timestamp(link.expires_at, 'R')}."
+
+    def lifetime(self, dialect: Dialect) -> timedelta:
+        """LINK_TIMEOUT_MINUTES, but never longer than Taubot keeps a reference."""
+        minutes = self.bot.settings.link_timeout_minutes
+        if dialect.max_link_minutes is not None:
+            minutes = min(minutes, dialect.max_link_minutes)
+        return timedelta(minutes=minutes)
+
+    async def _reuse(self, user_id: int, dialect: Dialect) -> tuple[PendingLink, PendingLink] | None:
+        """Where references are scarce: (the member's pending link, where it was shown until now), if enough of
+        it is left and its key is not being fetched (under the link's lock, so it cannot finish meanwhile)."""
+        if dialect.pending_reference_capacity is None:
+            return None
+        pending_links = self.bot.storage.pending_links
+        pending = await pending_links.for_user(user_id)
+        if pending is None:
+            return None
+        async with self._lock(pending.ref_id):
+            current = await pending_links.get(pending.ref_id)
+            if current is None or current.held_key is not None or \
+                    current.expires_at - self.bot.timings.clock() < REUSE_AT_LEAST:
+                return None
+            await pending_links.set_dm(current.ref_id, channel_id=None, message_id=None)  # until it is shown again
+        return dataclasses.replace(current, dm_channel_id=None, dm_message_id=None), current
+
+    async def _new_link(self, user_id: int, dialect: Dialect) -> tuple[PendingLink, PendingLink | None] | str:
+        """(a new pending link on a fresh reference, the member's link it replaces), or what to tell them."""
+        try:
+            ref_id = await self.bot.taubot.create_reference()
+        except Unauthorized:
+            log.error("Taubot rejected the master key while registering a link; check TAUBOT_MASTER_KEY")
+            return messages.CREDENTIALS_REJECTED
+        except TaubotError as error:
+            log.warning("Could not register a link reference: %s", error)
+            return messages.describe_unavailable(error)
+        return await self.bot.storage.pending_links.start(
+            str(ref_id), user_id, lifetime=self.lifetime(dialect), first_poll_after=FIRST_POLL_AFTER)
+
+    async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink, dialect: Dialect
+                       ) -> str | LinkShownHere | None:
+        """DM the instructions and note where they went. If Discord refuses to let the bot DM the member, the
+        link stays pending and is returned to be shown in the private answer instead. On any other failure
+        forget the link (nobody can complete a link whose instructions never arrived) and return what to tell
+        the member."""
+        pending_links = self.bot.storage.pending_links
+        try:
+            current = await self.bot.storage.grant_keys.get(user.id)
+            shown = LinkShownHere(
+                messages.LINK_SHOWN_HERE,
+                instructions(link.expires_at, current_account=current.account_name if current else None,
+                             dialect=dialect, symbol=self.bot.settings.currency_symbol),
+                dm_buttons(link.ref_id, self.bot.taubot.grant_url(uuid.UUID(link.ref_id))))
+            message = await user.send(embed=shown.embed, view=shown.view)
+        except discord.Forbidden:
+            log.info("User %s cannot get DMs from the bot: their link is shown in the answer", user.id)
+            return shown
+        except discord.HTTPException as error:
+            await pending_links.delete(link.ref_id)
+            log.warning("Discord refused the link DM: %s", error.status)
+            return messages.DM_NOT_DELIVERED
+        except Exception:
+            await pending_links.delete(link.ref_id)
+            raise  # the one error path tells the member and logs it
+        await pending_links.set_dm(link.ref_id, channel_id=message.channel.id, message_id=message.id)
+        return None
