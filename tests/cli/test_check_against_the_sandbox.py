@@ -10,11 +10,6 @@ from tests.cli.test_check_and_backup import environment, lines
 
 COPY = "copy the TAUBOT_MASTER_KEY and TAUBOT_APP_ID it printed into your settings file"
 
-only_v2_for_now = pytest.mark.parametrize("dialect", [
-    "v2", pytest.param("v2.1", marks=pytest.mark.xfail(strict=True, reason="check speaks v2.1 once issue 12 lands: "
-                                                                         "then remove this mark"))])
-
-
 @pytest.fixture
 def taubot_line(settings, discord):
     """check's taubot line for settings copied from `printed_by` (a sandbox), with TAUBOT_API_URL=url."""
@@ -26,8 +21,8 @@ def taubot_line(settings, discord):
     return run
 
 
-@only_v2_for_now
-async def test_a_sandbox_restarted_without_state(taubot_line, dialect):
+async def test_a_sandbox_restarted_without_state(taubot_line, sandbox):
+    dialect = sandbox.dialect
     before = Sandbox(dialect=dialect)
     await before.start()
     url, port = before.api_url, before.port
@@ -42,8 +37,8 @@ async def test_a_sandbox_restarted_without_state(taubot_line, dialect):
                             f"{COPY}, and start it with --state FILE to keep them from now on.")
 
 
-@only_v2_for_now
-async def test_a_sandbox_kept_in_another_state_file(taubot_line, tmp_path, dialect):
+async def test_a_sandbox_kept_in_another_state_file(taubot_line, tmp_path, sandbox):
+    dialect = sandbox.dialect
     running = Sandbox(dialect=dialect, state=tmp_path / "other.json")
     await running.start()
     try:
@@ -55,13 +50,13 @@ async def test_a_sandbox_kept_in_another_state_file(taubot_line, tmp_path, diale
                             f"was started with another --state file, or the key expired): {COPY}.")
 
 
-async def test_a_real_taubot_still_sends_the_developer_to_its_operator(taubot_line):
-    running = Sandbox()
+async def test_a_real_taubot_still_sends_the_developer_to_its_operator(taubot_line, sandbox):
+    running = Sandbox(dialect=sandbox.dialect)
     running.fail_next("GET /sandbox/about", 404)  # like any server that is not the sandbox
     await running.start()
     try:
-        found = await taubot_line(Sandbox(), url=running.api_url)
+        found = await taubot_line(Sandbox(dialect=sandbox.dialect), url=running.api_url)
     finally:
         await running.stop()
-    assert found == (False, "Taubot rejected TAUBOT_MASTER_KEY (unknown or disabled). Ask the Taubot operator for a "
-                            "valid master key.")
+    assert found == (False, "Taubot rejected TAUBOT_MASTER_KEY (unknown, disabled or expired). Ask the Taubot "
+                            "operator for a valid master key.")

@@ -28,9 +28,9 @@ async def test_many_members_at_once_on_a_quick_taubot_get_direct_answers(discord
 @pytest.mark.timings(defer_after=0.1)
 async def test_work_in_flight_that_waited_too_long_makes_the_next_answer_defer_at_once(discord, sandbox, people):
     stuck, quick = await linked_members(people, 2)
-    sandbox.delay("GET /api/users/", 0.5, times=1)  # only the first read is slow
+    sandbox.delay(f"GET /api/accounts/{stuck.account_id}", 0.5, times=1)  # only the first read is slow
     waiting = asyncio.create_task(discord.run_command("balance", by=stuck.user))
-    await until(in_progress(sandbox, "/api/users/me"))
+    await until(in_progress(sandbox, f"/api/accounts/{stuck.account_id}"))
     await asyncio.sleep(0.15)  # the stuck read has now waited longer than the bot would before deferring
 
     reply = await discord.run_command("balance", by=quick.user)
@@ -42,7 +42,7 @@ async def test_work_in_flight_that_waited_too_long_makes_the_next_answer_defer_a
 @pytest.mark.timings(defer_after=0.1)
 async def test_after_a_slow_spell_answers_become_direct_again(discord, sandbox, people):
     alice, = await linked_members(people, 1)
-    sandbox.delay("GET /api/users/", 0.6, times=1)
+    sandbox.delay(f"GET /api/accounts/{alice.account_id}", 0.6, times=1)
     assert (await discord.run_command("balance", by=alice.user)).deferred
     # Recent latency is high now, so the next commands defer at once; each quick one brings it down.
     kinds = [(await discord.run_command("balance", by=alice.user)).response_type for _ in range(12)]

@@ -46,12 +46,13 @@ async def test_help_explains_the_bot_in_one_private_message(discord, sandbox, pe
 
 async def test_help_knows_the_member_is_linked_and_what_a_limit_of_zero_means_here(discord, sandbox, people):
     alice = people.member("alice")
-    await people.link(alice)  # the bot now knows this Taubot's version (the sandbox speaks v2)
+    await people.link(alice)  # the bot now knows this Taubot's version
     sandbox.clear_requests()
     reply = await discord.run_command("help", by=alice.user, in_dm=True)
     assert reply.ephemeral
     assert "You're linked to **Alice**; /link-status shows the details." in reply.embed.description
+    zero = {"v2": "0 (where the page starts) blocks every payment.",
+            "v2.1": "0, or an empty field, means no limit."}[sandbox.dialect]
     assert reply.embed.field("Spending limit").endswith(
-        "It is in **cents**: 5000 allows 50t. 0 (where the page starts) blocks every payment. To change it, run "
-        "/link-account again.")
+        f"It is in **cents**: 5000 allows 50t. {zero} To change it, run /link-account again.")
     assert taubot_requests(sandbox) == []

@@ -151,9 +151,7 @@ async def test_a_stored_grant_key_reads_the_balance_and_log_after_a_restart(tmp_
     assert again.process.returncode == 0
 
 
-@pytest.mark.parametrize("dialect", [
-    "v2", pytest.param("v2.1", marks=pytest.mark.xfail(strict=True, reason="the bot links on v2.1 once issue 12's cogs "
-                                                                         "land: then remove this mark"))])
+@pytest.mark.parametrize("dialect", ["v2", "v2.1"])
 async def test_the_bot_goes_on_working_after_a_restart_with_state(tmp_path, dialect):
     state, database = tmp_path / "sandbox.json", tmp_path / "bot.sqlite3"
     encryption_key = base64.urlsafe_b64decode(generate_encryption_key())

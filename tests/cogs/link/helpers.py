@@ -6,9 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from storage import Storage
 from tests.conftest import ref_of
 
-# The link DM's first version says "Preparing your link…" (the DM goes out before Taubot is asked for a
-# reference); the second shows the link and its buttons.
-LINK_SHOWN = 1
 # What the member reads when someone else's account ends up in their link: Taubot v2 says who granted a key,
 # v2.1 only whether the key is bound to the member's personal account.
 SOMEONE_ELSE = {

@@ -106,7 +106,7 @@ async def test_an_expired_link_is_named_with_its_date_everywhere_on_v21(discord,
 
     assert (await discord.run_command("balance", by=alice.user)).text == sentence
     assert (await discord.run_command("history", by=alice.user)).text == sentence
-    assert (await discord.run_command("pay", by=alice.user, amount="1", user=bob.user)).text == sentence
+    assert (await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)).text == sentence
     status = await discord.run_command("link-status", by=alice.user)
     assert status.embed.field("Expires").startswith(f"Expired <t:{stamp}:D>")
 

@@ -11,7 +11,6 @@ from cogs.link.polling import POLL_TICK_SECONDS
 from sandbox import VIEW_BALANCE
 from storage.clock import now
 from tests.cogs.link.helpers import (
-    LINK_SHOWN,
     SOMEONE_ELSE,
     all_message_text,
     granted_link,
@@ -138,7 +137,7 @@ async def test_unlinking_cancels_a_pending_relink(discord, sandbox, people):
 
     sandbox.grant(ref, alice.id)  # a grant given afterwards links nothing
     assert await link_cog(discord).poll_due_links(at=now() + timedelta(minutes=1)) == 0
-    late = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=LINK_SHOWN)
+    late = await discord.press(dm, "I've granted access", by=alice.user, as_shown_in=0)
     assert late.text.startswith("This link is already finished")
     assert await storage(discord).grant_keys.get(alice.id) is None
     status = await discord.run_command("link-status", by=alice.user)

@@ -37,7 +37,7 @@ async def test_a_link_without_transfer_funds_pays_nothing_and_says_so(discord, s
 async def test_a_recipient_in_another_economy_is_refused_on_v21(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
     sandbox.create_account("Foreign Bank", account_type="CORPORATION", other_economy=True)
-    reply = await discord.run_command("pay", by=alice.user, amount="1", account="Foreign Bank")
+    reply = await discord.run_command("pay account", by=alice.user, amount="1", to="Foreign Bank")
     assert reply.text == "Taubot has no account called “Foreign Bank”. Check the spelling: names are case-sensitive."
     assert transfers(sandbox) == []
 
@@ -99,7 +99,7 @@ async def test_a_limit_of_0_or_none_is_unlimited_and_a_negative_one_blocks_on_v2
                                                                                title):
     alice, bob = people.member("alice"), people.member("bob")
     await people.link(alice, spending_limit=limit)
-    reply = await discord.run_command("pay", by=alice.user, amount="12.50", user=bob.user)
+    reply = await discord.run_command("pay user", by=alice.user, amount="12.50", to=bob.user)
     await confirm(discord, reply, alice)
     assert reply.last.embed.title == title
     if title == "Payment refused":
