@@ -4,7 +4,7 @@
     python bot.py sync         register the slash commands with Discord (globally, or --guild ID)
     python bot.py sync --dry-run   print the command payloads as JSON, offline, no credentials needed
     python bot.py gen-key      print a fresh KEY_ENCRYPTION_KEY
-    python bot.py demo         the whole product locally, with a console standing in for Discord
+    python bot.py demo [--dialect v2|v2.1]   the whole product locally, with a console standing in for Discord
     python bot.py check        check configuration, database, Taubot and Discord, one line each
     python bot.py backup PATH  copy the database consistently, even while the bot runs
 """
@@ -40,7 +40,7 @@ from config import (
 )
 from logging_setup import setup_logging
 from storage import DatabaseError, backup_database
-from taubot import DialectUnknown, Unavailable
+from taubot import DIALECTS, DialectUnknown, Unavailable
 
 log = logging.getLogger("taubot_bot")
 
@@ -48,7 +48,8 @@ log = logging.getLogger("taubot_bot")
 OFFLINE_SETTINGS = Settings(
     discord_token="", taubot_master_key="", taubot_app_id=uuid.UUID(int=0), key_encryption_key=b"\0" * 32
 )
-GATEWAY_CLOSE_SECONDS = 10.0  # after close(), how long the gateway task may take to end
+GATEWAY_CLOSE_SECONDS = 10.0
+DIALECT_NAMES = tuple(DIALECTS)  # after close(), how long the gateway task may take to end
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -177,10 +178,10 @@ def back_up(environ: Mapping[str, str], destination: Path) -> int:
     return 0
 
 
-def run_demo() -> int:
+def run_demo(dialect: str) -> int:
     from demo.console import run_demo as demo  # only the demo needs the sandbox and the harness
 
-    return asyncio.run(demo())
+    return asyncio.run(demo(dialect=dialect))
 
 
 # ---------------------------------------------------------------------------------------------------- CLI
@@ -207,7 +208,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     sync.add_argument("--dry-run", action="store_true", help="print the command payloads as JSON and exit")
     commands_parser.add_parser("gen-key", help="print a fresh KEY_ENCRYPTION_KEY")
-    commands_parser.add_parser("demo", help="try the bot locally: no configuration, no Discord, no Taubot needed")
+    demo = commands_parser.add_parser("demo",
+                                      help="try the bot locally: no configuration, no Discord, no Taubot needed")
+    demo.add_argument("--dialect", choices=DIALECT_NAMES, default="v2",
+                      help="the Taubot version the local sandbox speaks (default v2)")
     commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord; change nothing")
     backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
@@ -225,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(asyncio.run(export_command_payloads()), indent=2, ensure_ascii=False))
         return 0
     if arguments.command == "demo":
-        return run_demo()
+        return run_demo(arguments.dialect)
     if arguments.command == "check":
         return check_everything(read_environment_or_exit(arguments.env_file))
     if arguments.command == "backup":

@@ -15,6 +15,7 @@ from taubot import (
     DialectUnknown,
     InsufficientFunds,
     KeyExpired,
+    KeyOutdated,
     MissingPermission,
     NotFound,
     ProtocolError,
@@ -64,6 +65,11 @@ def describe_unavailable(error: TaubotError) -> str:
 LINK_REFUSED = "Taubot refused your link (it may have been revoked). Run /link-account to link again."
 
 
+# The operator upgraded Taubot (v2 → v2.1): keys made before no longer work.
+LINK_FROM_BEFORE_THE_UPGRADE = ("Taubot was upgraded since you linked, and links made before that no longer work. "
+                                "Run /link-account to link again.")
+
+
 def link_expired(expired_at: datetime) -> str:
     """Taubot refused a key whose own claims say it has expired (Taubot v2.1's keys live 90 days)."""
     return f"Your Taubot link expired on {discord.utils.format_dt(expired_at, 'D')}. Run /link-account to link again."
@@ -77,6 +83,8 @@ def describe_lookup_failure(error: TaubotError, *, what: str = "such account", n
         return f"Taubot has no {what}."
     if isinstance(error, KeyExpired):
         return link_expired(error.expired_at)
+    if isinstance(error, KeyOutdated):
+        return LINK_FROM_BEFORE_THE_UPGRADE
     if isinstance(error, Unauthorized):
         return LINK_REFUSED
     if name is not None and isinstance(error, ServerError) and error.status == 500:
@@ -101,19 +109,17 @@ HISTORY_REFUSED = ("Taubot refused to show your history, either because your lin
 HISTORY_NOT_ALLOWED = ("Your link doesn't allow viewing your balance, so Taubot won't show your history. Run "
                        "/link-account to link again.")
 HISTORY_EXPIRED = "This history view has expired. Run /history again."
+NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
 
 
 def describe_history_failure(error: TaubotError) -> str:
     """Why the log could not be read: Taubot v2 answers 401 both for a revoked link and for one without VIEW
-    BALANCE; v2.1 tells the two apart, and an expired link from both."""
-    if isinstance(error, KeyExpired):
-        return link_expired(error.expired_at)
+    BALANCE; v2.1 tells the two apart. An expired or outdated link reads as everywhere else."""
     if isinstance(error, MissingPermission):
         return HISTORY_NOT_ALLOWED
-    if isinstance(error, Unauthorized):
+    if isinstance(error, Unauthorized) and not isinstance(error, KeyExpired | KeyOutdated):
         return HISTORY_REFUSED
     return describe_lookup_failure(error, what="transaction log for your account")
-NOT_YOUR_HISTORY = "Only the member who ran /history can turn its pages."
 
 # -- /pay: refused before anything is sent ------------------------------------------------------------------
 
@@ -197,6 +203,7 @@ def describe_transfer_refusal(error: TaubotError) -> str | None:
 
 
 _TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
+    (KeyOutdated, LINK_FROM_BEFORE_THE_UPGRADE),
     (InsufficientFunds, TRANSFER_INSUFFICIENT),
     (SpendingLimitReached, TRANSFER_OVER_LIMIT),
     (TransferRefused, TRANSFER_NOT_ALLOWED),

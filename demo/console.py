@@ -40,9 +40,10 @@ class _NoVoiceWarnings(logging.Filter):
 
 
 @asynccontextmanager
-async def open_demo(terminal: Terminal) -> AsyncIterator[DemoConsole]:
-    """The sandbox, a temporary folder (database and attached files), the real bot, and the console."""
-    sandbox = Sandbox(seed="demo")
+async def open_demo(terminal: Terminal, *, dialect: str = "v2") -> AsyncIterator[DemoConsole]:
+    """The sandbox (speaking `dialect`), a temporary folder (database and attached files), the real bot, and the
+    console."""
+    sandbox = Sandbox(seed="demo", dialect=dialect)
     await sandbox.start()
     try:
         with tempfile.TemporaryDirectory(prefix="taubot-demo-") as folder:
@@ -93,18 +94,19 @@ async def _watch(console: DemoConsole, waiting: asyncio.Event) -> None:
 
 def welcome(console: DemoConsole) -> str:
     me, others = console.me, [name for name in console.members.names if name != console.me.username]
-    return (f"Taubot demo: a local Taubot sandbox at {console.sandbox.api_url}, a temporary database, and this "
+    return (f"Taubot demo: a local Taubot {console.sandbox.dialect} sandbox at {console.sandbox.api_url}, a temporary "
+            "database, and this "
             f"console standing in for Discord.\nMembers: {me.username} (you), {listed(others)}. Open the grant link "
             "from a DM in a browser on this machine and type the member's Discord ID "
             f"({me.username} is {me.id}), or type grant.\n\n"
             + general_help(console.catalogue, console.members.names, DEMO_SPENDING_LIMIT))
 
 
-async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, *, dialect: str = "v2") -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord.client").addFilter(_NoVoiceWarnings())
     terminal = Terminal(out, echo_input=not stdin.isatty())
-    async with open_demo(terminal) as console:
+    async with open_demo(terminal, dialect=dialect) as console:
         terminal.say(welcome(console))
         await read_lines(console, stdin)
     return 0

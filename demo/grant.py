@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from harness import FakeUser, SentMessage
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
-from taubot import format_amount
+from taubot import dialect_named, format_amount
 
 from .errors import InputError
 
@@ -31,15 +31,17 @@ def grant_latest_link(sandbox: Sandbox, me: FakeUser, dms: list[SentMessage]) ->
     if personal is None:
         return (f"(On Taubot's page, {me.username} sees that they have no Taubot account, so there is nothing "
                 f"to tick; they submit the page anyway, granting nothing. {then})")
-    return (f"(On Taubot's page, {me.username} ticked VIEW BALANCE and TRANSFER FUNDS on their personal account "
-            f"“{personal['account_name']}” and set a spending limit of {format_amount(DEMO_SPENDING_LIMIT)}. "
-            f"{then})")
+    chose = ("picked their personal account" if dialect_named(sandbox.dialect).grant_picks_one_account
+             else "ticked VIEW BALANCE and TRANSFER FUNDS on their personal account")
+    return (f"(On Taubot's page, {me.username} {chose} “{personal['account_name']}” and set a spending limit of "
+            f"{format_amount(DEMO_SPENDING_LIMIT)}. {then})")
 
 
 def _newest_link(dms: list[SentMessage]) -> tuple[SentMessage, str] | None:
     for message in reversed(dms):
         for button in message.buttons:
-            ref = parse_qs(urlsplit(button.url).query).get("ref") if button.url else None
+            query = parse_qs(urlsplit(button.url).query) if button.url else {}
+            ref = query.get("ref") or query.get("ref_id")  # v2's name, v2.1's
             if ref and not button.disabled:
                 return message, ref[0]
     return None

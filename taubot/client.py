@@ -27,6 +27,7 @@ from .errors import (
     InsufficientFunds,
     InvalidTransaction,
     KeyExpired,
+    KeyOutdated,
     KeyUnreadable,
     MissingPermission,
     NotFound,
@@ -321,18 +322,22 @@ class TaubotClient:
             outcome = "" if call.idempotent else ": whether it took effect is unknown"
             raise DialectChanged(f"Taubot {call.endpoint} was answered in another dialect (the server now speaks "
                                  f"{self._tracker.current}){outcome}", status=answer.status)
-        raise _expired_or(wire.error_for(call, answer), key)
+        raise _expired_or(wire.error_for(call, answer), key, wire.DIALECT)
 
 
-def _expired_or(error: TaubotError, key: str) -> TaubotError:
+def _expired_or(error: TaubotError, key: str, dialect: Dialect) -> TaubotError:
     """A plain 401 for a key whose own claims say it has expired becomes KeyExpired (v2.1 answers every key
-    failure with the same words)."""
+    failure with the same words), and one for a key that never expires on a server whose keys do (made before
+    the operator upgraded Taubot) becomes KeyOutdated."""
     if type(error) is not Unauthorized:
         return error
     try:
         claims = read_claims(key)
     except KeyUnreadable:
         return error
+    if claims.expires_at is None and dialect.keys_expire:
+        return KeyOutdated(f"{error.args[0]}: the key was made by an older Taubot", status=error.status,
+                           server_text=error.server_text)
     if claims.expires_at is None or not claims.expired():
         return error
     return KeyExpired(f"{error.args[0]}: the key expired on {claims.expires_at:%Y-%m-%d %H:%M} UTC",

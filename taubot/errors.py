@@ -100,6 +100,11 @@ class KeyExpired(Unauthorized):
         self.expired_at = expired_at
 
 
+class KeyOutdated(Unauthorized):
+    """Taubot refused a key made by its older version: a key without an expiry (v2's) on a server whose keys
+    expire (v2.1). Links made before the operator upgraded Taubot must be made again."""
+
+
 class SameAccount(InvalidTransaction):
     """A transfer from an account to itself: refused locally, or by Taubot (v2.1 code 1000)."""
 

@@ -31,9 +31,9 @@ quit
 """
 
 
-async def run_demo_session(session: str, folder: Path) -> tuple[str, str]:
+async def run_demo_session(session: str, folder: Path, *options: str) -> tuple[str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(REPO / "bot.py"), "--env-file", str(folder / "none.env"), "demo",
+        sys.executable, str(REPO / "bot.py"), "--env-file", str(folder / "none.env"), "demo", *options,
         env={"PATH": os.environ.get("PATH", "")}, cwd=folder,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(session.encode()), timeout=60)
@@ -75,6 +75,22 @@ async def test_a_whole_session_in_the_demo_console(tmp_path):
     assert_plain_words(output)
     assert not list(tmp_path.iterdir()), "the demo must leave nothing behind"
     assert "is not installed" not in stderr, stderr  # discord.py's voice warnings mean nothing in the demo
+
+
+async def test_the_demo_speaks_v21_when_asked(tmp_path):
+    output, _ = await run_demo_session(SESSION, tmp_path, "--dialect", "v2.1")
+    assert_in_order(output, [
+        "Taubot demo: a local Taubot v2.1 sandbox at http://127.0.0.1:",
+        "alice> /link-account\n",
+        "2. Pick your personal account (not another account you may act for).",
+        "alice> grant\n(On Taubot's page, alice picked their personal account “Alice”",
+        "Linked to Alice (personal account). Try /balance.",
+        "│ Balance: 250t",
+        "┌ Payment sent",
+        "Sent 5t to @bob (Bob)",
+        "dave> quit\n",
+    ])
+    assert_plain_words(output)
 
 
 async def test_the_end_of_the_input_ends_the_demo_on_a_fresh_line(tmp_path):
