@@ -166,6 +166,20 @@ class TaubotClient:
             return None
 
     @_repeated_on_dialect_change
+    async def grant_page_knows_application(self) -> bool:
+        """No key. Whether Taubot's grant page accepts `application_id`, where it says so without a registered
+        reference (`dialect.grant_page_checks_application`; else Unsupported, without a request): a wrong
+        TAUBOT_APP_ID makes every grant link fail there. Nothing changes on the server."""
+        wire = await self._wire()
+        if not wire.DIALECT.grant_page_checks_application:
+            raise Unsupported("this Taubot's grant page checks the reference first: use get_application()")
+        try:
+            await self._call(wire, wire.application_on_grant_page(self.application_id), None)
+        except Rejected:
+            return False
+        return True
+
+    @_repeated_on_dialect_change
     async def verify_master_key(self) -> None:
         """Master key. Raises unless Taubot accepts it as a master key: Unauthorized (KeyExpired when its claims
         say so) for a refused key, ProtocolError for a member's grant key put where the master key belongs."""
@@ -310,12 +324,14 @@ class TaubotClient:
         except ValueError:
             raise ProtocolError(f"Taubot {call.endpoint} answered with a body that is not JSON") from None
 
-    async def _call(self, wire, call: Call, key: str) -> Answer:
-        """Send `call` in `wire`'s dialect and return the success answer; raise a TaubotError otherwise."""
+    async def _call(self, wire, call: Call, key: str | None) -> Answer:
+        """Send `call` in `wire`'s dialect (with no key: None) and return the success answer; raise a
+        TaubotError otherwise."""
         seen = wire.DIALECT
         if self._tracker.current is not seen:  # a concurrent request found the server changed dialect
             raise DialectChanged(f"Taubot now speaks {self._tracker.current}; {call.endpoint} was not sent")
-        answer = await self._transport.exchange(self.base_url, call, wire.authorization(key))
+        authorization = None if key is None else wire.authorization(key)
+        answer = await self._transport.exchange(self.base_url, call, authorization)
         if wire.is_success(call, answer.status):
             return answer
         if wire.speaks_other_dialect(answer) and await self._tracker.recheck(wire.DIALECT, call.endpoint):
@@ -325,11 +341,11 @@ class TaubotClient:
         raise _expired_or(wire.error_for(call, answer), key, wire.DIALECT)
 
 
-def _expired_or(error: TaubotError, key: str, dialect: Dialect) -> TaubotError:
+def _expired_or(error: TaubotError, key: str | None, dialect: Dialect) -> TaubotError:
     """A plain 401 for a key whose own claims say it has expired becomes KeyExpired (v2.1 answers every key
     failure with the same words), and one for a key that never expires on a server whose keys do (made before
     the operator upgraded Taubot) becomes KeyOutdated."""
-    if type(error) is not Unauthorized:
+    if type(error) is not Unauthorized or key is None:
         return error
     try:
         claims = read_claims(key)

@@ -28,6 +28,7 @@ class Dialect:
     view_balance_sees_economy: bool        # VIEW_BALANCE on its own account shows every balance in the economy
     keys_expire: bool                      # keys carry an expiry (`exp`) and stop working after it
     has_application_endpoint: bool         # /applications/me names the master key's application
+    grant_page_checks_application: bool    # the grant page refuses an unknown application, keyless, any reference
 
     def __str__(self) -> str:
         return self.name
@@ -38,7 +39,7 @@ V2 = Dialect(
     max_link_minutes=None, pending_reference_capacity=None, grant_picks_one_account=False,
     limit_zero_means_unlimited=False, negative_limit_blocks=False, failed_transfers_use_allowance=True,
     ok_proves_transfer=False, log_is_own_account_only=False, max_log_page=None, view_balance_sees_economy=False,
-    keys_expire=False, has_application_endpoint=False,
+    keys_expire=False, has_application_endpoint=False, grant_page_checks_application=True,
 )
 
 V21 = Dialect(
@@ -46,7 +47,7 @@ V21 = Dialect(
     max_link_minutes=60, pending_reference_capacity=64, grant_picks_one_account=True,
     limit_zero_means_unlimited=True, negative_limit_blocks=True, failed_transfers_use_allowance=False,
     ok_proves_transfer=True, log_is_own_account_only=True, max_log_page=100, view_balance_sees_economy=True,
-    keys_expire=True, has_application_endpoint=True,
+    keys_expire=True, has_application_endpoint=True, grant_page_checks_application=False,
 )
 
 DIALECTS = {dialect.name: dialect for dialect in (V2, V21)}

@@ -22,6 +22,7 @@ from .errors import (
 from .wire import Answer, Call, KeyKind  # KeyKind is also used by callers that describe v2 calls
 
 DIALECT = V2
+NEVER_REGISTERED = uuid.UUID(int=0)  # a reference no client makes (they are random)
 
 
 def authorization(key: str) -> str:
@@ -39,6 +40,14 @@ def register_reference(ref_id: uuid.UUID) -> Call:
 def grant_path_and_query(ref_id: uuid.UUID, application_id: uuid.UUID) -> tuple[str, dict[str, str]]:
     # The query name is `ref` (the docs' prose says `ref_id`, which the real server answers with 400).
     return "/oauth/grant", {"ref": str(ref_id), "aid": str(application_id)}
+
+
+def application_on_grant_page(application_id: uuid.UUID) -> Call:
+    """The grant page, without a key, for a reference that was never registered: v2 looks only at the
+    application there (400 for one it does not know, 303 to Discord's login for one it knows) and changes
+    nothing, so it tells a wrong application id apart without the master key."""
+    path, query = grant_path_and_query(NEVER_REGISTERED, application_id)
+    return Call("application_on_grant_page", "GET", tuple(path.strip("/").split("/")), KeyKind.NONE, query=query)
 
 
 def retrieve_key(ref_id: uuid.UUID) -> Call:
@@ -74,7 +83,7 @@ def create_transaction(from_account: str, to_account: str, amount: int) -> Call:
 
 # -- answers ----------------------------------------------------------------------------------------------
 
-SUCCESS = {"register_reference": (201, 200), "create_transaction": (200, 201)}
+SUCCESS = {"register_reference": (201, 200), "create_transaction": (200, 201), "application_on_grant_page": (303,)}
 
 
 def is_success(call: Call, status: int) -> bool:

@@ -18,7 +18,8 @@ def make_client(session: aiohttp.ClientSession, sandbox, **options) -> TaubotCli
     options.setdefault("backoff_base", 0.01)
     options.setdefault("dialect", sandbox.dialect)
     options.setdefault("master_key", sandbox.master_key)
-    return TaubotClient(session, base_url=sandbox.api_url, application_id=sandbox.application_id, **options)
+    options.setdefault("application_id", sandbox.application_id)
+    return TaubotClient(session, base_url=sandbox.api_url, **options)
 
 
 @pytest.fixture(params=DIALECTS)

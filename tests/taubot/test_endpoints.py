@@ -123,6 +123,21 @@ async def test_get_application_where_v2_offers_it(session):
         await offered.stop()
 
 
+async def test_the_grant_page_tells_a_wrong_application_id_without_a_key_on_v2(client, sandbox, session):
+    if not client.dialect.grant_page_checks_application:  # v2.1 checks the reference first: 404 either way
+        with pytest.raises(Unsupported):
+            await client.grant_page_knows_application()
+        assert sandbox.requests == []
+        return
+    assert await client.grant_page_knows_application() is True
+    wrong = make_client(session, sandbox, application_id="123e4567-e89b-12d3-a456-426614174000")
+    assert await wrong.grant_page_knows_application() is False
+    assert [(r.path, r.query["aid"], r.key_kind, r.status) for r in sandbox.requests if r.query.get("ref")] == [
+        ("/api/oauth/grant", sandbox.application_id, "none", 303),
+        ("/api/oauth/grant", "123e4567-e89b-12d3-a456-426614174000", "none", 400)]
+    assert not sandbox.economy.references  # nothing registered, nothing pending
+
+
 async def test_verify_master_key_accepts_the_master_key_and_refuses_a_grant_key(client, sandbox, session, alice):
     await client.verify_master_key()
     _, grant = alice
