@@ -29,7 +29,7 @@ import aiohttp
 import discord
 
 from bot import TaubotBot
-from check import master_key_expiry, run_checks
+from check import master_key_expiry, run_checks, verdict
 from config import (
     ConfigError,
     Settings,
@@ -155,13 +155,9 @@ async def _gateway_ended(running: asyncio.Task) -> None:
 def check_everything(environ: Mapping[str, str]) -> int:
     """`python bot.py check`: each line is printed the moment its check ends, so a hang shows where it is."""
     checks = asyncio.run(run_checks(environ, report=lambda check: print(check.line(), flush=True)))
-    problems = sum(not check.ok for check in checks)
-    warnings = sum(check.ok and check.warning for check in checks)
-    if problems:
-        print(f"{problems} problem(s) found.")
-    else:
-        print("All checks passed." if not warnings else f"All checks passed, with {warnings} warning(s).")
-    return 0 if not problems else 1
+    last_line, status = verdict(checks)
+    print(last_line)
+    return status
 
 
 def back_up(environ: Mapping[str, str], destination: Path) -> int:

@@ -55,6 +55,12 @@ class Settings:
     # KEY_ENCRYPTION_KEY exactly as configured, so the text itself is redacted too, not only its re-encodings.
     key_encryption_key_text: str = field(default="", repr=False, compare=False)
 
+    @property
+    def has_taubot_credentials(self) -> bool:
+        """Both Taubot credentials are set: always in `load_settings`'s settings; in `load_discord_settings`'s
+        not until the Taubot operator has issued them."""
+        return bool(self.taubot_master_key) and self.taubot_app_id.int != 0
+
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret in the forms it could show up in a log line."""
         url_safe = base64.urlsafe_b64encode(self.key_encryption_key).decode()

@@ -10,7 +10,7 @@ discord_login.py the checks themselves.
 """
 
 from .line import Check
-from .run import run_checks
+from .run import run_checks, verdict
 from .taubot_api import master_key_expiry
 
-__all__ = ["Check", "master_key_expiry", "run_checks"]
+__all__ = ["Check", "master_key_expiry", "run_checks", "verdict"]

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+from yarl import URL
 
 from config import DEFAULT_API_URL, Settings
 from taubot import (
@@ -38,7 +39,7 @@ async def check_taubot(settings: Settings) -> AsyncIterator[Check]:
     async with aiohttp.ClientSession() as session:
         found, dialect = await _dialect(session, settings, timeout)
         yield found
-        if dialect is None:
+        if dialect is None or not settings.has_taubot_credentials:  # the configuration line says they are to come
             return
         client = TaubotClient(session, base_url=settings.taubot_api_url, master_key=settings.taubot_master_key,
                               application_id=settings.taubot_app_id, dialect=dialect, timeout=timeout)
@@ -75,13 +76,19 @@ async def _dialect(session: aiohttp.ClientSession, settings: Settings, limits: a
         return Check("taubot", False, f"TAUBOT_API_URL does not look like the Taubot API: it answered HTTP "
                                       f"{error.status} ({error.content_type or 'no Content-Type'}) to a request "
                                       "without a key, where Taubot v2 answers 400 text/plain and v2.1 answers 422 "
-                                      f"application/json. Set it to the API base, e.g. {DEFAULT_API_URL}"), None
+                                      f"application/json. {_api_base_advice(settings.taubot_api_url)}"), None
     pinned = settings.taubot_api_dialect
     if pinned != AUTO and pinned != found.name:
         return Check("dialect", False, f"TAUBOT_API_DIALECT pins {pinned}, but {settings.taubot_api_url} speaks "
                                        f"Taubot {found}. Set TAUBOT_API_DIALECT=auto (or {found})."), None
     how = "pinned by TAUBOT_API_DIALECT; the server agrees" if pinned != AUTO else "detected"
     return Check("dialect", True, f"Taubot {found} ({how})"), found
+
+
+def _api_base_advice(url: str) -> str:
+    if not URL(url).path.rstrip("/").endswith("/api"):  # the likeliest slip: the site's address, not its API's
+        return f"The API base ends in /api: try TAUBOT_API_URL={url.rstrip('/')}/api"
+    return f"Set it to the API base, e.g. {DEFAULT_API_URL}"
 
 
 async def _check_master_key(client: TaubotClient, settings: Settings) -> Check:
@@ -130,8 +137,8 @@ def master_key_expiry(master_key: str, now: datetime | None = None) -> Check | N
 
 
 async def _check_application(client: TaubotClient, settings: Settings) -> Check:
-    """Where the dialect offers /applications/me, that the master key belongs to TAUBOT_APP_ID (grant links
-    name the application: a wrong id would make every one fail)."""
+    """That TAUBOT_APP_ID is the application grant links must name (a wrong id makes every one fail): matched to
+    the master key where Taubot offers /applications/me (v2.1), else asked of the grant page (v2)."""
     offered = client.dialect.has_application_endpoint
     try:
         application = await client.get_application()
@@ -139,17 +146,31 @@ async def _check_application(client: TaubotClient, settings: Settings) -> Check:
         if offered:
             return Check("application", False, f"could not confirm that the master key belongs to TAUBOT_APP_ID "
                                                 f"({error}). Run check again in a minute.")
-        return Check("application", True, f"could not read the application's details ({error}); not needed to run")
+        application = None
     if application is None:
-        if offered:
-            return Check("application", False, "Taubot did not answer /applications/me, so the master key could "
-                                                "not be matched to TAUBOT_APP_ID. Run check again in a minute.")
-        return Check("application", True, "this Taubot does not offer /applications/me; not needed")
+        if client.dialect.grant_page_checks_application:
+            return await _application_on_grant_page(client, settings)
+        return Check("application", False, "Taubot did not answer /applications/me, so the master key could "
+                                            "not be matched to TAUBOT_APP_ID. Run check again in a minute.")
     if application.application_id != str(settings.taubot_app_id):
         return Check("application", False, f"the master key belongs to application {application.application_id}, "
                                             f"but TAUBOT_APP_ID is {settings.taubot_app_id}. Grant links would fail.")
     return Check("application", True, f"“{application.application_name}” in the {application.economy_name} economy"
                                       f" (TAUBOT_APP_ID matches the master key)")
+
+
+async def _application_on_grant_page(client: TaubotClient, settings: Settings) -> Check:
+    try:
+        known = await client.grant_page_knows_application()
+    except TaubotError as error:
+        return Check("application", False, f"could not ask Taubot's grant page about TAUBOT_APP_ID ({error}). Run "
+                                            "check again in a minute.")
+    if not known:
+        return Check("application", False, f"Taubot knows no application {settings.taubot_app_id}: its grant page "
+                                            "refuses TAUBOT_APP_ID, so every grant link would fail. Put the "
+                                            "application ID that came with the master key in TAUBOT_APP_ID.")
+    return Check("application", True, "Taubot's grant page accepts TAUBOT_APP_ID (Taubot v2 cannot say whether the "
+                                      "master key is that application's)")
 
 
 def _capped_link_timeout(settings: Settings, dialect: Dialect) -> Check:

@@ -52,7 +52,8 @@ async def test_everything_right(settings, sandbox, fake_discord_client, discord)
     found = lines(checks)
     taubot = ["dialect", "taubot", "master key", "application"] if sandbox.dialect == "v2.1" else [
         "dialect", "taubot", "application"]  # v2's keys never expire
-    assert [c.name for c in checks] == ["configuration", "database", *taubot, "discord"]
+    assert [c.name for c in checks] == ["configuration", "database", *taubot, "discord", "server invite",
+                                        "user install"]
     assert all(ok for ok, _ in found.values()), found
     assert not any(check.warning for check in checks)
     assert found["dialect"][1] == f"Taubot {sandbox.dialect} (detected)"
@@ -61,12 +62,19 @@ async def test_everything_right(settings, sandbox, fake_discord_client, discord)
         assert found["master key"][1].endswith("(in 59 days)")
         assert found["application"][1] == ("“Sandbox Discord bot” in the Sandbox Dollars economy (TAUBOT_APP_ID "
                                            "matches the master key)")
-    else:
-        assert found["application"][1] == "this Taubot does not offer /applications/me; not needed"
+    else:  # no /applications/me: the grant page, asked without a key, knows the application
+        assert found["application"][1] == ("Taubot's grant page accepts TAUBOT_APP_ID (Taubot v2 cannot say whether "
+                                           "the master key is that application's)")
     assert "schema 2, encryption key matches, 0 linked member(s)" in found["database"][1]
-    invite = found["discord"][1]
-    assert f"client_id={discord.api.application_id}" in invite
-    assert "scope=bot+applications.commands" in invite
+    application_id = discord.api.application_id
+    assert found["discord"][1] == f"logged in as taubot (application {application_id})"
+    assert found["server invite"][1] == (
+        f"add the bot to a server: https://discord.com/oauth2/authorize?client_id={application_id}"
+        "&scope=bot+applications.commands&permissions=51200&integration_type=0")  # send, embed links, attach files
+    assert found["user install"][1] == (
+        "members add it to their own Discord account; needs User Install (Developer Portal → Installation): "
+        f"https://discord.com/oauth2/authorize?client_id={application_id}&scope=applications.commands"
+        "&integration_type=1")
     assert checks[0].line().startswith("ok       configuration")
 
 
@@ -267,7 +275,11 @@ async def test_a_discord_that_never_answers_is_bounded_and_hides_no_earlier_line
         checks = await asyncio.wait_for(checking, timeout=10)
         release.set()
     assert reported == checks
-    assert checks[-1].detail.startswith("Discord gave no usable answer within 0.5 s.")
+    login, server_invite, user_install = checks[-3:]
+    assert login.detail.startswith("Discord gave no usable answer within 0.5 s.")
+    assert "(application ID read from DISCORD_TOKEN): https://discord.com/oauth2/authorize?client_id=" \
+           "123456789012345678&" in server_invite.detail  # the links still come, from the token
+    assert user_install.detail.endswith("client_id=123456789012345678&scope=applications.commands&integration_type=1")
 
 
 # -- backup ------------------------------------------------------------------------------------------------
