@@ -135,6 +135,18 @@ class TaubotBot(commands.AutoShardedBot):
             self.storage = None  # type: ignore[assignment]  # closed: see __init__
 
 
+class CommandsOnlyBot(TaubotBot):
+    """The bot's commands without what they act with: no database, no Taubot session, no background work. What
+    `sync` logs in with (and `sync --dry-run` reads), so registering the commands needs DISCORD_TOKEN alone: the
+    Taubot credentials come later, from a person. It never connects to the gateway, so no command runs on it."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings, background_tasks=False)
+
+    async def setup_hook(self) -> None:
+        await self.load_feature_cogs()
+
+
 if __name__ == "__main__":
     from cli import main  # the command line imports the bot, never the other way round
 

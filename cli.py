@@ -28,13 +28,14 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot import TaubotBot
+from bot import CommandsOnlyBot, TaubotBot
 from check import master_key_expiry, run_checks, verdict
 from config import (
     ConfigError,
     Settings,
     database_path_of,
     generate_encryption_key,
+    load_discord_settings,
     load_settings,
     read_environment_or_exit,
 )
@@ -57,14 +58,14 @@ DIALECT_NAMES = tuple(DIALECTS)  # after close(), how long the gateway task may 
 
 async def export_command_payloads(settings: Settings = OFFLINE_SETTINGS) -> list[dict]:
     """The JSON Discord would receive on `sync`, built from the real cogs without touching the network."""
-    bot = TaubotBot(settings, background_tasks=False)
+    bot = CommandsOnlyBot(settings)
     async with bot:
         await bot.load_feature_cogs()
         return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:
-    bot = TaubotBot(settings, background_tasks=False)
+    bot = CommandsOnlyBot(settings)  # settings may lack the Taubot credentials: nothing here needs them
     async with bot:
         await bot.login(settings.discord_token)
         guild = discord.Object(id=guild_id) if guild_id else None
@@ -234,9 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def connect(arguments: argparse.Namespace) -> int:
-    """`run` and `sync`: the commands that need the whole configuration and talk to Discord."""
+    """`run` and `sync`: the commands that talk to Discord. `run` needs the whole configuration, `sync` only what
+    Discord needs (DISCORD_TOKEN): Discord is set up before the Taubot credentials arrive."""
+    load = load_discord_settings if arguments.command == "sync" else load_settings
     try:
-        settings = load_settings(read_environment_or_exit(arguments.env_file))
+        settings = load(read_environment_or_exit(arguments.env_file))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -459,7 +459,8 @@ class FakeDiscordAPI:
         return 200, self.registered_commands.get(None, [])
 
     def _store_commands(self, guild_id: int | None, body: list[dict[str, Any]]) -> tuple[int, Any]:
-        stored = [{**command, "id": str(self.new_id()), "application_id": str(self.application_id),
+        # Discord answers every command with a description ("" for context menus, which send none).
+        stored = [{"description": "", **command, "id": str(self.new_id()), "application_id": str(self.application_id),
                    "version": str(self.new_id()), "default_member_permissions": None,
                    **({"guild_id": str(guild_id)} if guild_id else {})} for command in body]
         self.registered_commands[guild_id] = stored

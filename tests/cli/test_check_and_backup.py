@@ -37,12 +37,6 @@ def environment(settings, **overrides) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def fake_discord_client(discord):
-    """Discord clients that log in against the harness's fake Discord instead of the network."""
-    return lambda: discord.prepare_login(discord_py.Client(intents=discord_py.Intents.none()))
-
-
 def lines(checks) -> dict[str, tuple[bool, str]]:
     return {check.name: (check.ok, check.detail) for check in checks}
 
@@ -408,15 +402,6 @@ async def test_the_master_keys_expiry_on_v21(settings, sandbox, fake_discord_cli
     if warning:
         assert check.line().startswith("WARNING  master key    TAUBOT_MASTER_KEY expires on ")
         assert "(in 9 day(s)): ask the Taubot operator for a new one now" in check.detail
-
-
-@ON_V21
-async def test_a_master_key_of_another_application_is_a_problem_on_v21(settings, fake_discord_client):
-    found = lines(await run_checks(environment(settings, TAUBOT_APP_ID="123e4567-e89b-12d3-a456-426614174000"),
-                                   make_discord_client=fake_discord_client))
-    assert found["application"][0] is False
-    assert found["application"][1].endswith("but TAUBOT_APP_ID is 123e4567-e89b-12d3-a456-426614174000. Grant links "
-                                            "would fail.")
 
 
 @ON_V21
