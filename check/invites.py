@@ -42,7 +42,7 @@ def user_install(application_id: int) -> str:
 def invite_lines(application_id: int, *, confirmed: bool) -> list[Check]:
     source = "" if confirmed else " (application ID read from DISCORD_TOKEN)"
     return [
-        Check("server invite", True, f"add the bot to a server{source}: {server_invite(application_id)}"),
+        Check("invite", True, f"add the bot to a server{source}: {server_invite(application_id)}"),
         Check("user install", True, f"members add it to their own Discord account{source}; needs User Install "
                                     f"(Developer Portal → Installation): {user_install(application_id)}"),
     ]

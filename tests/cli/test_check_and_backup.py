@@ -46,7 +46,7 @@ async def test_everything_right(settings, sandbox, fake_discord_client, discord)
     found = lines(checks)
     taubot = ["dialect", "taubot", "master key", "application"] if sandbox.dialect == "v2.1" else [
         "dialect", "taubot", "application"]  # v2's keys never expire
-    assert [c.name for c in checks] == ["configuration", "database", *taubot, "discord", "server invite",
+    assert [c.name for c in checks] == ["configuration", "database", *taubot, "discord", "invite",
                                         "user install"]
     assert all(ok for ok, _ in found.values()), found
     assert not any(check.warning for check in checks)
@@ -62,7 +62,7 @@ async def test_everything_right(settings, sandbox, fake_discord_client, discord)
     assert "schema 2, encryption key matches, 0 linked member(s)" in found["database"][1]
     application_id = discord.api.application_id
     assert found["discord"][1] == f"logged in as taubot (application {application_id})"
-    assert found["server invite"][1] == (
+    assert found["invite"][1] == (
         f"add the bot to a server: https://discord.com/oauth2/authorize?client_id={application_id}"
         "&scope=bot+applications.commands&permissions=51200&integration_type=0")  # send, embed links, attach files
     assert found["user install"][1] == (

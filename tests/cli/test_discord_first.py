@@ -33,6 +33,13 @@ STILL_TO_COME = [
 NOWHERE = "http://127.0.0.1:9/api/v10"  # nothing listens there: Discord cannot be reached
 
 
+def readme_example(after: str) -> list[str]:
+    """The lines of the first code block in the README after `after`, unindented."""
+    readme = (REPO / "README.md").read_text()
+    block = readme[readme.index(after):].split("```\n", 2)[1]
+    return [line.removeprefix("   ") for line in block.rstrip().splitlines()]
+
+
 def dry_run_names() -> list[str]:
     result = subprocess.run([sys.executable, str(REPO / "bot.py"), "--env-file", os.devnull, "sync", "--dry-run"],
                             env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, timeout=60)
@@ -70,7 +77,7 @@ async def test_check_with_only_the_discord_token_says_what_is_still_to_come(tmp_
         *STILL_TO_COME,
         f"ok       dialect       Taubot {sandbox.dialect} (detected)",  # TAUBOT_API_URL is checked already
         f"ok       discord       logged in as taubot (application {TOKEN_APPLICATION_ID})",
-        f"ok       server invite add the bot to a server: {SERVER_INVITE}",
+        f"ok       invite        add the bot to a server: {SERVER_INVITE}",
         "ok       user install  members add it to their own Discord account; needs User Install (Developer Portal → "
         f"Installation): {USER_INSTALL}",
         "Discord is ready: add the bot with the links above and run `python bot.py sync`. The bot can run once the "
@@ -79,6 +86,8 @@ async def test_check_with_only_the_discord_token_says_what_is_still_to_come(tmp_
     assert status == 1  # honest: the bot cannot run yet
     assert [(r.path, r.key_kind) for r in sandbox.requests] == [("/api/oauth/grant", "none")]
     assert not (tmp_path / "data").exists()
+    if sandbox.dialect == "v2":  # what the README shows, but for the bot's name
+        assert readme_example("2. **The invite.**") == stdout.replace("as taubot (", "as Taubot#0420 (").splitlines()
 
 
 async def test_check_prints_the_invite_links_when_discord_cannot_be_reached(tmp_path):
@@ -88,7 +97,7 @@ async def test_check_prints_the_invite_links_when_discord_cannot_be_reached(tmp_
         "PROBLEM  taubot        cannot reach http://127.0.0.1:9/api. Check TAUBOT_API_URL and that this machine can "
         "connect to it.",
         "PROBLEM  discord       cannot reach Discord (ClientConnectorError). Check the network.",
-        f"ok       server invite add the bot to a server (application ID read from DISCORD_TOKEN): {SERVER_INVITE}",
+        f"ok       invite        add the bot to a server (application ID read from DISCORD_TOKEN): {SERVER_INVITE}",
         "ok       user install  members add it to their own Discord account (application ID read from DISCORD_TOKEN); "
         f"needs User Install (Developer Portal → Installation): {USER_INSTALL}",
         "2 problem(s) found.",
@@ -116,7 +125,7 @@ async def test_with_the_encryption_key_too_the_database_is_checked_already(sandb
                               make_discord_client=fake_discord_client)
     assert [(check.name, check.line()[:7]) for check in checks] == [
         ("configuration", "NOT YET"), ("database", "ok     "), ("dialect", "ok     "), ("discord", "ok     "),
-        ("server invite", "ok     "), ("user install", "ok     ")]
+        ("invite", "ok     "), ("user install", "ok     ")]
     assert checks[0].detail.splitlines()[1:] == STILL_TO_COME[:2]
 
 
