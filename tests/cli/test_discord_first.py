@@ -120,8 +120,9 @@ async def test_a_token_discord_rejects_gets_no_invite_links(tmp_path):
 
 
 async def test_with_the_encryption_key_too_the_database_is_checked_already(sandbox, fake_discord_client, tmp_path):
+    database = tmp_path / "new" / "bot.sqlite3"  # not the `discord` fixture's bot's, made with another key
     checks = await run_checks({"DISCORD_TOKEN": TOKEN, "KEY_ENCRYPTION_KEY": generate_encryption_key(),
-                               "TAUBOT_API_URL": sandbox.api_url, "DATABASE_PATH": str(tmp_path / "new" / "bot.sqlite3")},
+                               "TAUBOT_API_URL": sandbox.api_url, "DATABASE_PATH": str(database)},
                               make_discord_client=fake_discord_client)
     assert [(check.name, check.line()[:7]) for check in checks] == [
         ("configuration", "NOT YET"), ("database", "ok     "), ("dialect", "ok     "), ("discord", "ok     "),
