@@ -15,6 +15,7 @@ from aiohttp import web
 
 from harness import FakeDiscordAPI, FakeUser
 from harness.payloads import SnowflakeFactory
+from tests.cli.test_check_and_backup import local_server
 
 REPO = Path(__file__).resolve().parents[2]
 # The id in the first part of tests' DISCORD_TOKEN (base64 of these digits).
@@ -50,16 +51,8 @@ async def discord_over_http(api: FakeDiscordAPI) -> AsyncIterator[str]:
         return web.Response(status=response.status, body=(await response.text()).encode(),
                             headers={"Content-Type": response.headers["Content-Type"]})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/api/v10"
-    finally:
-        await runner.cleanup()
+    async with local_server(answer) as url:
+        yield f"{url}/api/v10"
 
 
 async def bot_py(*arguments: str, discord_at: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
