@@ -1,7 +1,7 @@
 """The command line of the Taubot Discord bot (run as `python bot.py …`).
 
     python bot.py              run the bot (same as `python bot.py run`)
-    python bot.py sync         register the slash commands with Discord (globally, or --guild ID)
+    python bot.py sync         register the slash commands with Discord (globally, or --guild ID); DISCORD_TOKEN only
     python bot.py sync --dry-run   print the command payloads as JSON, offline, no credentials needed
     python bot.py gen-key      print a fresh KEY_ENCRYPTION_KEY
     python bot.py demo [--dialect v2|v2.1]   the whole product locally, with a console standing in for Discord
@@ -198,7 +198,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="settings file to read, which must exist (default: .env next to bot.py, if any)")
     commands_parser = parser.add_subparsers(dest="command", metavar="command")
     commands_parser.add_parser("run", help="run the bot (the default)")
-    sync = commands_parser.add_parser("sync", help="register the slash commands with Discord")
+    sync = commands_parser.add_parser("sync", help="register the slash commands with Discord (DISCORD_TOKEN only)")
     sync.add_argument(
         "--guild", nargs="?", const="dev", type=_guild_argument, metavar="ID",
         help="register in one server only, instantly (without ID: DEV_GUILD_ID)",
@@ -209,7 +209,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                                       help="try the bot locally: no configuration, no Discord, no Taubot needed")
     demo.add_argument("--dialect", choices=DIALECT_NAMES, default="v2",
                       help="the Taubot version the local sandbox speaks (default v2)")
-    commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord; change nothing")
+    commands_parser.add_parser("check", help="check the configuration, database, Taubot and Discord, and print the "
+                                             "invite links; change nothing")
     backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
     arguments = parser.parse_args(argv)
