@@ -15,6 +15,7 @@ from taubot import Account, TaubotError
 
 from . import member_names, messages
 from .interaction_log import outcome_of
+from .limits import FittedEmbed
 from .seen_accounts import suggestions
 from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, defer_if_slow, format_money, owners_named_in, refuse, reply
 
@@ -76,7 +77,7 @@ class BalanceCog(commands.Cog, name="Balance"):
 
 def balance_embed(account: Account, *, is_own: bool, symbol: str) -> discord.Embed:
     kind = ACCOUNT_TYPE_NAMES.get(account.account_type, "account")
-    embed = discord.Embed(title=account_name(account.account_name), colour=INFO,
+    embed = FittedEmbed(title=account_name(account.account_name), colour=INFO,
                           description=f"Your {kind}" if is_own else kind.capitalize())
     if account.balance is not None:
         embed.add_field(name="Balance", value=f"**{format_money(account.balance, symbol)}**")

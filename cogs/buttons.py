@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from .guarded import run_guarded
 from .interaction_log import logged_as
+from .limits import BUTTON_LABEL, clip
 from .messages import NOT_YOUR_BUTTONS
 
 CogT = TypeVar("CogT")
@@ -57,8 +58,8 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=NEVER
         self.prefix_used = prefix or self.prefixes()[0]
         self.values = {name: str(values[name]) for name in self.fields}
         custom_id = ":".join([self.prefix_used, *self.values.values()])
-        super().__init__(discord.ui.Button(label=self.button_label(), style=self.style, custom_id=custom_id,
-                                           disabled=disabled))
+        super().__init__(discord.ui.Button(label=clip(self.button_label(), BUTTON_LABEL), style=self.style,
+                                           custom_id=custom_id, disabled=disabled))
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],

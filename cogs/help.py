@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from . import messages
+from .limits import FittedEmbed
 from .ui import INFO, account_name, format_money, reply
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class HelpCog(commands.Cog, name="Help"):
     async def help(self, interaction: discord.Interaction) -> None:
         linked = await self.bot.storage.grant_keys.get(interaction.user.id)
         status = messages.help_linked(account_name(linked.account_name)) if linked else messages.HELP_NOT_LINKED
-        embed = discord.Embed(title=messages.HELP_TITLE, colour=INFO, description=(
+        embed = FittedEmbed(title=messages.HELP_TITLE, colour=INFO, description=(
             f"{messages.HELP_INTRO}\n{status}\n\n**Commands**\n" + "\n".join(command_lines(self.bot.tree))))
         embed.add_field(name="Linking", value=messages.HELP_LINKING, inline=False)
         example = format_money(messages.LIMIT_EXAMPLE_CENTS, self.bot.settings.currency_symbol)

@@ -13,12 +13,11 @@ from collections.abc import Iterable
 
 from discord import app_commands
 
+from .limits import CHOICE_NAME, CHOICE_VALUE, CHOICES, clip
 from .ui import account_name
 
 PER_MEMBER = 50  # names kept per member, the most recently seen
 MEMBERS = 10_000  # members remembered; the least recently active go first
-MAX_CHOICES = 25  # Discord shows at most 25 suggestions
-MAX_VALUE = 100  # and takes a value of at most 100 characters (longer names can't be typed in either)
 
 
 class SeenAccounts:
@@ -49,6 +48,7 @@ def suggestions(names: Iterable[str], typed: str) -> list[app_commands.Choice[st
     choices = []
     for name in dict.fromkeys(names):
         shown = account_name(name, markdown=False)
-        if len(name) <= MAX_VALUE and (wanted in shown.casefold() or wanted in name.casefold()):
-            choices.append(app_commands.Choice(name=shown[:MAX_VALUE], value=name))
-    return choices[:MAX_CHOICES]
+        # A longer name can't be a choice's value (nor typed into the option): it is left out.
+        if len(name) <= CHOICE_VALUE and (wanted in shown.casefold() or wanted in name.casefold()):
+            choices.append(app_commands.Choice(name=clip(shown, CHOICE_NAME), value=name))
+    return choices[:CHOICES]

@@ -17,6 +17,8 @@ from . import member_names
 from .expected_wait import ExpectedWait
 from .in_flight import in_flight_of, note_answered
 from .interaction_log import set_outcome
+from .limits import CONTENT, clip, clip_pieces
+from .lookalikes import revealed_pieces
 from .messages import NOT_LINKED
 
 if TYPE_CHECKING:
@@ -32,6 +34,10 @@ DEFER_AFTER_SECONDS = 1.0
 
 # Taubot's default personal account names: "<@!123> 's account" (v2), "<@!123>'s account" (v2.1).
 DEFAULT_PERSONAL_NAME = re.compile(r"<@!?(\d{1,20})> ?'s account")
+
+# Taubot's own names are at most 64 characters; longer ones (a server that does not enforce that) are shortened
+# to this many where they are shown, so a title or a line of history keeps its other words.
+SHOWN_NAME_LENGTH = 100
 
 # Embed colours: neutral information, success, a problem the member can fix, a refusal.
 INFO, SUCCESS, WARNING, ERROR = 0x5865F2, 0x57F287, 0xFEE75C, 0xED4245
@@ -69,13 +75,22 @@ def owners_named_in(names: Iterable[str]) -> list[int]:
 def account_name(name: str, *, markdown: bool = True) -> str:
     """An account name as members read it: a default personal name as "Alice's account" (the member's name,
     where mention markup would show raw in titles, field names and files), any other name literally (Taubot
-    allows names like '*Treasury*' or 'a_b_c'). `markdown=False` for plain text such as a CSV file.
+    allows names like '*Treasury*' or 'a_b_c'), with invisible and look-alike characters written out
+    (lookalikes.py) and shortened visibly past SHOWN_NAME_LENGTH. `markdown=False` for plain text such as an
+    autocomplete choice.
 
     Names come from member_names (every member who used the bot, and those looked up for the screen)."""
+    shown = clip_pieces(revealed_pieces(account_name_in_file(name)), SHOWN_NAME_LENGTH)
+    return discord.utils.escape_markdown(shown) if markdown else shown
+
+
+def account_name_in_file(name: str) -> str:
+    """Taubot's name, with only a default personal name turned into "Alice's account": for files, which keep
+    the name whole and exact."""
     owner = personal_account_owner(name)
-    if owner is not None:
-        name = f"{member_names.name_of(owner) or f'member {owner}'}'s account"
-    return discord.utils.escape_markdown(name) if markdown else name
+    if owner is None:
+        return name
+    return f"{member_names.name_of(owner) or f'member {owner}'}'s account"
 
 
 def account_label(account: Account, *, mention_owner: bool = True) -> str:
@@ -92,7 +107,8 @@ def account_label(account: Account, *, mention_owner: bool = True) -> str:
 async def reply(interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None,
                 view: discord.ui.View | None = None, file: discord.File | None = None) -> None:
     """Answer privately, whether or not the interaction was deferred."""
-    kwargs: dict[str, Any] = {"content": content, "embed": embed, "ephemeral": True}
+    kwargs: dict[str, Any] = {"content": clip(content, CONTENT) if content else content, "embed": embed,
+                              "ephemeral": True}
     if view is not None:
         kwargs["view"] = view
     if file is not None:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from .limits import INVALID_FORM_BODY, choice_problems, message_problems, modal_problems
 from .messages import (
     EPHEMERAL_FLAG,
     LABEL,
@@ -143,6 +144,9 @@ class _Routes:
         return None
 
 
+# The routes that create or edit a message, whose body Discord checks against its limits.
+MESSAGE_ROUTES = frozenset({"edit_original", "followup", "edit_followup", "send_message", "edit_message"})
+
 ROUTES = _Routes()
 ROUTES.add("GET", "/users/@me", "get_me")
 ROUTES.add("GET", "/oauth2/applications/@me", "application_info")
@@ -249,6 +253,11 @@ class FakeDiscordAPI:
         delay = self._take_rule(route, target_user, self.delays)
         if delay is not None:
             await asyncio.sleep(delay.seconds)
+        refused = self._over_limits(route, body)
+        if refused:
+            self.problems.append(f"Discord refused {method} {path} (Invalid Form Body): " + "; ".join(refused))
+            return self._record(method, route, path, params, body, files, 400, {
+                "message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": {"_errors": refused}})
         fault = self._take_rule(route, target_user)
         if fault is not None:
             error: dict[str, Any] = {"message": fault.message, "code": fault.code}
@@ -261,6 +270,18 @@ class FakeDiscordAPI:
         handler = getattr(self, f"_on_{route}")
         status, response_body = handler(arguments, body, files, params)
         return self._record(method, route, path, params, body, files, status, response_body)
+
+    @staticmethod
+    def _over_limits(route: str, body: Any) -> list[str]:
+        """What Discord would refuse in this request for breaking one of its length limits (limits.py)."""
+        if route in MESSAGE_ROUTES:
+            return message_problems(body)
+        if route != "interaction_callback" or not isinstance(body, dict):
+            return []
+        data = body.get("data") or {}
+        if body.get("type") == 8:
+            return choice_problems(data.get("choices") or [])
+        return modal_problems(data) if body.get("type") == 9 else message_problems(data)
 
     def _record(self, method: str, route: str, path: str, params: dict[str, str], body: Any,
                 files: list[SentFile], status: int, response_body: Any,

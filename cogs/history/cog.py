@@ -16,9 +16,11 @@ from taubot import Account, TaubotError, Transaction
 
 from .. import member_names, messages
 from ..interaction_log import outcome_of
+from ..limits import FittedEmbed
 from ..ui import INFO, account_name, linked_account_or_explain, owners_named_in, refuse, reply
 from .buttons import PageTurner, pager
-from .rows import HistoryRow, as_csv, direction_of, other_side
+from .export import as_csv
+from .rows import HistoryRow, direction_of, other_side
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -97,7 +99,7 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
             self.sessions.pop(next(iter(self.sessions)))
 
     def _page(self, session: HistorySession, page: int) -> discord.Embed:
-        embed = discord.Embed(title=f"History of {account_name(session.account_name)}", colour=INFO)
+        embed = FittedEmbed(title=f"History of {account_name(session.account_name)}", colour=INFO)
         chunk = session.rows[page * PER_PAGE:(page + 1) * PER_PAGE]
         symbol = self.bot.settings.currency_symbol
         embed.description = "\n".join(row.line(symbol) for row in chunk) or "No transactions yet."

@@ -1,14 +1,12 @@
-"""A transaction as the member reads it: which way the money went, with whom, and the CSV export."""
+"""A transaction as the member reads it: which way the money went, and with whom."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
-from taubot import Account, Transaction, format_decimal
+from taubot import Account, Transaction
 
-from ..ui import account_label, account_name, format_money, timestamp
+from ..ui import account_label, format_money, timestamp
 
 
 @dataclass(frozen=True)
@@ -49,19 +47,3 @@ def direction_of(entry: Transaction, own_id: str) -> str:
 
 def other_side(entry: Transaction, own_id: str) -> str:
     return entry.to_account if entry.from_account == own_id else entry.from_account
-
-
-def as_csv(rows: list[HistoryRow], symbol: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id"])
-    for row in rows:
-        name = account_name(row.counterparty.account_name, markdown=False) if row.counterparty else ""
-        writer.writerow([row.transaction.timestamp.isoformat(), row.direction, format_decimal(row.amount), symbol,
-                         _spreadsheet_safe(name), row.counterparty_id])
-    return out.getvalue()
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Keep spreadsheets from running an account name like '=HYPERLINK(…)' as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

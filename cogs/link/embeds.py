@@ -9,6 +9,7 @@ import discord
 from storage import LinkedAccount, PendingLink
 from taubot import Dialect
 
+from ..limits import FittedEmbed
 from ..messages import LIMIT_EXAMPLE_CENTS, LIMIT_ZERO_WORDS, NEGATIVE_LIMIT_WORDS, NOT_LINKED
 from ..ui import INFO, WARNING, account_name, format_money, timestamp
 
@@ -27,7 +28,7 @@ def instructions(expires_at: datetime, *, current_account: str | None, dialect: 
         account_step = "2. Pick your **personal account** (not another account you may act for)."
     else:
         account_step = "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**."
-    embed = discord.Embed(title="Link your Taubot account", colour=INFO, description=(
+    embed = FittedEmbed(title="Link your Taubot account", colour=INFO, description=(
         "1. Press **Open Taubot** and log in with Discord.\n"
         f"{account_step}\n"
         f"3. Set a **spending limit**: the total this bot may ever spend for you, {_limit_meaning(dialect, symbol)}\n"
@@ -60,10 +61,10 @@ def expiry_reminder(account_name_: str, expires_at: datetime, now: datetime) -> 
     """The one DM a member gets about a key that expires within a week (or already has)."""
     name = account_name(account_name_)
     if expires_at <= now:
-        return discord.Embed(title="Your Taubot link has expired", colour=WARNING, description=(
+        return FittedEmbed(title="Your Taubot link has expired", colour=WARNING, description=(
             f"Your link to **{name}** expired {timestamp(expires_at, 'R')} ({timestamp(expires_at, 'f')}), so I "
             "can no longer see your balance or pay for you. Press **Link a new grant** to link again."))
-    return discord.Embed(title="Your Taubot link expires soon", colour=WARNING, description=(
+    return FittedEmbed(title="Your Taubot link expires soon", colour=WARNING, description=(
         f"Your link to **{name}** expires {timestamp(expires_at, 'R')} ({timestamp(expires_at, 'f')}): Taubot "
         "ends every link after a while. Press **Link a new grant** to link again now; your current link keeps "
         "working until the new one is done."))
@@ -71,11 +72,11 @@ def expiry_reminder(account_name_: str, expires_at: datetime, now: datetime) -> 
 
 def link_dm_update(text: str, colour: int, *, title: str = "Taubot link") -> discord.Embed:
     """What replaces the link DM's instructions once the link ends."""
-    return discord.Embed(title=title, description=text, colour=colour)
+    return FittedEmbed(title=title, description=text, colour=colour)
 
 
 def already_linked(current: LinkedAccount) -> discord.Embed:
-    return discord.Embed(title="You're already linked", colour=WARNING, description=(
+    return FittedEmbed(title="You're already linked", colour=WARNING, description=(
         f"Your Discord account is linked to **{account_name(current.account_name)}**. Link a new grant (for "
         "example to change what I may do or your spending limit)? Your current link keeps working until the new "
         "one is confirmed."
@@ -83,7 +84,7 @@ def already_linked(current: LinkedAccount) -> discord.Embed:
 
 
 def unlink_question(current: LinkedAccount) -> discord.Embed:
-    return discord.Embed(title="Unlink your Taubot account?", colour=WARNING, description=(
+    return FittedEmbed(title="Unlink your Taubot account?", colour=WARNING, description=(
         f"I'll delete my copy of the grant key for **{account_name(current.account_name)}**, so I can no longer "
         "see your balance or pay for you. This does not revoke the grant on Taubot's side: Taubot's API offers "
         "bots no way to do that."
@@ -94,9 +95,9 @@ def link_status(linked: LinkedAccount | None, pending: PendingLink | None, *, no
     """/link-status: the link (never the key) with its expiry where keys expire, and, if one is under way and
     not expired, the pending link."""
     if linked is None:
-        embed = discord.Embed(title="Not linked", colour=INFO, description=NOT_LINKED)
+        embed = FittedEmbed(title="Not linked", colour=INFO, description=NOT_LINKED)
     else:
-        embed = discord.Embed(title="Linked", colour=INFO)
+        embed = FittedEmbed(title="Linked", colour=INFO)
         embed.add_field(name="Account", value=account_name(linked.account_name))
         embed.add_field(name="Type", value=linked.account_type.title())
         embed.add_field(name="Since", value=timestamp(linked.linked_at, "D"))

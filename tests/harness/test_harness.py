@@ -204,3 +204,13 @@ async def test_the_bot_can_dm_only_members_it_shares_a_server_with(probe):
     reply = await probe.run_command("probe-dm", by=stranger, in_dm=True)
     assert reply.text == "I can't DM you (code 50007)."
     assert "Hello in your DMs." not in [m.content for m in probe.dms(stranger)]
+
+
+async def test_a_message_over_discords_limits_is_refused_whole(probe):
+    alice = probe.user("alice")
+    reply = await probe.run_command("probe-member", by=alice, member=alice, amount="9" * 4100)
+    assert reply.text == "Something went wrong on my side. Nothing was changed; please try again."
+    (record,) = probe.logged_errors()
+    assert "50035" in (record.exc_text or "") and "Invalid Form Body" in (record.exc_text or "")
+    with pytest.raises(AssertionError, match=r"embeds\[0\].description is 41\d\d characters long \(at most 4096\)"):
+        probe.assert_no_errors_logged()
