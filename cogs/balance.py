@@ -14,6 +14,7 @@ from discord.ext import commands
 from taubot import Account, TaubotError
 
 from . import member_names, messages
+from .cooldowns import BALANCE_OF_AN_ACCOUNT, member_cooldown
 from .interaction_log import outcome_of
 from .limits import FittedEmbed
 from .seen_accounts import suggestions
@@ -31,6 +32,7 @@ class BalanceCog(commands.Cog, name="Balance"):
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(account="An account's exact name (leave empty for your own)")
+    @member_cooldown(BALANCE_OF_AN_ACCOUNT)
     async def balance(self, interaction: discord.Interaction,
                       account: app_commands.Range[str, 1, 100] | None = None) -> None:
         name = account.strip() if account is not None else None

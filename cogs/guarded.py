@@ -22,8 +22,8 @@ from taubot import TaubotError
 from . import member_names
 from .in_flight import in_flight_of, was_answered
 from .interaction_log import InteractionStats, logged, logged_as, set_outcome
-from .messages import SOMETHING_WENT_WRONG, STOPPING, describe_unavailable
-from .ui import reply
+from .messages import NOT_ALLOWED_NOW, SOMETHING_WENT_WRONG, STOPPING, describe_unavailable, on_cooldown
+from .ui import refuse, reply
 
 log = logging.getLogger("taubot_bot.interactions")
 
@@ -123,4 +123,16 @@ class TaubotCommandTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         name = _logged_name(interaction) or "?"
+        if isinstance(original, app_commands.CheckFailure):  # a refusal, not a failure: no traceback
+            await refuse_check(interaction, original)
+            return
         set_outcome(interaction, await handle_unexpected(interaction, original, f"/{name}"))
+
+
+async def refuse_check(interaction: discord.Interaction, failure: app_commands.CheckFailure) -> None:
+    """Tell the member why a check turned the command away, with its own outcome word."""
+    if isinstance(failure, app_commands.CommandOnCooldown):
+        command = interaction.command.qualified_name if interaction.command else "this command"
+        await refuse(interaction, on_cooldown(command, failure.retry_after), outcome="cooldown")
+    else:
+        await refuse(interaction, NOT_ALLOWED_NOW, outcome="not_allowed")

@@ -26,6 +26,8 @@ OUTCOMES = frozenset({
     "ok",                  # did what was asked
     "not_linked",          # the member has no linked Taubot account
     "refused",             # not done as asked: bad input, paying yourself, a link that doesn't allow it, Taubot said no
+    "cooldown",            # the member ran the command too often in a short while (cooldowns.py)
+    "not_allowed",         # another check of the command refused it
     "not_found",           # Taubot has no such account
     "insufficient_funds",  # a payment the balance does not cover, refused before sending
     "taubot_error",        # Taubot unreachable or failing

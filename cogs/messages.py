@@ -7,6 +7,7 @@ words; the feature that shows a sentence decides when.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import discord
@@ -38,6 +39,15 @@ STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute
 # Unlike STOPPING, something may have happened (a payment may have been sent): the member must check.
 CUT_OFF = "I had to restart before this finished. Check /history or /balance before trying again."
 NOT_YOUR_BUTTONS = "These buttons belong to someone else."
+# A check of the command refused it (none of the bot's own checks but the cooldowns: see cooldowns.py).
+NOT_ALLOWED_NOW = "You can't use this command here or right now. Nothing was changed."
+
+
+def on_cooldown(command: str, retry_after: float) -> str:
+    """A member ran `command` more often than the bot allows (cooldowns.py); `retry_after` in seconds."""
+    seconds = max(1, math.ceil(retry_after))
+    wait = f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
+    return f"You've run /{command} many times in a short while, so I'm pausing it for you. Try again in {wait}."
 
 # -- Taubot unreachable or failing -----------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
 from dataclasses import dataclass
@@ -12,13 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from taubot import Account, TaubotError, Transaction
+from taubot import TaubotError, Transaction
 
 from .. import member_names, messages
+from ..cooldowns import HISTORY, member_cooldown
 from ..interaction_log import outcome_of
 from ..limits import FittedEmbed
 from ..ui import INFO, account_name, linked_account_or_explain, owners_named_in, refuse, reply
 from .buttons import PageTurner, pager
+from .counterparties import KnownAccounts
 from .export import as_csv
 from .rows import HistoryRow, direction_of, other_side
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 PER_PAGE = 10
 MAX_SESSIONS = 500  # page views kept in memory; older ones answer "expired"
-LOOKUP_CONCURRENCY = 8  # counterparty lookups in flight at once, per command
 
 
 @dataclass
@@ -45,12 +45,14 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         self.sessions: dict[str, HistorySession] = {}
+        self.known_accounts = KnownAccounts(bot.timings.clock)
 
     @app_commands.command(name="history", description="Show your recent Taubot transactions")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(limit="How many transactions (1–100, default 25)",
                            export="Also attach them as a CSV file")
+    @member_cooldown(HISTORY)
     async def history(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 100] = 25,
                       export: bool = False) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -76,19 +78,9 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
                     view=pager(session.owner_id, session_id, 0, session.page_count), file=file)
 
     async def _rows(self, grant_key: str, own_id: str, transactions: list[Transaction]) -> list[HistoryRow]:
-        """Each transaction with its counterparty's account, looked up once per account, a few at a time."""
+        """Each transaction with its counterparty's account (see counterparties.py)."""
         counterparty_ids = sorted({other_side(entry, own_id) for entry in transactions} - {own_id})
-        # Concurrent, but capped: a history with 100 counterparties must not fire 100 requests at Taubot at once.
-        gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-
-        async def look_up(account_id: str) -> Account:
-            async with gate:
-                return await self.bot.taubot.get_account(grant_key, account_id)
-
-        found = await asyncio.gather(*(look_up(account_id) for account_id in counterparty_ids),
-                                     return_exceptions=True)
-        accounts = {account_id: result for account_id, result in zip(counterparty_ids, found, strict=True)
-                    if isinstance(result, Account)}
+        accounts = await self.known_accounts.look_up(self.bot.taubot, grant_key, counterparty_ids)
         await member_names.look_up(self.bot, owners_named_in(account.account_name for account in accounts.values()))
         return [HistoryRow(entry, direction_of(entry, own_id), other_side(entry, own_id),
                            accounts.get(other_side(entry, own_id))) for entry in transactions]

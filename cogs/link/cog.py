@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from .. import messages
+from ..cooldowns import LINK_ACCOUNT, member_cooldown
 from ..interaction_log import set_outcome
 from ..ui import INFO, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
@@ -77,6 +78,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     @app_commands.command(name="link-account", description="Link your Taubot account to this bot")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @member_cooldown(LINK_ACCOUNT)
     async def link_account(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         current = await self.bot.storage.grant_keys.get(interaction.user.id)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from cogs.history.cog import LOOKUP_CONCURRENCY
+from cogs.history.counterparties import LOOKUP_CONCURRENCY
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
 from tests.conftest import ON_V2, ON_V21

@@ -115,6 +115,11 @@ class ProbeCog(commands.Cog):
     async def fruit_choices(self, interaction: discord.Interaction, current: str):
         return [app_commands.Choice(name=f.title(), value=f) for f in FRUITS if f.startswith(current.lower())]
 
+    @app_commands.command(name="probe-checked", description="A command whose check always refuses")
+    @app_commands.check(lambda interaction: False)
+    async def probe_checked(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("The check let me through.", ephemeral=True)
+
     @app_commands.command(name="probe-form", description="Open a modal")
     async def probe_form(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(AmountModal())

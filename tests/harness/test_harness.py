@@ -214,3 +214,13 @@ async def test_a_message_over_discords_limits_is_refused_whole(probe):
     assert "50035" in (record.exc_text or "") and "Invalid Form Body" in (record.exc_text or "")
     with pytest.raises(AssertionError, match=r"embeds\[0\].description is 41\d\d characters long \(at most 4096\)"):
         probe.assert_no_errors_logged()
+
+
+async def test_a_check_that_refuses_gets_its_own_sentence_and_outcome_not_an_error(probe, caplog):
+    alice = probe.user("alice")
+    with caplog.at_level("INFO", logger="taubot_bot.interactions"):
+        reply = await probe.run_command("probe-checked", by=alice)
+    assert reply.ephemeral
+    assert reply.text == "You can't use this command here or right now. Nothing was changed."
+    assert f"command=/probe-checked user={alice.id} outcome=not_allowed" in caplog.text
+    probe.assert_no_errors_logged()
