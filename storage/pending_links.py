@@ -60,12 +60,14 @@ class PendingLinkStore:
             )
         return link, self._from_row(replaced_row) if replaced_row else None
 
+    # Both reads by key are point reads (point_reads.py): /link-status, /unlink-account and the link's buttons
+    # answer at once, never queued behind a write that waits for another process's lock.
     async def get(self, ref_id: str) -> PendingLink | None:
-        row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM pending_links WHERE ref_id = ?", (ref_id,))
+        row = await self._db.fetch_point(f"SELECT {_COLUMNS} FROM pending_links WHERE ref_id = ?", (ref_id,))
         return self._from_row(row) if row else None
 
     async def for_user(self, discord_user_id: int) -> PendingLink | None:
-        row = await self._db.fetch_one(
+        row = await self._db.fetch_point(
             f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
         )
         return self._from_row(row) if row else None

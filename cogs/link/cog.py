@@ -17,7 +17,7 @@ from discord.ext import commands, tasks
 from .. import messages
 from ..cooldowns import LINK_ACCOUNT, member_cooldown
 from ..interaction_log import set_outcome
-from ..ui import INFO, refuse, reply
+from ..ui import INFO, defer_if_slow, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
 from .embeds import already_linked, link_dm_update, link_status, unlink_question
 from .expiry import REMINDER_TICK_SECONDS, ExpiryReminders
@@ -27,6 +27,7 @@ from .states import LinkShownHere, LinkState
 
 if TYPE_CHECKING:
     from bot import TaubotBot
+    from storage import LinkedAccount, PendingLink
 
 log = logging.getLogger("taubot_bot.link")
 
@@ -95,11 +96,9 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def unlink_account(self, interaction: discord.Interaction) -> None:
-        current = await self.bot.storage.grant_keys.get(interaction.user.id)
+        current, pending = await self._where_member_stands(interaction)
         if current is None:
-            text = messages.NOTHING_TO_UNLINK
-            if await self.bot.storage.pending_links.for_user(interaction.user.id) is not None:
-                text += messages.CANCEL_THE_PENDING_LINK
+            text = messages.NOTHING_TO_UNLINK + (messages.CANCEL_THE_PENDING_LINK if pending is not None else "")
             await refuse(interaction, text, outcome="not_linked")
             return
         await reply(interaction, embed=unlink_question(current), view=unlink_buttons(interaction.user.id))
@@ -108,12 +107,18 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def link_status(self, interaction: discord.Interaction) -> None:
-        linked = await self.bot.storage.grant_keys.get(interaction.user.id)
-        pending = await self.bot.storage.pending_links.for_user(interaction.user.id)
-        now = self.flow.now()
-        if pending is not None and pending.is_expired(now):
-            pending = None
-        await reply(interaction, embed=link_status(linked, pending, now=now))
+        linked, pending = await self._where_member_stands(interaction)
+        await reply(interaction, embed=link_status(linked, pending, now=self.flow.now()))
+
+    async def _where_member_stands(self, interaction: discord.Interaction
+                                   ) -> tuple[LinkedAccount | None, PendingLink | None]:
+        """The member's link and their link in progress (None once expired), deferring if the database is slow."""
+        async def read() -> tuple[LinkedAccount | None, PendingLink | None]:
+            linked = await self.bot.storage.grant_keys.get(interaction.user.id)
+            pending = await self.bot.storage.pending_links.for_user(interaction.user.id)
+            return linked, (None if pending is None or pending.is_expired(self.flow.now()) else pending)
+
+        return await defer_if_slow(interaction, read(), after=self.bot.timings.defer_after)
 
     # -- answers to the relink and unlink questions ----------------------------------------------------
 

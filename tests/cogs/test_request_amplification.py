@@ -65,7 +65,7 @@ async def test_balance_of_an_account_is_paused_after_ten_in_a_minute_but_not_you
                                   "Try again in ")
     assert paused.text.endswith(" seconds.")
     assert calls(sandbox) == []
-    assert "command=/balance user=%d outcome=cooldown" % alice.id in caplog.text
+    assert f"command=/balance user={alice.id} outcome=cooldown" in caplog.text
     assert (await discord.run_command("balance", by=alice.user)).embed.field("Balance") == "**100t**"
 
 
