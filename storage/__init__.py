@@ -1,7 +1,8 @@
 """Everything the bot keeps on disk, behind small stores with intention-revealing methods.
 
 No SQL lives outside this package. `Storage.open` creates/migrates the database and refuses to start with a
-KEY_ENCRYPTION_KEY other than the one the database was created with.
+KEY_ENCRYPTION_KEY other than the one the database was created with (key_check.py), or with a damaged file,
+named as such (damage.py).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from datetime import datetime
 from pathlib import Path
 
 from .crypto import DecryptionFailed, GrantKeyCipher
+from .damage import DamagedDatabase
 from .database import Database, DatabaseError, backup_database
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
+from .key_check import WrongEncryptionKey, verify_encryption_key
 from .payments import DuplicatePayment, Payment, PaymentJournal, PaymentStatus
 from .pending_links import PendingLink, PendingLinkStore
 
 __all__ = [
+    "DamagedDatabase",
     "Database",
     "DatabaseError",
     "DecryptionFailed",
@@ -34,13 +38,6 @@ __all__ = [
     "backup_database",
 ]
 
-_KEY_CHECK = "key_check"
-
-
-class WrongEncryptionKey(DatabaseError):
-    """KEY_ENCRYPTION_KEY is not the key this database's grant keys were encrypted with."""
-
-
 class Storage:
     def __init__(self, database: Database, cipher: GrantKeyCipher):
         self.database = database
@@ -53,7 +50,7 @@ class Storage:
         cipher = GrantKeyCipher(encryption_key)
         database = await Database.open(path)
         try:
-            await _verify_encryption_key(database, cipher)
+            await verify_encryption_key(database, cipher)
         except BaseException:
             await database.close()
             raise
@@ -79,19 +76,3 @@ class Storage:
                                                     key_expires_at=key_expires_at)
 
 
-async def _verify_encryption_key(database: Database, cipher: GrantKeyCipher) -> None:
-    """Record a check value on first use; afterwards, insist the configured key decrypts it."""
-    async with database.transaction() as connection:
-        async with connection.execute("SELECT value FROM meta WHERE name = ?", (_KEY_CHECK,)) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            await connection.execute(
-                "INSERT INTO meta (name, value) VALUES (?, ?)", (_KEY_CHECK, cipher.make_check_value())
-            )
-            return
-    if not cipher.matches_check_value(row["value"]):
-        raise WrongEncryptionKey(
-            f"KEY_ENCRYPTION_KEY does not match the key the database at {database.path} was created with, "
-            "so its stored grant keys cannot be read. Restore the original KEY_ENCRYPTION_KEY, or move the "
-            "database aside to start fresh (every member will have to run /link-account again)."
-        )

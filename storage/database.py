@@ -22,16 +22,13 @@ from typing import Any
 
 import aiosqlite
 
+from .damage import SQLITE_HEADER, diagnosed, is_damage, zeroed
+from .errors import DatabaseError
 from .point_reads import PointReader
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5_000
-SQLITE_HEADER = b"SQLite format 3\x00"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-class DatabaseError(Exception):
-    """The database cannot be used; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +70,8 @@ class Database:
         path = Path(path)
         try:
             _create_private_file(path)
-        except NotADatabase:
-            raise _not_a_database(path) from None
+        except NotADatabase as error:
+            raise (zeroed(path) if error.zeroed else _not_a_database(path)) from None
         except OSError as error:
             raise _unusable(path, error) from None
         # isolation_level=None: no implicit transactions; `transaction()` issues BEGIN itself.
@@ -93,7 +90,7 @@ class Database:
             database._point_reader = PointReader.open(path)
         except sqlite3.Error as error:
             await connection.close()
-            raise _unusable(path, error) from None
+            raise await _explained(path, error) from None
         except BaseException:
             await connection.close()
             raise
@@ -127,6 +124,8 @@ class Database:
                 except Exception as error:
                     if self.connection.in_transaction:
                         await self.connection.execute("ROLLBACK")
+                    if is_damage(error):
+                        raise  # open() tells the damage apart, with SQLite's integrity check
                     raise DatabaseError(
                         f"migration {migration.path.name} failed and was rolled back: {error}"
                     ) from error
@@ -196,7 +195,12 @@ async def _pragma(connection: aiosqlite.Connection, name: str) -> Any:
 
 
 class NotADatabase(DatabaseError):
-    """A file already exists at the path and is not a SQLite database."""
+    """A file already exists at the path and is not a SQLite database (`zeroed`: its first bytes, where SQLite's
+    header belongs, are all zeros, as in a database whose first page was lost)."""
+
+    def __init__(self, message: str, *, zeroed: bool = False):
+        super().__init__(message)
+        self.zeroed = zeroed
 
 
 def _create_private_file(path: Path) -> None:
@@ -210,7 +214,8 @@ def _create_private_file(path: Path) -> None:
     try:
         header = os.read(descriptor, len(SQLITE_HEADER))
         if header and header != SQLITE_HEADER:
-            raise NotADatabase(f"{path} exists and is not a SQLite database; it was left untouched.")
+            raise NotADatabase(f"{path} exists and is not a SQLite database; it was left untouched.",
+                               zeroed=header == bytes(len(SQLITE_HEADER)))
         os.fchmod(descriptor, 0o600)
     finally:
         os.close(descriptor)
@@ -223,6 +228,11 @@ def _unusable(path: Path, error: OSError | sqlite3.Error) -> DatabaseError:
         return _not_a_database(path)
     return DatabaseError(f"DATABASE_PATH ({path}) cannot be opened: {reason}. Set DATABASE_PATH to a file in a "
                          "folder that exists (or can be created) and belongs to the user running the bot.")
+
+
+async def _explained(path: Path, error: sqlite3.Error) -> DatabaseError:
+    """The one line for `error` at `path`: damage named as such after SQLite's integrity check, else `_unusable`."""
+    return await diagnosed(path, error) or _unusable(path, error)
 
 
 def _not_a_database(path: Path) -> DatabaseError:
@@ -248,7 +258,7 @@ async def backup_database(source: Path, destination: Path) -> int:
     except sqlite3.Error as error:
         # One line naming DATABASE_PATH (e.g. a file that is not SQLite), not a sqlite3 traceback.
         destination.unlink(missing_ok=True)
-        raise _unusable(source, error) from None
+        raise await _explained(source, error) from None
     except BaseException:
         destination.unlink(missing_ok=True)
         raise
