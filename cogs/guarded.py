@@ -17,12 +17,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from storage import DatabaseGone
 from taubot import TaubotError
 
 from . import member_names
 from .in_flight import in_flight_of, was_answered
 from .interaction_log import InteractionStats, logged, logged_as, set_outcome
-from .messages import NOT_ALLOWED_NOW, SOMETHING_WENT_WRONG, STOPPING, describe_unavailable, on_cooldown
+from .messages import (
+    BOT_UNAVAILABLE,
+    NOT_ALLOWED_NOW,
+    SOMETHING_WENT_WRONG,
+    STOPPING,
+    describe_unavailable,
+    on_cooldown,
+)
 from .ui import refuse, reply
 
 log = logging.getLogger("taubot_bot.interactions")
@@ -62,13 +70,18 @@ async def handle_unexpected(interaction: discord.Interaction, error: Exception, 
         log.warning("%s by user %s: Discord says the interaction expired before the bot answered", what,
                     interaction.user.id)
         return "expired"
-    if isinstance(error, TaubotError):
+    if isinstance(error, DatabaseGone):
+        # storage logged the one CRITICAL line; each member just learns that the bot is unavailable.
+        message, outcome = BOT_UNAVAILABLE, "unavailable"
+    elif isinstance(error, TaubotError):
         # A Taubot failure no handler turned into a message: still one clear sentence, not a stack trace.
         log.warning("%s by user %s: Taubot error %s", what, interaction.user.id, error)
         message, outcome = describe_unavailable(error), "taubot_error"
     else:
         log.error("%s by user %s failed", what, interaction.user.id, exc_info=error)
         message, outcome = SOMETHING_WENT_WRONG, "error"
+    if interaction.type is discord.InteractionType.autocomplete:
+        return outcome  # suggestions have no room for a sentence: the member sees none
     try:
         await reply(interaction, message)
     except discord.HTTPException as reply_error:

@@ -34,6 +34,7 @@ OUTCOMES = frozenset({
     "cancelled",           # the member cancelled
     "expired",             # Discord dropped the interaction before the bot answered
     "error",               # an unexpected failure, logged with its traceback
+    "unavailable",         # the bot's database file is gone (storage logged it once, CRITICAL)
     "stopping",            # turned away because the bot is shutting down
     "cut_off",             # stopped by a shutdown before it finished; the member was told
 })

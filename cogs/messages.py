@@ -39,6 +39,9 @@ STOPPING = "I'm restarting right now. Nothing was changed; try again in a minute
 # Unlike STOPPING, something may have happened (a payment may have been sent): the member must check.
 CUT_OFF = "I had to restart before this finished. Check /history or /balance before trying again."
 NOT_YOUR_BUTTONS = "These buttons belong to someone else."
+# The bot's database file was deleted or replaced under it (storage/file_identity.py): it stores nothing more.
+BOT_UNAVAILABLE = ("I'm unavailable right now: I can't keep records, so I won't pay or link anything. Nothing was "
+                   "changed. The bot's host has been alerted; please try again later.")
 # A check of the command refused it (none of the bot's own checks but the cooldowns: see cooldowns.py).
 NOT_ALLOWED_NOW = "You can't use this command here or right now. Nothing was changed."
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .damage import DamagedDatabase
 from .database import Database, DatabaseError, backup_database
+from .file_identity import DatabaseGone
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .key_check import WrongEncryptionKey, verify_encryption_key
 from .payments import DuplicatePayment, Payment, PaymentJournal, PaymentStatus
@@ -22,6 +23,7 @@ __all__ = [
     "DamagedDatabase",
     "Database",
     "DatabaseError",
+    "DatabaseGone",
     "DecryptionFailed",
     "DuplicatePayment",
     "ExpiringLink",

@@ -24,6 +24,7 @@ import aiosqlite
 
 from .damage import SQLITE_HEADER, diagnosed, is_damage, zeroed
 from .errors import DatabaseError
+from .file_identity import WATCH_EVERY, FileIdentity
 from .point_reads import PointReader
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -60,6 +61,8 @@ class Database:
         self.path = path
         self._write_lock = asyncio.Lock()
         self._point_reader: PointReader | None = None  # opened once the schema is up to date
+        self.file: FileIdentity | None = None  # the file opened, watched from open() until close()
+        self._watcher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> Database:
@@ -88,15 +91,34 @@ class Database:
             await connection.execute("PRAGMA foreign_keys = ON")
             await database.migrate(discover_migrations() if migrations is None else list(migrations))
             database._point_reader = PointReader.open(path)
+            database.file = FileIdentity(path)
         except sqlite3.Error as error:
             await connection.close()
             raise await _explained(path, error) from None
         except BaseException:
             await connection.close()
             raise
+        database._watcher = asyncio.create_task(database._watch_file(), name="database-file-watch")
         return database
 
+    async def _watch_file(self) -> None:
+        """Notice a deleted or replaced file while nothing reads or writes (file_identity.py)."""
+        while True:
+            await asyncio.sleep(WATCH_EVERY)
+            if self.file is None or not self.file.check_now():
+                return
+
+    def _before_write(self) -> None:
+        if self.file is not None:
+            self.file.before_write()
+
+    def _before_read(self) -> None:
+        if self.file is not None:
+            self.file.before_read()
+
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         if self._point_reader is not None:
             self._point_reader.close()  # first: the writer's close then checkpoints and removes the WAL
         await self.connection.close()
@@ -135,6 +157,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error) that no other coroutine enters."""
+        self._before_write()
         async with self._write_lock:
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
@@ -156,6 +179,7 @@ class Database:
 
     async def fetch_one(self, sql: str, parameters: Iterable = ()) -> aiosqlite.Row | None:
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): every command reads a key.
+        self._before_read()
         async with self._write_lock:  # on the shared connection, a read mid-transaction would see uncommitted rows
             rows = await self.connection.execute_fetchall(sql, tuple(parameters))
         return next(iter(rows), None)
@@ -165,14 +189,17 @@ class Database:
         writer connection's statements (see point_reads.py). Sees only committed rows, of every process."""
         if self._point_reader is None:
             return await self.fetch_one(sql, parameters)  # a Database made without open(): same rows, queued
+        self._before_read()
         return self._point_reader.fetch_one(sql, parameters)
 
     async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
+        self._before_read()
         async with self._write_lock:
             return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
 
     async def execute(self, sql: str, parameters: Iterable = ()) -> int:
         """Run one write statement on its own (atomic by itself); return the number of rows it changed."""
+        self._before_write()
         async with self._write_lock:
             async with self.connection.execute(sql, tuple(parameters)) as cursor:
                 return cursor.rowcount

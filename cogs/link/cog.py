@@ -14,6 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from storage import DatabaseGone
+
 from .. import messages
 from ..cooldowns import LINK_ACCOUNT, member_cooldown
 from ..interaction_log import set_outcome
@@ -182,6 +184,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         self._polling_now = True
         try:
             await self.poll_due_links()
+        except DatabaseGone:
+            pass  # said once, CRITICAL, by storage; nothing can be linked any more
         except Exception:
             log.exception("The link poller failed this round; it will try again")
         finally:
@@ -197,6 +201,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     async def expiry_reminder(self) -> None:
         try:
             await self.send_expiry_reminders()
+        except DatabaseGone:
+            pass  # said once, CRITICAL, by storage
         except Exception:
             log.exception("Reminding members of expiring links failed this round; it will try again")
 
