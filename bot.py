@@ -9,7 +9,13 @@ from __future__ import annotations
 import supported_python  # noqa: F401  first: an old Python gets one line before any import below fails on it
 
 # isort: split
+import asyncio
+import contextlib
+import logging
+import os
+import socket
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +28,13 @@ from cogs import EXTENSIONS
 from cogs.guarded import TaubotCommandTree
 from cogs.in_flight import InFlight
 from cogs.interaction_log import count_taubot_request
+from cogs.messages import LINK_UNREADABLE
 from cogs.seen_accounts import SeenAccounts
 from config import Settings
 from storage import Storage
 from taubot import Dialect, TaubotClient
+
+log = logging.getLogger("taubot_bot")
 
 USER_AGENT = "taubot-discord/0.1 (self-hosted Discord frontend; aiohttp)"
 
@@ -47,8 +56,19 @@ class Timings:
     # on each of its requests) is cut off: its journal row stays pending and is settled from Taubot's log at the
     # next start. deploy/taubot-bot.service's TimeoutStopSec covers this plus the steps after it.
     shutdown_grace: float = 15.0
-    # "Now" for link expiry and polling.
+    # "Now" for link expiry and polling, and for the payment journal, locks and heartbeats.
     clock: Callable[[], datetime] = utc_now
+    # A process says it is alive this often; one silent for `instance_stale_after` is taken for gone, and the
+    # payments it was sending may be settled by another process (once Taubot can no longer apply them).
+    heartbeat_interval: float = 10.0
+    instance_stale_after: float = 60.0
+    # After TAUBOT_TIMEOUT_SECONDS, how long more a transfer Taubot received may take to be applied or dropped.
+    settle_margin: float = 60.0
+    # How often open payments are looked up in Taubot's log, and for how long an unknown one is.
+    settle_interval: float = 30.0
+    settle_for: float = 7 * 24 * 3600.0
+    # After Confirm, how long "Sending payment…" may stand before it is replaced by what is known so far.
+    receipt_watchdog: float = 30.0
 
 
 class TaubotBot(commands.AutoShardedBot):
@@ -75,6 +95,9 @@ class TaubotBot(commands.AutoShardedBot):
         self.timings = timings or Timings()
         self.in_flight = InFlight()
         self.seen_accounts = SeenAccounts()  # what members saw in /history and /balance, for suggestions
+        # This process, as the payment journal and the other processes on the database know it.
+        self.instance_id = uuid.uuid4().hex
+        self._heartbeat: asyncio.Task | None = None
         # Open from setup_hook (storage: open_storage) until close(); the cogs only run in between, so they
         # read these as never None. Outside that window they are None.
         self.storage: Storage = None  # type: ignore[assignment]  # see the comment above
@@ -83,7 +106,8 @@ class TaubotBot(commands.AutoShardedBot):
 
     async def open_storage(self) -> Storage:
         if self.storage is None:
-            self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key)
+            self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key,
+                                              clock=self.timings.clock, unreadable_link_notice=LINK_UNREADABLE)
         return self.storage
 
     def open_taubot_client(self) -> TaubotClient:
@@ -114,6 +138,8 @@ class TaubotBot(commands.AutoShardedBot):
         # No Taubot request here: `sync` logs in too, and needs nothing from Taubot. `run` detects the dialect
         # before connecting to Discord; otherwise (tests, the demo) the client detects it before its first request.
         await self.open_storage()
+        await self.storage.instances.register(self.instance_id, f"{socket.gethostname()} pid {os.getpid()}")
+        self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
         self.open_taubot_client()
         await self.load_feature_cogs()
 
@@ -121,6 +147,15 @@ class TaubotBot(commands.AutoShardedBot):
         """Load every cog in EXTENSIONS; each registers its own commands and persistent views."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+
+    async def _beat(self) -> None:
+        """Tell the other processes on the database this one is alive (see storage/instances.py)."""
+        while True:
+            await asyncio.sleep(self.timings.heartbeat_interval)
+            try:
+                await self.storage.instances.beat(self.instance_id)
+            except Exception as error:  # the next beat may succeed; missing several makes this process "gone"
+                log.warning("Heartbeat not recorded: %r", error)
 
     async def close(self) -> None:
         # Finish what members already started, then undo setup_hook in reverse: cogs stop their background
@@ -131,8 +166,22 @@ class TaubotBot(commands.AutoShardedBot):
             await self.http_session.close()
             self.http_session = None
         if self.storage is not None:
+            await self._sign_off()
             await self.storage.close()
             self.storage = None  # type: ignore[assignment]  # closed: see __init__
+
+    async def _sign_off(self) -> None:
+        """Nothing of this process is in flight any more: its open payments may be settled at once."""
+        if self._heartbeat is None:
+            return
+        self._heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._heartbeat
+        self._heartbeat = None
+        try:
+            await self.storage.instances.stop(self.instance_id)
+        except Exception as error:
+            log.warning("Could not record this process's clean stop: %r", error)
 
 
 class CommandsOnlyBot(TaubotBot):

@@ -28,14 +28,14 @@ async def check_database(settings: Settings) -> Check:
         try:
             migrated = await storage.database.schema_version()
             linked = await storage.grant_keys.count()
-            pending = len(await storage.payments.pending())
+            open_payments = len(await storage.payments.open_rows())
         finally:
             await storage.close()
     notes = ""
     if migrated > version:
         notes += f"; {migrated - version} migration(s) will be applied at the next start (tried on a copy: ok)"
-    if pending:
-        notes += f"; {pending} payment(s) to reconcile at the next start"
+    if open_payments:
+        notes += f"; {open_payments} payment(s) whose outcome is still being settled from Taubot's log"
     return Check("database", True, f"{path} (schema {version}, encryption key matches, "
                                    f"{linked} linked member(s){notes})")
 

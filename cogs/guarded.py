@@ -3,7 +3,8 @@
 Slash commands go through `TaubotCommandTree`; buttons and modals through `run_guarded` (discord.py only
 logs an exception raised in a component callback, and the member would see "This interaction failed").
 Either way an unexpected error is logged once, with context and without secrets, and the member gets one
-sentence; the interaction's log line says how it ended (interaction_log.py).
+sentence; the interaction's log line says how it ended (interaction_log.py). After the answer, the member sees
+any notice waiting for them (notices.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .messages import (
     describe_unavailable,
     on_cooldown,
 )
+from .notices import show_waiting_notices
 from .ui import refuse, reply
 
 log = logging.getLogger("taubot_bot.interactions")
@@ -99,6 +101,7 @@ async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
             await handler()
         except Exception as error:  # one place for every component's unexpected failure
             stats.outcome = await handle_unexpected(interaction, error, f"{kind} {name}")
+        await show_waiting_notices(interaction)
 
 
 def _name_in(data: object) -> object:
@@ -132,6 +135,7 @@ class TaubotCommandTree(app_commands.CommandTree):
             return
         with handling(f"{kind}=/{name}", interaction):
             await super()._call(interaction)
+            await show_waiting_notices(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error

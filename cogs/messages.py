@@ -23,7 +23,6 @@ from taubot import (
     RateLimited,
     Rejected,
     ServerError,
-    SpendingLimitReached,
     TaubotError,
     TransferRefused,
     Unauthorized,
@@ -142,7 +141,11 @@ PAYING_A_BOT = "Bots don't have Taubot accounts. Pick a member instead."
 ONLY_US_IN_THIS_DM = ("In our DM, Discord only lets you pick yourself or me. To pay a member, run /pay user where "
                       "they are (a server or a group DM), or use /pay account with the name of their account.")
 YOUR_OWN_ACCOUNT = "That's your own account. Pick someone else to pay."
-PAYMENT_IN_FLIGHT = "You already have a payment in progress. Wait for its receipt, then try again."
+# Never "try again": the other payment may be moving money right now, and a second one would pay twice.
+PAYMENT_IN_FLIGHT = "Your other payment is still being sent — wait for its receipt."
+# The account stays locked after an unknown outcome until Taubot can no longer apply that transfer.
+PAYMENT_OUTCOME_OPEN = ("Your last payment's outcome isn't known yet, so I'm holding new payments from your account "
+                        "for a minute or two, until Taubot can no longer apply it. I'll tell you what became of it.")
 BALANCE_HIDDEN = ("I can't see your balance with your current link, so I couldn't check whether a payment went "
                   f"through. {RELINK_FOR_VIEW_BALANCE}")
 NOT_YOUR_PAYMENT = "Only the payer can confirm or cancel this payment."
@@ -150,6 +153,10 @@ LINK_CHANGED = "Your link changed since this confirmation, so nothing was sent. 
 CONFIRMATION_INVALID = ("This confirmation is no longer valid (it expired or the bot restarted). Nothing was sent; "
                         "run /pay again.")
 CONFIRMATION_EXPIRED = "You didn't confirm in time, so nothing was sent. Run /pay again."
+# A press on Cancel (or Confirm again) while the transfer is going out: never "nothing was sent".
+PAYMENT_BEING_SENT = ("This payment is being sent right now, so it can't be cancelled. Its receipt will replace the "
+                      "confirmation.")
+BALANCE_NOT_VISIBLE = "Not visible with your link"
 
 
 def no_personal_account(mention: str) -> str:
@@ -180,36 +187,101 @@ def not_enough_at_confirm(balance: str, amount: str) -> str:
     return f"You now have {balance}, which is not enough to pay {amount}. Nothing was sent."
 
 
+def log_unreadable_at_confirm(error: TaubotError) -> str:
+    return ("I couldn't read your transaction log just before sending (I check every payment against it), so "
+            "nothing was sent. " + describe_lookup_failure(error, what="account linked to you"))
+
+
+KEY_ID_UNREADABLE = ("I can't tell which of Taubot's log entries your link makes, so I couldn't check a payment. "
+                     "Nothing was sent. Run /link-account to link again.")
+SENDING_FAILED = "Something went wrong on my side before the payment went out. Nothing was sent; run /pay again."
+JOURNAL_UNAVAILABLE = ("I couldn't write this payment to my journal (my database is unavailable), so nothing was "
+                       "sent. Try again in a few minutes.")
+LOCK_LOST = "Checking your account took too long, so nothing was sent. Run /pay again."
+
+
 # -- /pay: what Taubot did with the transfer ---------------------------------------------------------------
 
 TRANSFER_INVALID = ("I refused to send this payment because its amount or accounts are invalid. Nothing was sent; "
                     "run /pay again.")
 TRANSFER_REJECTED = ("Taubot refused the payment: there isn't enough money in your account (or the recipient is in "
                      "another economy). Nothing was sent.")
-TRANSFER_UNAUTHORIZED = ("Taubot refused the payment: it is over your link's spending limit (a limit of 0 blocks "
-                         "every payment), or your link was revoked. Run /link-account and set a spending limit.")
 # Where Taubot says exactly why (v2.1's codes), the member reads exactly that.
 TRANSFER_INSUFFICIENT = "Taubot refused the payment: there isn't enough money in your account. Nothing was sent."
-TRANSFER_OVER_LIMIT = ("Taubot refused the payment: it would go over the spending limit of your link (or your "
-                       "limit blocks every payment). Nothing was sent. To change the limit, run /link-account and "
-                       "set a new one.")
 TRANSFER_NOT_ALLOWED = ("Taubot refused the payment: your link may not transfer funds, or the recipient is in "
                         "another economy. Nothing was sent.")
+TRANSFER_KEY_REFUSED = ("Taubot refused your link (it may have expired or been revoked), so nothing was sent. Run "
+                        "/link-account to link again.")
+
+
+BLOCKS_ALL_ZERO = "A limit of 0 (the grant page's default) blocks every payment."
+BLOCKS_ALL_NEGATIVE = "A negative limit blocks every payment."
+
+
+def over_spending_limit(*, spent: str, amount: str, cents: int, refused_count: bool, blocking_limit: str | None,
+                        or_revoked: bool) -> str:
+    """Taubot refused a payment over the link's spending limit. spent: what this link has spent through the bot
+    (from the journal); refused_count: Taubot counts refused payments against the limit too; blocking_limit: a
+    limit that blocks every payment and may be this link's (BLOCKS_ALL_*), None where it cannot be (the link
+    paid before); or_revoked: Taubot's answer also means a revoked link."""
+    text = "Taubot refused the payment: it would go over your link's spending limit"
+    text += " (or your link was revoked). " if or_revoked else ". "
+    text += f"Nothing was sent. Through me, this link has spent {spent} so far"
+    text += " (refused payments count too). " if refused_count else ". "
+    text += f"Spending limits are in cents: paying {amount} needs {cents:,} cents of limit left."
+    if blocking_limit:
+        text += f" {blocking_limit}"
+    return text + " To change it, run /link-account and set a new spending limit."
+
+
 TRANSFER_NOT_FOUND = ("Taubot couldn't find one of the accounts (or your link has no spending limit set). Nothing "
                       "was sent; run /link-account if this keeps happening.")
+KEEP_CHECKING = "I won't retry it, and I'll keep checking Taubot's log and tell you what became of it."
 PAYMENT_MAY_HAVE_MOVED = ("I couldn't get a clear answer from Taubot, so this payment may or may not have happened. "
-                          "Check /history before trying again; I won't retry it on my own.")
+                          f"Check /history before paying again. {KEEP_CHECKING}")
 NOTHING_MOVED = ("Taubot said OK, but no money moved: your link doesn't allow transfers from this account. Run "
                  "/link-account again and tick TRANSFER FUNDS.")
-UNVERIFIED = ("Taubot accepted the payment, but I couldn't check your balance afterwards. Check /history before "
-              "trying again.")
+UNVERIFIED = ("Taubot accepted the payment, but I couldn't check its transaction log afterwards. Check /history "
+              f"before paying again. {KEEP_CHECKING}")
+# A v2 "OK" is not proof, and this link cannot read the log that would prove it: never "not moved".
+UNCONFIRMED_WITHOUT_LOG = ("Taubot accepted the payment, but your link doesn't let me read your transaction log, so "
+                           "I can't confirm that it moved. Check your balance on Taubot before paying again, and "
+                           "run /link-account with VIEW BALANCE ticked so I can confirm payments.")
+STILL_SENDING = ("Taubot hasn't answered yet. I'll put the receipt here (or send it by DM) as soon as I know what "
+                 "happened; don't pay again before then.")
 NOT_RECORDED = "I couldn't record this in my journal; I'll double-check it after my next restart."
+LINK_UNREADABLE = ("I couldn't read your stored Taubot link (the bot's database was copied or damaged), so I dropped "
+                   "it. Run /link-account to link again.")
+
+
+# What became of a payment whose outcome was open, keyed by the journal's status.
+SETTLED_WORDS = {
+    "paid": "it went through",
+    "failed": "it did not go through",
+    "not_moved": "Taubot said OK, but its log shows no money moved (your link may not allow transfers)",
+    "unknown": ("it may or may not have gone through; check /history. I'll keep checking Taubot's log and tell "
+                "you"),
+}
+
+
+def payment_settled(amount: str, recipient: str, what_happened: str, *, interrupted: bool) -> str:
+    """The DM (or, with DMs closed, the notice) when a payment whose outcome was open is settled from the log.
+    interrupted: the bot stopped while sending it; otherwise its receipt said the outcome was unknown."""
+    if interrupted:
+        return f"I restarted while sending your payment of {amount} to {recipient}: {what_happened}."
+    return f"Update on your payment of {amount} to {recipient}, whose outcome I couldn't tell you: {what_happened}."
+
+
+def undelivered_receipt(amount: str, recipient: str, headline: str, reason: str | None) -> str:
+    """The notice for a payer whose receipt reached them nowhere (not in the channel, not by DM)."""
+    return f"Your payment of {amount} to {recipient}: {headline}." + (f" {reason}" if reason else "")
 
 
 
 def describe_transfer_refusal(error: TaubotError) -> str | None:
     """What a transfer Taubot refused (nothing moved) means for the payer, most specific first; None when the
-    answer does not say that nothing moved."""
+    answer does not say that nothing moved. Over the spending limit is `over_spending_limit`'s (it needs what
+    the link spent)."""
     if isinstance(error, KeyExpired):
         return link_expired(error.expired_at)
     return next((text for refusal, text in _TRANSFER_REFUSALS if isinstance(error, refusal)), None)
@@ -218,10 +290,9 @@ def describe_transfer_refusal(error: TaubotError) -> str | None:
 _TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
     (KeyOutdated, LINK_FROM_BEFORE_THE_UPGRADE),
     (InsufficientFunds, TRANSFER_INSUFFICIENT),
-    (SpendingLimitReached, TRANSFER_OVER_LIMIT),
     (TransferRefused, TRANSFER_NOT_ALLOWED),
     (Rejected, TRANSFER_REJECTED),
-    (Unauthorized, TRANSFER_UNAUTHORIZED),
+    (Unauthorized, TRANSFER_KEY_REFUSED),
     (NotFound, TRANSFER_NOT_FOUND),
 )
 

@@ -10,28 +10,41 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from .clock import Clock, now
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .damage import DamagedDatabase
 from .database import Database, DatabaseError, backup_database
 from .file_identity import DatabaseGone
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
+from .instances import InstanceRegistry
 from .key_check import WrongEncryptionKey, verify_encryption_key
-from .payments import DuplicatePayment, Payment, PaymentJournal, PaymentStatus
+from .locks import PaymentLock, PaymentLocks
+from .notices import Notice, NoticeBoard
+from .payments import OPEN_STATUSES, DuplicatePayment, EntryClaimed, Outcome, Payment, PaymentJournal, PaymentStatus
 from .pending_links import PendingLink, PendingLinkStore
 
 __all__ = [
+    "OPEN_STATUSES",
+    "Clock",
     "DamagedDatabase",
     "Database",
     "DatabaseError",
     "DatabaseGone",
     "DecryptionFailed",
     "DuplicatePayment",
+    "EntryClaimed",
     "ExpiringLink",
     "GrantKeyCipher",
     "GrantKeyStore",
+    "InstanceRegistry",
     "LinkedAccount",
+    "Notice",
+    "NoticeBoard",
+    "Outcome",
     "Payment",
     "PaymentJournal",
+    "PaymentLock",
+    "PaymentLocks",
     "PaymentStatus",
     "PendingLink",
     "PendingLinkStore",
@@ -40,15 +53,22 @@ __all__ = [
     "backup_database",
 ]
 
+
 class Storage:
-    def __init__(self, database: Database, cipher: GrantKeyCipher):
+    def __init__(self, database: Database, cipher: GrantKeyCipher, *, clock: Clock = now,
+                 unreadable_link_notice: str | None = None):
+        """clock: "now" for the payment stores (tests move it on). unreadable_link_notice: see GrantKeyStore."""
         self.database = database
-        self.grant_keys = GrantKeyStore(database, cipher)
+        self.notices = NoticeBoard(database, clock)
+        self.grant_keys = GrantKeyStore(database, cipher, self.notices, unreadable_link_notice)
         self.pending_links = PendingLinkStore(database, cipher)
-        self.payments = PaymentJournal(database)
+        self.locks = PaymentLocks(database, clock)
+        self.payments = PaymentJournal(database, self.locks, clock)
+        self.instances = InstanceRegistry(database, clock)
 
     @classmethod
-    async def open(cls, path: Path, encryption_key: bytes) -> Storage:
+    async def open(cls, path: Path, encryption_key: bytes, *, clock: Clock = now,
+                   unreadable_link_notice: str | None = None) -> Storage:
         cipher = GrantKeyCipher(encryption_key)
         database = await Database.open(path)
         try:
@@ -56,7 +76,7 @@ class Storage:
         except BaseException:
             await database.close()
             raise
-        return cls(database, cipher)
+        return cls(database, cipher, clock=clock, unreadable_link_notice=unreadable_link_notice)
 
     async def close(self) -> None:
         await self.database.close()

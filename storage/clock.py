@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 
@@ -21,3 +22,6 @@ def from_seconds(seconds: float) -> datetime:
 
 def from_optional_seconds(seconds: float | None) -> datetime | None:
     return None if seconds is None else from_seconds(seconds)
+
+
+Clock = Callable[[], datetime]  # "now" as a store sees it: `now` in production, a movable clock in tests

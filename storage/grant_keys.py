@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 import aiosqlite
 
 from .clock import from_optional_seconds, from_seconds, now, to_seconds
-from .crypto import GrantKeyCipher
+from .crypto import DecryptionFailed, GrantKeyCipher
 from .database import Database
+from .notices import NoticeBoard
+
+log = logging.getLogger("taubot_bot.storage")
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,14 @@ _COLUMNS = (
 
 
 class GrantKeyStore:
-    def __init__(self, database: Database, cipher: GrantKeyCipher):
+    def __init__(self, database: Database, cipher: GrantKeyCipher, notices: NoticeBoard,
+                 unreadable_notice: str | None = None):
+        """unreadable_notice: what the member is told (once, on their next command) when their stored key could
+        not be decrypted and their link was dropped."""
         self._db = database
         self._cipher = cipher
+        self._notices = notices
+        self._unreadable_notice = unreadable_notice
 
     async def put(self, discord_user_id: int, grant_key: str, **details: Any) -> LinkedAccount:
         """Store (or atomically replace) the user's key and account (`details`: the keywords of `put_within`);
@@ -103,9 +112,14 @@ class GrantKeyStore:
         )
         if row is None:
             return None
+        try:
+            grant_key = self._cipher.decrypt_for_user(row["discord_user_id"], row["encrypted_grant_key"])
+        except DecryptionFailed:
+            await self._drop_unreadable(discord_user_id, row["encrypted_grant_key"])
+            return None
         return LinkedAccount(
             discord_user_id=row["discord_user_id"],
-            grant_key=self._cipher.decrypt_for_user(row["discord_user_id"], row["encrypted_grant_key"]),
+            grant_key=grant_key,
             account_id=row["account_id"],
             account_name=row["account_name"],
             account_type=row["account_type"],
@@ -114,6 +128,21 @@ class GrantKeyStore:
             last_used_at=from_optional_seconds(row["last_used_at"]),
             key_expires_at=from_optional_seconds(row["key_expires_at"]),
         )
+
+    async def _drop_unreadable(self, discord_user_id: int, ciphertext: bytes) -> None:
+        """A row that cannot be decrypted (a copied database, rows swapped between users) can never be used
+        again: drop it, so the member is not locked out of /link-account and /unlink-account, and tell them."""
+        async with self._db.transaction() as connection:
+            async with connection.execute(
+                "DELETE FROM linked_accounts WHERE discord_user_id = ? AND encrypted_grant_key = ?",
+                (discord_user_id, ciphertext),
+            ) as cursor:
+                dropped = cursor.rowcount > 0
+            if dropped and self._unreadable_notice:
+                await self._notices.post_within(connection, discord_user_id, self._unreadable_notice)
+        if dropped:
+            log.warning("The stored grant key of user %s cannot be decrypted (a copied database or swapped rows); "
+                        "the link was dropped and the member will be told", discord_user_id)
 
     async def delete(self, discord_user_id: int) -> bool:
         """Forget the user's key; True if there was one."""

@@ -1,31 +1,42 @@
 """The payment journal: every transfer the bot attempts, written before the request and closed after it.
 
-A row still 'pending' after a restart means the bot stopped between sending and recording; reconciliation
-decides it from Taubot's transaction log or marks it 'unknown'. Nothing here ever retries a payment.
+Each row records the process that sends it (`instance_id`), the grant key's id (the `actor_id` Taubot's log
+gives the transfer), where the log stood just before the POST (`log_mark`) and, once found paid, the log entry
+it claimed (`log_entry`, unique: one entry proves one payment). A row still 'pending' or 'unknown' is settled
+from Taubot's log later (cogs/pay/settling.py). Nothing here ever retries a payment.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from .clock import from_seconds, now, to_seconds
+from .clock import Clock, from_optional_seconds, from_seconds, now, to_seconds
 from .database import Database
+from .locks import PaymentLock, PaymentLocks
 
 
 class PaymentStatus(enum.StrEnum):
     PENDING = "pending"      # written, request about to go out or under way
     PAID = "paid"            # verified: the money moved
-    FAILED = "failed"        # Taubot refused it; nothing moved
-    NOT_MOVED = "not_moved"  # Taubot said OK but the balance did not change
-    UNKNOWN = "unknown"      # the outcome could not be determined; never retried
+    FAILED = "failed"        # Taubot refused it, or it never reached Taubot; nothing moved
+    NOT_MOVED = "not_moved"  # Taubot said OK, but its log shows no such transfer
+    UNKNOWN = "unknown"      # the outcome is not known yet; looked up again until `check_until`, never retried
+
+
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)
 
 
 class DuplicatePayment(Exception):
     """A payment for this confirmation was already started; it must not be sent again."""
+
+
+class EntryClaimed(Exception):
+    """Another journal row claimed this log entry first: it proves that row's payment, not this one."""
 
 
 @dataclass(frozen=True)
@@ -44,61 +55,110 @@ class Payment:
     balance_after: int | None
     created_at: datetime
     updated_at: datetime
+    instance_id: str | None = None
+    key_id: str | None = None
+    log_mark: str | None = None
+    log_entry: str | None = None
+    posted_at: datetime | None = None
+    taubot_answer: str | None = None
+    check_until: datetime | None = None
+    settled_by: str | None = None
+
+    @property
+    def sent_at(self) -> datetime:
+        """When the POST went out (rows from before the journal recorded it: when the row was written)."""
+        return self.posted_at or self.created_at
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a settled row records."""
+
+    status: PaymentStatus
+    detail: str = ""
+    balance_after: int | None = None
+    log_entry: str | None = None       # the log entry that proves a paid row
+    taubot_answer: str | None = None   # what the POST got back (kept from before when None)
+    check_until: datetime | None = None  # for 'unknown': until when the log is looked up again
 
 
 _COLUMNS = (
     "id, intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount, "
-    "status, detail, balance_before, balance_after, created_at, updated_at"
+    "status, detail, balance_before, balance_after, created_at, updated_at, instance_id, key_id, log_mark, "
+    "log_entry, posted_at, taubot_answer, check_until, settled_by"
 )
 
 
 class PaymentJournal:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, locks: PaymentLocks, clock: Clock = now):
         self._db = database
+        self._locks = locks
+        self._clock = clock
 
-    async def begin(
-        self,
-        *,
-        intent_id: str,
-        payer_user_id: int,
-        from_account_id: str,
-        to_account_id: str,
-        to_account_name: str,
-        amount: int,
-        recipient_user_id: int | None = None,
-        balance_before: int | None = None,
-    ) -> Payment:
-        """Write the 'pending' row that must exist before the transfer is sent; raises DuplicatePayment."""
-        started = to_seconds(now())
+    async def begin(self, *, lock: PaymentLock | None = None, lease_until: datetime | None = None,
+                    **row) -> Payment | None:
+        """Write the 'pending' row that must exist before the transfer is sent (`row`: the keywords of
+        `_insert`); raises DuplicatePayment. With a lock, its lease is extended to `lease_until` in the same
+        transaction, and None is returned (nothing written) if the lock was lost: nothing may be sent then."""
         try:
             async with self._db.transaction() as connection:
-                cursor = await connection.execute(
-                    "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, "
-                    "to_account_name, recipient_user_id, amount, status, balance_before, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                    (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name,
-                     recipient_user_id, amount, balance_before, started, started),
-                )
-                payment_id = cursor.lastrowid
+                if lock is not None and lease_until is not None and not await self._locks.extend_within(
+                        connection, lock, lease_until):
+                    return None
+                payment_id = await self._insert(connection, **row)
         except aiosqlite.IntegrityError as error:
             if "intent_id" in str(error):
-                raise DuplicatePayment(intent_id) from None
+                raise DuplicatePayment(row.get("intent_id")) from None
             raise
-        payment = await self.get(payment_id) if payment_id is not None else None
+        payment = await self.get(payment_id)
         assert payment is not None, "the row just written is readable"
         return payment
 
-    async def finish(
-        self, payment_id: int, status: PaymentStatus, *, detail: str = "", balance_after: int | None = None
-    ) -> None:
-        """Record the outcome of a pending payment."""
-        if status is PaymentStatus.PENDING:
-            raise ValueError("finish() records an outcome; 'pending' is not one")
-        await self._db.execute(
-            "UPDATE payments SET status = ?, detail = ?, balance_after = COALESCE(?, balance_after), "
-            "updated_at = ? WHERE id = ?",
-            (status.value, detail, balance_after, to_seconds(now()), payment_id),
+    async def _insert(self, connection: aiosqlite.Connection, *, intent_id: str, payer_user_id: int,
+                      from_account_id: str, to_account_id: str, to_account_name: str, amount: int,
+                      recipient_user_id: int | None = None, balance_before: int | None = None,
+                      instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None) -> int:
+        # Stamped inside the write transaction, so the POST follows this moment within milliseconds however
+        # long the write lock took: settling waits for Taubot's timeout counted from here.
+        posted = to_seconds(self._clock())
+        cursor = await connection.execute(
+            "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, "
+            "recipient_user_id, amount, status, balance_before, created_at, updated_at, instance_id, key_id, "
+            "log_mark, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+            (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount,
+             balance_before, posted, posted, instance_id, key_id, log_mark, posted),
         )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def finish(self, payment_id: int, outcome: Outcome, *, settled_by: str | None = None,
+                     open_statuses: Iterable[PaymentStatus] = (PaymentStatus.PENDING,),
+                     release: PaymentLock | None = None) -> bool:
+        """Record an outcome if the row is still in one of `open_statuses` (so two processes settling one row
+        cannot both record it); release `release` in the same transaction. True for the caller that recorded
+        it. Raises EntryClaimed if another row already claimed `outcome.log_entry`."""
+        if outcome.status is PaymentStatus.PENDING:
+            raise ValueError("finish() records an outcome; 'pending' is not one")
+        statuses = [status.value for status in open_statuses]
+        try:
+            async with self._db.transaction() as connection:
+                async with connection.execute(
+                    "UPDATE payments SET status = ?, detail = ?, balance_after = COALESCE(?, balance_after), "
+                    "log_entry = COALESCE(?, log_entry), taubot_answer = COALESCE(?, taubot_answer), "
+                    "check_until = ?, settled_by = ?, updated_at = ? "
+                    f"WHERE id = ? AND status IN ({', '.join('?' for _ in statuses)})",
+                    (outcome.status.value, outcome.detail, outcome.balance_after, outcome.log_entry,
+                     outcome.taubot_answer, _optional_seconds(outcome.check_until), settled_by,
+                     to_seconds(self._clock()), payment_id, *statuses),
+                ) as cursor:
+                    recorded = cursor.rowcount > 0
+                if recorded and release is not None:
+                    await self._locks.release_within(connection, release)
+        except aiosqlite.IntegrityError as error:
+            if "log_entry" in str(error):
+                raise EntryClaimed(outcome.log_entry) from None
+            raise
+        return recorded
 
     async def get(self, payment_id: int) -> Payment | None:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM payments WHERE id = ?", (payment_id,))
@@ -108,23 +168,59 @@ class PaymentJournal:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM payments WHERE intent_id = ?", (intent_id,))
         return _from_row(row) if row else None
 
-    async def pending(self) -> list[Payment]:
-        """Rows a crash left without an outcome, oldest first."""
+    async def open_rows(self) -> list[Payment]:
+        """Rows whose outcome is still open: 'pending', and 'unknown' ones still being looked up; oldest first."""
         rows = await self._db.fetch_all(
-            f"SELECT {_COLUMNS} FROM payments WHERE status = 'pending' ORDER BY id"
+            f"SELECT {_COLUMNS} FROM payments WHERE status = 'pending' OR (status = 'unknown' AND check_until > ?) "
+            "ORDER BY id",
+            (to_seconds(self._clock()),),
         )
         return [_from_row(row) for row in rows]
 
-    async def same_transfer(self, from_account_id: str, to_account_id: str, amount: int, *,
-                            touched_since: datetime) -> list[Payment]:
-        """Rows for the same from/to/amount that may own a log entry made since `touched_since`: those
-        updated since then, and every row still pending (its transfer may have landed at any time)."""
+    async def around(self, payment: Payment) -> list[Payment]:
+        """The rows from the same account whose transfers may share `payment`'s stretch of Taubot's log, in
+        order: from the last row up to `payment` that read a log mark, to the first one after it that did (each
+        payment from an account starts after the previous one's could still land; see cogs/pay/attribution.py)."""
+        lower = await self._marked_neighbour(payment, "<=", "MAX")
+        upper = await self._marked_neighbour(payment, ">", "MIN")
         rows = await self._db.fetch_all(
-            f"SELECT {_COLUMNS} FROM payments WHERE from_account_id = ? AND to_account_id = ? AND amount = ? "
-            "AND (updated_at >= ? OR status = 'pending') ORDER BY id",
-            (from_account_id, to_account_id, amount, to_seconds(touched_since)),
+            f"SELECT {_COLUMNS} FROM payments WHERE from_account_id = ? AND id >= ? AND id <= ? ORDER BY id",
+            (payment.from_account_id, lower if lower is not None else 0,
+             upper if upper is not None else 2**63 - 1),
         )
         return [_from_row(row) for row in rows]
+
+    async def _marked_neighbour(self, payment: Payment, comparison: str, pick: str) -> int | None:
+        row = await self._db.fetch_one(
+            f"SELECT {pick}(id) AS found FROM payments WHERE from_account_id = ? AND id {comparison} ? "
+            "AND log_mark IS NOT NULL",
+            (payment.from_account_id, payment.id),
+        )
+        return row["found"] if row is not None else None
+
+    async def claimed(self, entries: Iterable[str]) -> set[str]:
+        """Which of these log entries some row has already claimed."""
+        wanted = list(entries)
+        if not wanted:
+            return set()
+        rows = await self._db.fetch_all(
+            f"SELECT log_entry FROM payments WHERE log_entry IN ({', '.join('?' for _ in wanted)})", wanted)
+        return {row["log_entry"] for row in rows}
+
+    async def spent_with_key(self, key_id: str, *, refused_count: bool) -> int:
+        """Cents this grant key has spent through the bot: what moved, and (where Taubot counts them against the
+        spending limit) transfers it refused for want of money."""
+        row = await self._db.fetch_one(
+            "SELECT COALESCE(SUM(amount), 0) AS spent FROM payments WHERE key_id = ? AND "
+            "(status = 'paid' OR (? AND taubot_answer = 'rejected'))",
+            (key_id, int(refused_count)),
+        )
+        return row["spent"] if row is not None else 0
+
+    async def has_paid_with_key(self, key_id: str) -> bool:
+        row = await self._db.fetch_one("SELECT 1 FROM payments WHERE key_id = ? AND status = 'paid' LIMIT 1",
+                                       (key_id,))
+        return row is not None
 
     async def recent_for_payer(self, payer_user_id: int, *, limit: int = 10) -> list[Payment]:
         rows = await self._db.fetch_all(
@@ -134,6 +230,10 @@ class PaymentJournal:
         return [_from_row(row) for row in rows]
 
 
+def _optional_seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else to_seconds(moment)
+
+
 def _from_row(row: aiosqlite.Row) -> Payment:
     return Payment(
         id=row["id"], intent_id=row["intent_id"], payer_user_id=row["payer_user_id"],
@@ -141,5 +241,8 @@ def _from_row(row: aiosqlite.Row) -> Payment:
         to_account_name=row["to_account_name"], recipient_user_id=row["recipient_user_id"], amount=row["amount"],
         status=PaymentStatus(row["status"]), detail=row["detail"], balance_before=row["balance_before"],
         balance_after=row["balance_after"], created_at=from_seconds(row["created_at"]),
-        updated_at=from_seconds(row["updated_at"]),
+        updated_at=from_seconds(row["updated_at"]), instance_id=row["instance_id"], key_id=row["key_id"],
+        log_mark=row["log_mark"], log_entry=row["log_entry"], posted_at=from_optional_seconds(row["posted_at"]),
+        taubot_answer=row["taubot_answer"], check_until=from_optional_seconds(row["check_until"]),
+        settled_by=row["settled_by"],
     )

@@ -295,8 +295,9 @@ class TaubotClient:
         A normal return proves the money moved only where `dialect.ok_proves_transfer` (v2 answers 200 and
         moves nothing without TRANSFER_FUNDS): callers verify elsewhere. v2.1 pays from the key's bound account
         whatever `from_account` says. Refusals: InsufficientFunds, SpendingLimitReached, TransferRefused,
-        SameAccount (v2.1), or their parents Rejected/Unauthorized (v2). ServerError (DialectChanged included)
-        and Unavailable mean the outcome is unknown.
+        SameAccount (v2.1), or their parents Rejected/Unauthorized (v2). ServerError (DialectChanged included),
+        RateLimited, Unavailable and ProtocolError (a success status with a body that is not Taubot's) mean the
+        outcome is unknown.
         """
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             # Taubot accepts zero, truncates floats and (v2) moves money backwards for negative amounts.
@@ -307,7 +308,11 @@ class TaubotClient:
             # Compared as UUIDs: the same account spelled in capitals or without dashes is still itself.
             raise SameAccount("cannot transfer from an account to itself")
         wire = await self._wire()
-        await self._call(wire, wire.create_transaction(str(source), str(target), amount), grant_key)
+        answer = await self._call(wire, wire.create_transaction(str(source), str(target), amount), grant_key)
+        if not wire.is_transfer_answer(answer):
+            # A success status with a body Taubot never sends (a proxy's page, a truncated answer) is no answer.
+            raise ProtocolError("Taubot create_transaction answered success with a body that is not Taubot's: "
+                                "whether it moved is unknown", status=answer.status)
 
     # -- sending --------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class Dialect:
     negative_limit_blocks: bool            # a negative spending limit refuses every transfer
     failed_transfers_use_allowance: bool   # a refused transfer still counts against the spending limit
     ok_proves_transfer: bool               # a success answer means the money moved
+    names_limit_refusals: bool             # over the spending limit has its own answer (else a 401 = or disabled)
     log_is_own_account_only: bool          # the log shows the key's own account only
     max_log_page: int | None               # the most log entries one request returns (None: no limit)
     view_balance_sees_economy: bool        # VIEW_BALANCE on its own account shows every balance in the economy
@@ -38,16 +39,18 @@ V2 = Dialect(
     name="v2", has_who_am_i=True, references_made_by_server=False, retrieve_is_once=False,
     max_link_minutes=None, pending_reference_capacity=None, grant_picks_one_account=False,
     limit_zero_means_unlimited=False, negative_limit_blocks=False, failed_transfers_use_allowance=True,
-    ok_proves_transfer=False, log_is_own_account_only=False, max_log_page=None, view_balance_sees_economy=False,
-    keys_expire=False, has_application_endpoint=False, grant_page_checks_application=True,
+    ok_proves_transfer=False, names_limit_refusals=False, log_is_own_account_only=False, max_log_page=None,
+    view_balance_sees_economy=False, keys_expire=False, has_application_endpoint=False,
+    grant_page_checks_application=True,
 )
 
 V21 = Dialect(
     name="v2.1", has_who_am_i=False, references_made_by_server=True, retrieve_is_once=True,
     max_link_minutes=60, pending_reference_capacity=64, grant_picks_one_account=True,
     limit_zero_means_unlimited=True, negative_limit_blocks=True, failed_transfers_use_allowance=False,
-    ok_proves_transfer=True, log_is_own_account_only=True, max_log_page=100, view_balance_sees_economy=True,
-    keys_expire=True, has_application_endpoint=True, grant_page_checks_application=False,
+    ok_proves_transfer=True, names_limit_refusals=True, log_is_own_account_only=True, max_log_page=100,
+    view_balance_sees_economy=True, keys_expire=True, has_application_endpoint=True,
+    grant_page_checks_application=False,
 )
 
 DIALECTS = {dialect.name: dialect for dialect in (V2, V21)}

@@ -90,6 +90,11 @@ def is_success(call: Call, status: int) -> bool:
     return status in SUCCESS.get(call.endpoint, (200,))
 
 
+def is_transfer_answer(answer: Answer) -> bool:
+    """Whether a successful transfer's body is the one v2 sends (`200: OK`, plain text)."""
+    return answer.text.strip().startswith(f"{answer.status}:")
+
+
 def speaks_other_dialect(answer: Answer) -> bool:
     """v2 never redirects and never sends a JSON error: either means a v2.1 server answered."""
     if answer.status in (307, 308, 422):

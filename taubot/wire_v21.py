@@ -98,6 +98,12 @@ def is_success(call: Call, status: int) -> bool:
     return status in SUCCESS.get(call.endpoint, (200,))
 
 
+def is_transfer_answer(answer: Answer) -> bool:
+    """Whether a successful transfer's body is the one v2.1 sends (`{"detail": "Successfully performed …"}`)."""
+    body = answer.json_body()
+    return isinstance(body, dict) and isinstance(body.get("detail"), str)
+
+
 def speaks_other_dialect(answer: Answer) -> bool:
     """v2.1's 4xx are always JSON and its crashes say just "Internal Server Error"; v2's errors are text, and
     v2 crashes with aiohttp's own "500 Internal Server Error" page on a Bearer key."""

@@ -1,8 +1,10 @@
 """/pay and the 'Pay' user command: check everything, show a confirmation, send once, report the truth.
 
 Every refusal that needs no Taubot request (bad amount, an empty account name, paying yourself or a bot) is
-answered before any request. Nothing is sent until the payer presses Confirm; one payment per member is in
-flight at a time, and the receipt says what actually happened (see sender.py).
+answered before any request. Nothing is sent until the payer presses Confirm (confirming.py); one payment per
+paying account is in flight at a time across every process, and the receipt says what Taubot's log shows
+(sender.py). Payments whose outcome stayed open are settled in the background (settling.py) and their payers
+told.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import functools
 import logging
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,60 +24,67 @@ from storage import LinkedAccount
 from taubot import Account, AccountType, AmountError, NotFound, TaubotError, parse_amount
 
 from .. import member_names, messages
-from ..in_flight import note_answered
 from ..interaction_log import outcome_of, set_outcome
+from ..notices import tell
 from ..seen_accounts import suggestions
 from ..ui import format_money, linked_account_or_explain, owners_named_in, refuse, reply
 from . import receipts
 from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
-from .sender import BalanceShortfall, PaymentIntent, PaymentResult, PaymentSender, Verdict, check_balance
+from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal
+from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
+from .settling import Settled, Settler
+from .timing import PaymentTimings
 
 if TYPE_CHECKING:
     from bot import TaubotBot
 
 log = logging.getLogger("taubot_bot.pay")
 
-# The outcome word of a receipt, unless the payment was stopped right before sending (see outcome_of_refusal):
-# Taubot's 400 after sending stays "refused", since it also means "another economy".
-RECEIPT_OUTCOMES = {Verdict.PAID: "ok", Verdict.FAILED: "refused", Verdict.NOT_MOVED: "refused",
-                    Verdict.UNKNOWN: "taubot_error"}
-
-
-def outcome_of_refusal(stopped_by: TaubotError | BalanceShortfall) -> str:
-    """The outcome word of a payment refused before sending, at /pay or at Confirm."""
-    if isinstance(stopped_by, TaubotError):
-        return outcome_of(stopped_by)
-    return "refused" if stopped_by.balance is None else "insufficient_funds"
-
 
 class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         self.symbol = bot.settings.currency_symbol
-        self._intents: dict[str, PaymentIntent] = {}
+        self._intents: dict[str, PaymentIntent] = {}          # open confirmations
+        self._shown_by: dict[str, discord.Interaction] = {}   # the /pay that showed each confirmation
         self._expiry_tasks: dict[str, asyncio.Task] = {}
-        self._in_flight: set[int] = set()
+        self._sending: dict[str, PaymentIntent] = {}          # confirmations being sent right now
         self._pay_menu = app_commands.ContextMenu(
             name="Pay", callback=self.pay_member,
             extras={"help": "Pay that member, like /pay user, with the amount asked in a form."},
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
             allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
-        self._reconciliation: asyncio.Task | None = None
+        self._settling: asyncio.Task | None = None
 
     @functools.cached_property
     def sender(self) -> PaymentSender:
         # Built at first use: storage and the Taubot client open in setup_hook, and `sync --dry-run` loads the
         # cogs without them.
-        return PaymentSender(self.bot.taubot, self.bot.storage, self.symbol)
+        timings = self.bot.timings
+        return PaymentSender(self.bot.taubot, self.bot.storage, self.symbol, instance_id=self.bot.instance_id,
+                             timings=PaymentTimings(
+                                 clock=timings.clock,
+                                 taubot_timeout=timedelta(seconds=self.bot.settings.taubot_timeout_seconds),
+                                 settle_margin=timedelta(seconds=timings.settle_margin),
+                                 check_for=timedelta(seconds=timings.settle_for),
+                                 instance_stale_after=timedelta(seconds=timings.instance_stale_after)))
+
+    @functools.cached_property
+    def settler(self) -> Settler:
+        return Settler(self.bot.storage, self.sender)
+
+    @functools.cached_property
+    def confirm_flow(self) -> ConfirmFlow:
+        return ConfirmFlow(self.bot, self.sender)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self._pay_menu)
         if self.bot.background_tasks:
-            self._reconciliation = asyncio.create_task(self.reconcile_pending(), name="reconcile-payments")
+            self._settling = asyncio.create_task(self._settle_forever(), name="settle-payments")
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self._pay_menu.name, type=self._pay_menu.type)
-        for task in [*self._expiry_tasks.values(), self._reconciliation]:
+        for task in [*self._expiry_tasks.values(), self._settling]:
             if task is not None:
                 task.cancel()
 
@@ -127,18 +137,23 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         linked = await linked_account_or_explain(self.bot.storage.grant_keys, interaction)
         if linked is None:
             return
+        in_flight = await self._in_flight_refusal(linked.account_id)
+        if in_flight is not None:
+            await refuse(interaction, in_flight)
+            return
         recipient = await self._find_recipient(interaction, linked, user, name)
         if recipient is None:
             return
-        balance = await self._check_balance(interaction, linked, cents)
-        if balance is None:
+        own = await self._check_balance(interaction, linked, cents)
+        if own is None:
             return
         intent = PaymentIntent(intent_id=uuid.uuid4().hex, payer_id=interaction.user.id,
                                payer_account_id=linked.account_id, recipient=recipient,
                                recipient_user_id=recipient.owner_id if recipient.account_type is AccountType.USER
                                else None,
-                               amount=cents, balance_before=balance)
+                               amount=cents, balance_before=own.balance)
         self._intents[intent.intent_id] = intent
+        self._shown_by[intent.intent_id] = interaction
         await reply(interaction, embed=self._confirmation(intent),
                     view=confirmation_buttons(intent.payer_id, intent.intent_id))
         self._expiry_tasks[intent.intent_id] = asyncio.create_task(self._expire_later(intent, interaction))
@@ -168,7 +183,12 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
             cents = parse_amount(amount_text, symbol=self.symbol)
         except AmountError as error:
             return str(error)
-        return messages.PAYMENT_IN_FLIGHT if interaction.user.id in self._in_flight else cents
+        return cents
+
+    async def _in_flight_refusal(self, account_id: str) -> str | None:
+        if any(intent.payer_account_id == account_id for intent in self._sending.values()):
+            return messages.PAYMENT_IN_FLIGHT
+        return await in_flight_refusal(self.bot, account_id)
 
     async def _find_recipient(self, interaction: discord.Interaction, linked: LinkedAccount,
                               user: discord.User | discord.Member | None, name: str | None) -> Account | None:
@@ -196,8 +216,9 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         return recipient
 
     async def _check_balance(self, interaction: discord.Interaction, linked: LinkedAccount, cents: int
-                             ) -> int | None:
-        """The payer's balance if it covers `cents`, or None after telling them why not."""
+                             ) -> Account | None:
+        """The payer's account if its balance covers `cents` (or need not be seen), or None after telling them
+        why not."""
         try:
             own = await self.bot.taubot.get_account(linked.grant_key, linked.account_id)
         except TaubotError as error:
@@ -205,13 +226,13 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                          outcome=outcome_of(error))
             return None
         await self.bot.storage.grant_keys.record_use(linked, balance_visible=own.balance is not None)
-        checked = check_balance(own.balance, cents)
-        if isinstance(checked, BalanceShortfall):
-            text = (messages.BALANCE_HIDDEN if checked.balance is None
-                    else messages.not_enough(self._money(checked.balance), self._money(cents)))
-            await refuse(interaction, text, outcome=outcome_of_refusal(checked))
+        shortfall = check_balance(own.balance, cents, blind_ok=may_pay_blind(self.bot.taubot.dialect))
+        if shortfall is not None:
+            text = (messages.BALANCE_HIDDEN if shortfall.balance is None
+                    else messages.not_enough(self._money(shortfall.balance), self._money(cents)))
+            await refuse(interaction, text, outcome=outcome_of_refusal(shortfall))
             return None
-        return checked
+        return own
 
     def _confirmation(self, intent: PaymentIntent) -> discord.Embed:
         return receipts.confirmation(intent, self.symbol, expires_in_seconds=self.bot.timings.confirmation_timeout)
@@ -222,8 +243,9 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
     async def _expire_later(self, intent: PaymentIntent, interaction: discord.Interaction) -> None:
         await asyncio.sleep(self.bot.timings.confirmation_timeout)
         if self._intents.pop(intent.intent_id, None) is None:
-            return
+            return  # sent or cancelled
         self._expiry_tasks.pop(intent.intent_id, None)  # this task itself: nothing left to cancel
+        self._shown_by.pop(intent.intent_id, None)
         try:
             await interaction.edit_original_response(embed=receipts.expired(), view=None)
         except discord.HTTPException as error:
@@ -232,98 +254,65 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
     # -- confirming ---------------------------------------------------------------------------------
 
     async def confirm(self, interaction: discord.Interaction, intent_id: str) -> None:
-        if interaction.user.id in self._in_flight:
-            await refuse(interaction, messages.PAYMENT_IN_FLIGHT)
-            return
-        intent = self._take_intent(intent_id)
+        intent = self._intents.get(intent_id)
         if intent is None:
             await self._answer_stale(interaction, intent_id)
             return
-        self._in_flight.add(intent.payer_id)
+        if any(sending.payer_account_id == intent.payer_account_id for sending in self._sending.values()):
+            await refuse(interaction, messages.PAYMENT_IN_FLIGHT)  # the confirmation stays open
+            return
+        del self._intents[intent_id]  # claimed: a second press finds it sending, not open
+        self._sending[intent_id] = intent
         try:
-            # Acknowledge by disabling the buttons first: a second press is impossible from here on.
-            await interaction.response.edit_message(
-                embed=receipts.sending(intent, self.symbol),
-                view=confirmation_buttons(intent.payer_id, intent.intent_id, disabled=True))
-            linked = await self.bot.storage.grant_keys.get(intent.payer_id)
-            if linked is None or linked.account_id != intent.payer_account_id:
-                set_outcome(interaction, "refused")
-                await interaction.edit_original_response(embed=receipts.not_made(messages.LINK_CHANGED), view=None)
-                return
-            # Until send() returns, an exception means nothing was sent and the generic answer is true.
-            payment, result = await self.sender.send(intent, linked)
+            started = await self.confirm_flow.run(interaction, intent, self._shown_by.get(intent_id))
         finally:
-            self._in_flight.discard(intent.payer_id)
-        # A transfer may have gone out: from here nothing may reach the generic "nothing was changed" handler.
-        set_outcome(interaction, self._outcome_of(result))
-        await self._deliver_receipt(interaction, intent, receipts.receipt(intent, result, payment, self.symbol))
-        if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
-            await self._tell_recipient(intent, intent.recipient_user_id)
+            del self._sending[intent_id]
+        if started:
+            self._close(intent_id)
+        else:
+            self._intents[intent_id] = intent  # held by another process: still open, still expiring
 
-    @staticmethod
-    def _outcome_of(result: PaymentResult) -> str:
-        if result.stopped_by is not None:
-            return outcome_of_refusal(result.stopped_by)
-        return RECEIPT_OUTCOMES[result.verdict]
-
-    async def _deliver_receipt(self, interaction: discord.Interaction, intent: PaymentIntent,
-                               receipt: discord.Embed) -> None:
-        """Edit the confirmation into the receipt; failing that, a private followup; failing that, a DM."""
-        try:
-            await interaction.edit_original_response(embed=receipt, view=None)
-            note_answered(interaction)
-            return
-        except Exception as error:
-            log.warning("Could not edit the confirmation of user %s into a receipt: %r", intent.payer_id, error)
-        try:
-            await interaction.followup.send(embed=receipt, ephemeral=True)
-            note_answered(interaction)
-            return
-        except Exception as error:
-            log.warning("Could not send user %s their receipt as a followup: %r", intent.payer_id, error)
-        try:
-            channel = await self.bot.create_dm(discord.Object(id=intent.payer_id))
-            await channel.send(embed=receipt)
-        except Exception as error:
-            log.warning("Could not deliver a payment receipt to user %s at all: %r", intent.payer_id, error)
-
-    def _take_intent(self, intent_id: str) -> PaymentIntent | None:
-        """Claim a confirmation (only once: a second press finds nothing) and stop its expiry timer."""
+    def _close(self, intent_id: str) -> None:
         task = self._expiry_tasks.pop(intent_id, None)
         if task is not None:
             task.cancel()
-        return self._intents.pop(intent_id, None)
+        self._shown_by.pop(intent_id, None)
 
     async def _answer_stale(self, interaction: discord.Interaction, intent_id: str) -> None:
+        """A press on a confirmation that is not open: being sent (never "nothing was sent" then), or what
+        became of its payment, or closed without one."""
         set_outcome(interaction, "refused")
         sent = await self.bot.storage.payments.by_intent(intent_id)
+        if intent_id in self._sending or (sent is None and await self.bot.storage.locks.sending(intent_id)):
+            await refuse(interaction, messages.PAYMENT_BEING_SENT)
+            return
         await interaction.response.edit_message(embed=receipts.closed(sent), view=None)
 
-    async def _tell_recipient(self, intent: PaymentIntent, recipient_user_id: int) -> None:
-        """A short DM receipt for the member who was paid; closed DMs are fine."""
-        try:
-            channel = await self.bot.create_dm(discord.Object(id=recipient_user_id))
-            await channel.send(receipts.paid_you(intent.payer_id, intent.amount, self.symbol))
-        except Exception as error:  # best effort, and after a payment: never the generic error answer
-            log.info("Could not DM the recipient of a payment: %r", error)
-
     async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
-        if self._take_intent(intent_id) is None:
+        if self._intents.pop(intent_id, None) is None:
             await self._answer_stale(interaction, intent_id)
             return
+        self._close(intent_id)
         set_outcome(interaction, "cancelled")
         await interaction.response.edit_message(embed=receipts.cancelled(), view=None)
 
-    # -- after a restart ----------------------------------------------------------------------------
+    # -- settling what stayed open ------------------------------------------------------------------
 
-    async def reconcile_pending(self) -> None:
-        """Settle journal rows a crash left 'pending', and tell each payer what became of their payment."""
-        for payment in await self.bot.storage.payments.pending():
-            verdict = await self.sender.reconcile(payment)
-            await member_names.look_up(self.bot, owners_named_in([payment.to_account_name]))
+    async def _settle_forever(self) -> None:
+        """At start and then every `settle_interval`: settle open payments and tell their payers."""
+        while True:
             try:
-                channel = await self.bot.create_dm(discord.Object(id=payment.payer_user_id))
-                await channel.send(receipts.reconciled(payment, verdict, self.symbol))
-            except discord.HTTPException as error:
-                log.info("Could not tell user %s about a reconciled payment: %s", payment.payer_user_id,
-                         error.status)
+                await self.reconcile_pending()
+            except Exception:
+                log.exception("Settling open payments failed this round; it will try again")
+            await asyncio.sleep(self.bot.timings.settle_interval)
+
+    async def reconcile_pending(self) -> list[Settled]:
+        """One round: settle what Taubot's log can settle now, and tell each payer (by DM, else on their next
+        command)."""
+        settled = await self.settler.settle_open()
+        for done in settled:
+            await member_names.look_up(self.bot, owners_named_in([done.payment.to_account_name]))
+            await tell(self.bot, done.payment.payer_user_id,
+                       receipts.settled(done.payment, done.verdict, self.symbol, interrupted=done.interrupted))
+        return settled

@@ -24,15 +24,17 @@ STATUS_WORDS = {
     PaymentStatus.NOT_MOVED: "did not move any money",
     PaymentStatus.UNKNOWN: "has an unknown outcome (check /history)",
 }
-RECONCILED_WORDS = {Verdict.PAID: "went through", Verdict.FAILED: "did not go through"}
 
 
 def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: float) -> discord.Embed:
     embed = discord.Embed(title="Confirm payment", colour=INFO,
                           description=f"Pay **{format_money(intent.amount, symbol)}** to "
                                       f"{account_label(intent.recipient)}?")
-    embed.add_field(name="Your balance", value=f"{format_money(intent.balance_before, symbol)} → "
-                                               f"{format_money(intent.balance_before - intent.amount, symbol)}")
+    if intent.balance_before is None:  # a link that may not see it, where payments need not (see may_pay_blind)
+        embed.add_field(name="Your balance", value=messages.BALANCE_NOT_VISIBLE)
+    else:
+        embed.add_field(name="Your balance", value=f"{format_money(intent.balance_before, symbol)} → "
+                                                   f"{format_money(intent.balance_before - intent.amount, symbol)}")
     minutes = max(1, round(expires_in_seconds / 60))
     embed.set_footer(text=f"Nothing is sent until you press Confirm. This expires in {minutes} "
                           f"minute{'s' if minutes != 1 else ''}.")
@@ -42,6 +44,13 @@ def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: floa
 def sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
     return discord.Embed(title="Sending payment…", colour=INFO, description=(
         f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}"))
+
+
+def still_sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
+    """What the watchdog shows when Taubot is slow to answer: the truth so far."""
+    embed = sending(intent, symbol)
+    embed.add_field(name="What is happening", value=messages.STILL_SENDING, inline=False)
+    return embed
 
 
 def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | None, symbol: str) -> discord.Embed:
@@ -85,8 +94,15 @@ def paid_you(payer_id: int, amount: int, symbol: str) -> str:
     return f"<@{payer_id}> paid you {format_money(amount, symbol)} on Taubot."
 
 
-def reconciled(payment: Payment, verdict: Verdict, symbol: str) -> str:
-    """The DM to a payer whose payment a restart interrupted, once the journal row is settled."""
-    words = RECONCILED_WORDS.get(verdict, "may or may not have gone through; check /history")
-    return (f"I restarted while sending your payment of {format_money(payment.amount, symbol)} to "
-            f"{account_name(payment.to_account_name)}: it {words}.")
+def receipt_notice(intent: PaymentIntent, result: PaymentResult, symbol: str) -> str:
+    """The receipt as a line of text, for a payer it could not reach any other way."""
+    title, _ = RECEIPT_TITLES[result.verdict]
+    reason = None if result.verdict is Verdict.PAID else result.reason
+    return messages.undelivered_receipt(format_money(intent.amount, symbol),
+                                        account_name(intent.recipient.account_name), title, reason)
+
+
+def settled(payment: Payment, verdict: Verdict, symbol: str, *, interrupted: bool) -> str:
+    """The DM to a payer whose open payment was settled from Taubot's log."""
+    return messages.payment_settled(format_money(payment.amount, symbol), account_name(payment.to_account_name),
+                                    messages.SETTLED_WORDS[verdict.value], interrupted=interrupted)

@@ -99,7 +99,7 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     assert session.closed
     reopened = await Storage.open(settings.database_path, settings.key_encryption_key)
     try:
-        assert await reopened.payments.pending() == []
+        assert await reopened.payments.open_rows() == []
     finally:
         await reopened.close()
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
@@ -116,7 +116,7 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
     bot = discord.bot
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
     async with asyncio.timeout(5):
-        while not await bot.storage.payments.pending():  # noqa: ASYNC110 (journaled: the transfer is on its way)
+        while not await bot.storage.payments.open_rows():  # noqa: ASYNC110 (journaled: the transfer is on its way)
             await asyncio.sleep(0.01)
     started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
@@ -133,7 +133,7 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
         ("button=pay:confirm", str(alice.id), "cut_off")]
     reopened = await Storage.open(settings.database_path, settings.key_encryption_key)
     try:
-        (pending,) = await reopened.payments.pending()  # settled from Taubot's log at the next start
+        (pending,) = await reopened.payments.open_rows()  # settled from Taubot's log at the next start
         assert pending.amount == 5_00
     finally:
         await reopened.close()

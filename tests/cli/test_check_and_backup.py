@@ -17,7 +17,10 @@ from aiohttp import web
 from check import run_checks
 from sandbox import Sandbox
 from storage import DatabaseError, Storage, backup_database
+from storage.database import discover_migrations
 from tests.conftest import ON_V21
+
+SCHEMA = len(discover_migrations())  # the schema version this bot's migrations bring a database to
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,7 +61,7 @@ async def test_everything_right(settings, sandbox, fake_discord_client, discord)
     else:  # no /applications/me: the grant page, asked without a key, knows the application
         assert found["application"][1] == ("Taubot's grant page accepts TAUBOT_APP_ID (Taubot v2 cannot say whether "
                                            "the master key is that application's)")
-    assert "schema 2, encryption key matches, 0 linked member(s)" in found["database"][1]
+    assert f"schema {SCHEMA}, encryption key matches, 0 linked member(s)" in found["database"][1]
     application_id = discord.api.application_id
     assert found["discord"][1] == f"logged in as taubot (application {application_id})"
     assert found["invite"][1] == (
@@ -165,7 +168,7 @@ async def test_check_leaves_an_older_database_unmigrated_and_says_so(settings, f
     before = hashlib.sha256(older.read_bytes()).hexdigest()
     found = lines(await run_checks(environment(settings, DATABASE_PATH=str(older)),
                                    make_discord_client=fake_discord_client))
-    assert found["database"] == (True, f"{older} (schema 0, encryption key matches, 0 linked member(s); 2 "
+    assert found["database"] == (True, f"{older} (schema 0, encryption key matches, 0 linked member(s); {SCHEMA} "
                                        "migration(s) will be applied at the next start (tried on a copy: ok))")
     assert hashlib.sha256(older.read_bytes()).hexdigest() == before
     assert [path.name for path in older.parent.iterdir()] == ["older.sqlite3"]
@@ -293,7 +296,7 @@ async def test_backup_while_the_bot_writes(settings, tmp_path):
         await writer
     finally:
         await live.close()
-    assert version == 2
+    assert version == SCHEMA
     copy_path = tmp_path / "backups" / "copy.sqlite3"
     assert stat.S_IMODE(os.stat(copy_path).st_mode) == 0o600
     copy = await Storage.open(copy_path, settings.key_encryption_key)
@@ -324,7 +327,8 @@ async def test_backup_command(settings, tmp_path):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()
-    assert stdout.decode().strip() == f"Backed up {settings.database_path} to {target} (schema 2, integrity ok)."
+    assert stdout.decode().strip() == (f"Backed up {settings.database_path} to {target} (schema {SCHEMA}, "
+                                       "integrity ok).")
     assert target.is_file()
 
 
@@ -347,7 +351,7 @@ async def test_backup_resolves_a_relative_database_path_like_run_does(settings, 
     status, stdout, stderr = await run_bot_py("backup", "copy.sqlite3", env={"DATABASE_PATH": f"  {relative}\t"},
                                               cwd=elsewhere)
     assert status == 0, stderr
-    assert stdout.endswith(" to copy.sqlite3 (schema 2, integrity ok).\n")
+    assert stdout.endswith(f" to copy.sqlite3 (schema {SCHEMA}, integrity ok).\n")
     assert (elsewhere / "copy.sqlite3").is_file()
 
 

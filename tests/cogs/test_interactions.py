@@ -44,7 +44,9 @@ async def test_each_interaction_logs_one_line_with_its_cost_and_no_secret(discor
     assert parsed == [
         ("command=/balance", str(alice.id), "ok", "1"),
         ("command=/pay.user", str(alice.id), "ok", "2"),       # the recipient, then the payer's balance
-        ("button=pay:confirm", str(alice.id), "ok", "3"),  # a fresh balance, the transfer, its verification
+        # A fresh balance and the log's newest entry, the transfer, the log read back (which proves it) and
+        # the balance shown on the receipt.
+        ("button=pay:confirm", str(alice.id), "ok", "5"),
         ("command=/history", str(bob.id), "refused", "1"),  # refused by Taubot: no VIEW BALANCE
     ]
     everything = caplog.text

@@ -15,6 +15,7 @@ from storage import (
     DatabaseError,
     DecryptionFailed,
     DuplicatePayment,
+    Outcome,
     PaymentStatus,
     Storage,
     WrongEncryptionKey,
@@ -126,16 +127,26 @@ async def test_grant_keys_are_encrypted_at_rest_and_round_trip(storage):
     assert GRANT_KEY.encode() not in storage.database.path.read_bytes()
 
 
-async def test_a_ciphertext_copied_to_another_user_does_not_decrypt(storage):
+async def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_the_link_is_dropped(tmp_path, key):
+    """A row that cannot be decrypted (rows swapped, a copied database) would lock its member out: it is
+    dropped, and the member is told once, on their next command."""
+    storage = await Storage.open(tmp_path / "bot.sqlite3", key, unreadable_link_notice="Your link was dropped.")
     await storage.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
     await storage.grant_keys.put(2, "eyJ.other.key", account_id="b", account_name="Bob", account_type="USER")
     await storage.database.execute(
         "UPDATE linked_accounts SET encrypted_grant_key = "
         "(SELECT encrypted_grant_key FROM linked_accounts WHERE discord_user_id = 1) WHERE discord_user_id = 2"
     )
-    with pytest.raises(DecryptionFailed):
-        await storage.grant_keys.get(2)
+    with pytest.raises(DecryptionFailed):  # the cipher itself refuses it
+        storage.grant_keys._cipher.decrypt_for_user(2, (await storage.database.fetch_one(
+            "SELECT encrypted_grant_key FROM linked_accounts WHERE discord_user_id = 2"))[0])
+    assert await storage.grant_keys.get(2) is None
+    assert await storage.grant_keys.count() == 1
+    assert [notice.text for notice in await storage.notices.waiting(2)] == ["Your link was dropped."]
+    assert await storage.grant_keys.get(2) is None
+    assert len(await storage.notices.waiting(2)) == 1  # dropped once, told once
     assert (await storage.grant_keys.get(1)).grant_key == GRANT_KEY
+    await storage.close()
 
 
 async def test_starting_with_another_encryption_key_fails_at_once(tmp_path, key):
@@ -209,16 +220,19 @@ async def test_payment_journal_records_pending_then_outcome_and_refuses_duplicat
         to_account_name="Bob", amount=1250, recipient_user_id=2, balance_before=10_000,
     )
     assert payment.status is PaymentStatus.PENDING
-    assert [p.id for p in await storage.payments.pending()] == [payment.id]
+    assert [p.id for p in await storage.payments.open_rows()] == [payment.id]
     with pytest.raises(DuplicatePayment):
         await storage.payments.begin(intent_id="intent-1", payer_user_id=1, from_account_id="a",
                                      to_account_id="b", to_account_name="Bob", amount=1250)
-    await storage.payments.finish(payment.id, PaymentStatus.PAID, detail="verified", balance_after=8_750)
+    assert await storage.payments.finish(payment.id, Outcome(PaymentStatus.PAID, "verified", balance_after=8_750))
     done = await storage.payments.by_intent("intent-1")
     assert (done.status, done.balance_after, done.detail) == (PaymentStatus.PAID, 8_750, "verified")
-    assert await storage.payments.pending() == []
+    assert await storage.payments.open_rows() == []
+    # Recorded once: a second process settling the same row finds it settled.
+    assert not await storage.payments.finish(payment.id, Outcome(PaymentStatus.FAILED, "absent"))
+    assert (await storage.payments.get(payment.id)).status is PaymentStatus.PAID
     with pytest.raises(ValueError):
-        await storage.payments.finish(payment.id, PaymentStatus.PENDING)
+        await storage.payments.finish(payment.id, Outcome(PaymentStatus.PENDING))
 
 
 async def test_the_journal_itself_refuses_non_positive_amounts_and_self_transfers(storage):
@@ -238,12 +252,12 @@ async def test_many_concurrent_writers_on_one_connection(storage):
         payment = await storage.payments.begin(intent_id=f"intent-{user_id}", payer_user_id=user_id,
                                                from_account_id=f"acc-{user_id}", to_account_id="gov",
                                                to_account_name="Government", amount=user_id)
-        await storage.payments.finish(payment.id, PaymentStatus.PAID)
+        await storage.payments.finish(payment.id, Outcome(PaymentStatus.PAID))
 
     await asyncio.gather(*(link_and_pay(user_id) for user_id in range(1, 201)))
     assert await storage.grant_keys.count() == 200
     assert len(await storage.pending_links.all()) == 200
-    assert await storage.payments.pending() == []
+    assert await storage.payments.open_rows() == []
     for user_id in (1, 100, 200):
         assert (await storage.grant_keys.get(user_id)).grant_key == f"eyJ.key.{user_id}"
 

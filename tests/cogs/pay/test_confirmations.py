@@ -68,9 +68,9 @@ async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob)
     sending = asyncio.create_task(confirm(discord, first, alice))
     await asyncio.sleep(0.1)
     blocked = await confirm(discord, second, alice)
-    assert blocked.text == "You already have a payment in progress. Wait for its receipt, then try again."
+    assert blocked.text == "Your other payment is still being sent — wait for its receipt."
     asked = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
-    assert asked.text == "You already have a payment in progress. Wait for its receipt, then try again."
+    assert asked.text == "Your other payment is still being sent — wait for its receipt."
     await sending
     assert first.last.embed.title == "Payment sent"
     assert second.last.buttons  # still waiting for a decision: nothing was sent for it

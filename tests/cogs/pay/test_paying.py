@@ -2,7 +2,7 @@
 
 from storage import PaymentStatus
 from tests.cogs.pay.helpers import confirm, transfers
-from tests.conftest import calls
+from tests.conftest import call_name, calls
 
 # -- the happy paths ---------------------------------------------------------------------------------------
 
@@ -31,9 +31,14 @@ async def test_paying_a_member_confirms_first_then_sends_once_and_verifies(disco
     assert receipt.embed.field("Your balance") == "87.50t"
     assert receipt.buttons == []
     assert (sandbox.balance_of(alice.account_id), sandbox.balance_of(bob.account_id)) == (87_50, 62_50)
-    # fresh read, send, verify
-    assert calls(sandbox) == ["account_by_id", "transfer", "account_by_id"]
-    assert [r.path for r in sandbox.requests_to("account_by_id")] == [f"/api/accounts/{alice.account_id}"] * 2
+    # The fresh balance and the log's newest entry (at once), the transfer, then the log read back to that mark
+    # (which proves it) and the balance for the receipt (at once).
+    made = calls(sandbox)
+    assert sorted(made[:2]) == ["account_by_id", "transactions"] and made[2] == "transfer"
+    assert sorted(made[3:]) == ["account_by_id", "transactions"]
+    reads = [r for r in sandbox.requests if call_name(sandbox, r) in ("account_by_id", "transactions")]
+    assert {r.path for r in reads if call_name(sandbox, r) == "account_by_id"} == {f"/api/accounts/{alice.account_id}"}
+    assert next(r.query for r in reads if call_name(sandbox, r) == "transactions")["limit"] == "1"
     (payment,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
     assert (payment.status, payment.amount, payment.balance_before, payment.balance_after) == (
         PaymentStatus.PAID, 12_50, 100_00, 87_50)
