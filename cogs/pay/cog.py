@@ -67,7 +67,8 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                                  taubot_timeout=timedelta(seconds=self.bot.settings.taubot_timeout_seconds),
                                  settle_margin=timedelta(seconds=timings.settle_margin),
                                  check_for=timedelta(seconds=timings.settle_for),
-                                 instance_stale_after=timedelta(seconds=timings.instance_stale_after)))
+                                 instance_stale_after=timedelta(seconds=timings.instance_stale_after),
+                                 look_again_after=timedelta(seconds=timings.settle_interval)))
 
     @functools.cached_property
     def settler(self) -> Settler:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from storage import Outcome, Payment, PaymentStatus, Storage
 from taubot import TaubotError
@@ -21,6 +22,7 @@ from .attribution import Attribution, Finding
 from .sender import PaymentSender, Verdict, key_id_of
 
 log = logging.getLogger("taubot_bot.pay")
+LONGEST_WAIT = timedelta(hours=1)  # between two looks at a row the log could not settle
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,16 @@ class Settler:
         self.instances = storage.instances
         self.sender = sender
         self.timings = sender.timings
+        # Rows the log could not settle yet: when to look again, and how often it was looked at. Each look
+        # costs Taubot requests, so the waits double (up to LONGEST_WAIT) over the week a row stays open.
+        self._waits: dict[int, tuple[datetime, int]] = {}
 
     async def settle_open(self) -> list[Settled]:
         """One round over the open rows; the ones this round settled (or, for 'pending', marked unknown)."""
         live = await self.instances.live(self.timings.instance_stale_after)
         settled = []
         for payment in await self.journal.open_rows():
-            if not self._may_decide(payment, live):
+            if not self._may_decide(payment, live) or not self._due(payment):
                 continue
             try:
                 done = await self._settle(payment)
@@ -63,8 +68,21 @@ class Settler:
             return payment.id not in self.sender.sending
         return payment.instance_id not in live
 
+    def _due(self, payment: Payment) -> bool:
+        wait = self._waits.get(payment.id)
+        return wait is None or self.timings.clock() >= wait[0]
+
+    def _look_later(self, payment: Payment) -> None:
+        _, looks = self._waits.get(payment.id, (None, 0))
+        wait = min(self.timings.look_again_after * 2 ** looks, LONGEST_WAIT)
+        self._waits[payment.id] = (self.timings.clock() + wait, looks + 1)
+
     async def _settle(self, payment: Payment) -> Settled | None:
         outcome = self._outcome(payment, await self._look_up(payment))
+        if outcome is None or outcome.status is PaymentStatus.UNKNOWN:
+            self._look_later(payment)
+        else:
+            self._waits.pop(payment.id, None)
         if outcome is None:
             return None
         if not await self.journal.finish(payment.id, outcome, settled_by=self.sender.instance_id,

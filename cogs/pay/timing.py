@@ -22,6 +22,7 @@ class PaymentTimings:
     settle_margin: timedelta          # after that, Taubot has applied or dropped whatever it received
     check_for: timedelta              # how long an unknown outcome is looked up in the log again
     instance_stale_after: timedelta   # a process silent this long is gone (see storage/instances.py)
+    look_again_after: timedelta       # the first wait before an open row the log could not settle is looked at again
 
     @property
     def landing_window(self) -> timedelta:

@@ -2,6 +2,7 @@
 out: the link is dropped, the member is told why on that same command, and settling payments skips it."""
 
 import logging
+from datetime import timedelta
 
 from storage import PaymentStatus
 from tests.cogs.pay.helpers import PAST_THE_LANDING_WINDOW, journaled_as_sent, pay_cog
@@ -54,8 +55,9 @@ async def test_settling_skips_a_payer_whose_key_cannot_be_read(discord, sandbox,
     assert [r.getMessage().split(" cannot")[0] for r in drops] == [f"The stored grant key of user {alice.id}"]
     assert discord.last_dm(alice.user).content.startswith("I restarted while sending your payment of 2t to Bob: "
                                                           "it may or may not have gone through")
-    # Alice links again (her account, a new key that can read the log): the old row settles.
+    # Alice links again (her account, a new key that can read the log): the next look settles the old row.
     await people.link(alice)
+    clock.ahead += timedelta(hours=1)
     await pay_cog(discord).reconcile_pending()
     assert (await discord.bot.storage.payments.get(row.id)).status is PaymentStatus.PAID
     assert discord.last_dm(alice.user).content == ("Update on your payment of 2t to Bob, whose outcome I couldn't "

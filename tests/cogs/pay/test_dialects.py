@@ -2,15 +2,18 @@
 allowance, so a link that cannot see the balance or the log may still pay there; v2's OK proves nothing, so
 without the log the bot says what it knows, never "not moved"."""
 
+from datetime import timedelta
 
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
 from storage import PaymentStatus
 from tests.cogs.pay.helpers import (
+    PAST_THE_LANDING_WINDOW,
     assert_journal_tells_the_truth,
     confirm,
     confirm_while_sending,
     key_of,
     link_directly,
+    pay_cog,
     transfers,
 )
 from tests.conftest import ON_V2, ON_V21
@@ -101,3 +104,25 @@ async def test_an_ok_is_paid_even_when_the_log_cannot_be_read_back_on_v21(discor
     sandbox.clear_faults()
     assert reply.last.embed.title == "Payment sent"
     assert sandbox.balance_of(bob.account_id) == 104_00
+
+
+@ON_V21
+async def test_an_outcome_the_log_cannot_settle_is_looked_at_less_and_less_often_on_v21(discord, sandbox, people,
+                                                                                       clock):
+    """A link that cannot read the log: each look at the open payment is a refused request to Taubot, so the
+    looks thin out (30 s, 1 min, 2 min, …) instead of repeating every round for a week."""
+    alice, bob = people.member("alice"), people.member("bob")
+    await link_directly(discord, sandbox, alice, permissions=(TRANSFER_FUNDS,))
+    reply = await discord.run_command("pay user", by=alice.user, amount="4", to=bob.user)
+    sandbox.drop_next(sandbox.route("transfer"))
+    await confirm(discord, reply, alice)
+    assert reply.last.embed.title == "Payment outcome unknown"
+    clock.ahead = PAST_THE_LANDING_WINDOW
+    sandbox.clear_requests()
+    for _ in range(60):  # ten minutes of rounds, one every ten seconds
+        await pay_cog(discord).reconcile_pending()
+        clock.ahead += timedelta(seconds=10)
+    looks = len(sandbox.requests_to("transactions"))
+    assert 3 <= looks <= 6, looks  # at 0 s, 30 s, 1.5 min, 3.5 min, 7.5 min
+    (row,) = await discord.bot.storage.payments.recent_for_payer(alice.id)
+    assert row.status is PaymentStatus.UNKNOWN
