@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from storage import Payment, PaymentLock, PaymentStatus
+from storage import DatabaseGone, Payment, PaymentLock, PaymentStatus
 from taubot import TaubotError
 
 from .. import messages
@@ -65,6 +65,11 @@ class ConfirmFlow:
         await self._acknowledge(pressed, intent)
         try:
             lock = await self.sender.take_lock(intent)
+        except DatabaseGone:  # storage said so once, CRITICAL; the member learns the bot is unavailable
+            await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,
+                                                                              messages.BOT_UNAVAILABLE))
+            set_outcome(pressed, "unavailable")
+            return True
         except Exception:
             log.exception("Could not lock the account of user %s's payment", intent.payer_id)
             await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,

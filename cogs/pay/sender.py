@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from storage import (
+    DatabaseGone,
     EntryClaimed,
     LinkedAccount,
     Outcome,
@@ -200,7 +201,9 @@ class PaymentSender:
                 amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=ready.balance,
                 instance_id=self.instance_id, key_id=ready.key_id, log_mark=ready.mark,
             )
-        except Exception as error:  # a full disk, a lock held too long, a database gone: nothing is sent
+        except DatabaseGone:  # storage said so once, CRITICAL
+            return _refused(messages.BOT_UNAVAILABLE)
+        except Exception as error:  # a full disk, a write lock held too long: nothing is sent
             log.error("Payment of user %s not sent: the journal could not be written: %r", intent.payer_id, error)
             return _refused(messages.JOURNAL_UNAVAILABLE)
         return payment if payment is not None else _refused(messages.LOCK_LOST)
