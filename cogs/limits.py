@@ -73,7 +73,7 @@ class FittedEmbed(discord.Embed):
     """An embed that always fits Discord's limits when sent: built and filled like any discord.Embed."""
 
     def to_dict(self) -> Any:
-        return fit_embed(super().to_dict())
+        return fit_embed(dict(super().to_dict()))  # EmbedData is a TypedDict; fit_embed edits plain JSON
 
 
 def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
