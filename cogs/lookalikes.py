@@ -34,6 +34,8 @@ def revealed(name: str) -> str:
 
 def revealed_pieces(name: str) -> list[str]:
     """The name as the pieces a member should see, one per character: itself, or its "<U+XXXX>"."""
+    if name.isascii() and name.isprintable() and name.strip(" ") == name:
+        return list(name)  # nothing invisible, and one script: most names, at no cost
     foreign = _foreign_letters(name)
     last = len(name) - 1
     return [_written_out(char) if index in foreign or _is_hidden(name, index, at_edge=index in (0, last))
