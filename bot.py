@@ -31,7 +31,7 @@ from cogs.interaction_log import count_taubot_request
 from cogs.messages import LINK_UNREADABLE
 from cogs.seen_accounts import SeenAccounts
 from config import Settings
-from storage import Storage
+from storage import DatabaseGone, Storage
 from taubot import Dialect, TaubotClient
 
 log = logging.getLogger("taubot_bot")
@@ -154,6 +154,8 @@ class TaubotBot(commands.AutoShardedBot):
             await asyncio.sleep(self.timings.heartbeat_interval)
             try:
                 await self.storage.instances.beat(self.instance_id)
+            except DatabaseGone:
+                return  # storage said so once, CRITICAL; nothing can be recorded any more
             except Exception as error:  # the next beat may succeed; missing several makes this process "gone"
                 log.warning("Heartbeat not recorded: %r", error)
 

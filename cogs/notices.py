@@ -11,6 +11,8 @@ import logging
 
 import discord
 
+from storage import DatabaseGone
+
 log = logging.getLogger("taubot_bot.notices")
 
 # Interaction responses after which a private followup can still be sent (not a modal, not autocomplete).
@@ -51,5 +53,7 @@ async def show_waiting_notices(interaction: discord.Interaction) -> None:
             except discord.HTTPException:
                 await storage.notices.post(notice.discord_user_id, notice.text)  # next time, then
                 return
+    except DatabaseGone:
+        pass  # the member was just told the bot is unavailable
     except Exception as error:  # never spoil the answer the member already has; the notices wait
         log.warning("Could not show user %s their notices: %r", interaction.user.id, error)

@@ -10,6 +10,7 @@ from typing import ClassVar
 import discord
 
 from ..buttons import GuardedModal, PersistentButton, cog_of
+from ..limits import MODAL_TITLE, clip
 from ..messages import NOT_YOUR_PAYMENT
 
 
@@ -69,7 +70,7 @@ class AmountModal(GuardedModal):
                                                         max_length=32)
 
     def __init__(self, recipient: discord.User | discord.Member):
-        super().__init__(title=f"Pay {recipient.display_name}"[:45])
+        super().__init__(title=clip(f"Pay {recipient.display_name}", MODAL_TITLE))
         self.recipient = recipient
 
     async def handle(self, interaction: discord.Interaction) -> None:

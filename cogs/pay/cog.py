@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storage import LinkedAccount
+from storage import DatabaseGone, LinkedAccount
 from taubot import Account, AccountType, AmountError, NotFound, TaubotError, parse_amount
 
 from .. import member_names, messages
@@ -304,6 +304,8 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         while True:
             try:
                 await self.reconcile_pending()
+            except DatabaseGone:
+                return  # storage said so once, CRITICAL; nothing can be settled any more
             except Exception:
                 log.exception("Settling open payments failed this round; it will try again")
             await asyncio.sleep(self.bot.timings.settle_interval)

@@ -8,6 +8,7 @@ import discord
 from storage import Payment, PaymentStatus
 
 from .. import messages
+from ..limits import FittedEmbed
 from ..ui import ERROR, INFO, SUCCESS, WARNING, account_label, account_name, format_money
 from .sender import PaymentIntent, PaymentResult, Verdict
 
@@ -27,7 +28,7 @@ STATUS_WORDS = {
 
 
 def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: float) -> discord.Embed:
-    embed = discord.Embed(title="Confirm payment", colour=INFO,
+    embed = FittedEmbed(title="Confirm payment", colour=INFO,
                           description=f"Pay **{format_money(intent.amount, symbol)}** to "
                                       f"{account_label(intent.recipient)}?")
     if intent.balance_before is None:  # a link that may not see it, where payments need not (see may_pay_blind)
@@ -42,7 +43,7 @@ def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: floa
 
 
 def sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
-    return discord.Embed(title="Sending payment…", colour=INFO, description=(
+    return FittedEmbed(title="Sending payment…", colour=INFO, description=(
         f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}"))
 
 
@@ -58,7 +59,7 @@ def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | Non
     if payment is None:  # refused before anything was sent
         return not_made(result.reason)
     title, colour = RECEIPT_TITLES[result.verdict]
-    embed = discord.Embed(title=title, colour=colour,
+    embed = FittedEmbed(title=title, colour=colour,
                           description=f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}")
     if result.verdict is not Verdict.PAID:
         embed.add_field(name="What happened", value=result.reason, inline=False)
@@ -71,22 +72,22 @@ def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | Non
 
 
 def not_made(reason: str) -> discord.Embed:
-    return discord.Embed(title="Payment not made", colour=ERROR, description=reason)
+    return FittedEmbed(title="Payment not made", colour=ERROR, description=reason)
 
 
 def cancelled() -> discord.Embed:
-    return discord.Embed(title="Payment cancelled", description="Nothing was sent.", colour=INFO)
+    return FittedEmbed(title="Payment cancelled", description="Nothing was sent.", colour=INFO)
 
 
 def expired() -> discord.Embed:
-    return discord.Embed(title="Payment cancelled", colour=INFO, description=messages.CONFIRMATION_EXPIRED)
+    return FittedEmbed(title="Payment cancelled", colour=INFO, description=messages.CONFIRMATION_EXPIRED)
 
 
 def closed(already_sent: Payment | None) -> discord.Embed:
     """A press on a confirmation that is no longer open: what became of its payment, if it was sent."""
     text = (messages.already_handled(STATUS_WORDS[already_sent.status]) if already_sent is not None
             else messages.CONFIRMATION_INVALID)
-    return discord.Embed(title="Confirmation closed", description=text, colour=INFO)
+    return FittedEmbed(title="Confirmation closed", description=text, colour=INFO)
 
 
 def paid_you(payer_id: int, amount: int, symbol: str) -> str:

@@ -10,8 +10,10 @@ import sqlite3
 import pytest
 
 import storage.database
+from bot import TaubotBot, Timings
+from harness import FakeDiscord
 from tests.cogs.pay.helpers import confirm, transfers
-from tests.conftest import calls
+from tests.conftest import People, calls
 
 UNAVAILABLE = ("I'm unavailable right now: I can't keep records, so I won't pay or link anything. Nothing was "
                "changed. The bot's host has been alerted; please try again later.")
@@ -34,6 +36,11 @@ def replace(path) -> None:
     other = path.with_name("other.sqlite3")
     sqlite3.connect(other).close()
     os.replace(other, path)
+
+
+@pytest.fixture
+def people_of(sandbox):
+    return lambda fake: People(fake, sandbox)
 
 
 def critical_lines(caplog) -> list[str]:
@@ -63,19 +70,28 @@ async def test_members_are_told_the_bot_is_unavailable_and_nothing_is_sent(disco
     assert [record.levelname for record in discord.logged_errors()] == ["CRITICAL"]  # no traceback besides
 
 
-async def test_an_idle_bot_notices_on_its_timer(make_bot, settings, sandbox, caplog, monkeypatch):
-    from harness import FakeDiscord
+async def test_an_idle_bot_notices_on_its_timer_and_says_so_once(settings, sandbox, people_of, clock, caplog,
+                                                                  monkeypatch):
+    """With its background work running (heartbeat, settling, link polling), a bot nobody uses notices on its
+    timer; afterwards neither that work nor members' commands add a line to the one CRITICAL line."""
     monkeypatch.setattr(storage.database, "WATCH_EVERY", 0.05)
-    fake = await FakeDiscord.start(make_bot())
+    timings = Timings(clock=clock, heartbeat_interval=0.02, settle_interval=0.02)
+    fake = await FakeDiscord.start(TaubotBot(settings, background_tasks=True, timings=timings))
     try:
-        delete(settings.database_path)
-        for _ in range(100):
-            if critical_lines(caplog):
-                break
-            await asyncio.sleep(0.01)
-        assert len(critical_lines(caplog)) == 1  # without any member doing anything
-        await asyncio.sleep(0.2)
-        assert len(critical_lines(caplog)) == 1  # and only once
+        alice = people_of(fake).member("alice")
+        await people_of(fake).link(alice)
+        with caplog.at_level(logging.INFO):
+            delete(settings.database_path)
+            for _ in range(100):
+                if critical_lines(caplog):
+                    break
+                await asyncio.sleep(0.01)
+            assert len(critical_lines(caplog)) == 1  # without any member doing anything
+            await asyncio.sleep(0.2)  # ten heartbeats and settling rounds
+            assert (await fake.run_command("balance", by=alice.user)).text == UNAVAILABLE
+        noisy = [record.getMessage() for record in caplog.records
+                 if record.levelno >= logging.WARNING and record.name.startswith("taubot_bot")]
+        assert len(noisy) == 1, noisy
         assert len(fake.logged_errors()) == 1
     finally:
         await fake.stop()

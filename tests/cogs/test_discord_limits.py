@@ -2,11 +2,14 @@
 never making Discord refuse the whole answer; and a name cannot pass for another one with invisible or
 look-alike characters. (The fake Discord refuses an over-limit message as Discord does: harness/limits.py.)"""
 
+from pathlib import Path
+
 import pytest
 
 from cogs.limits import FittedEmbed
 from cogs.lookalikes import revealed
 from harness.limits import message_problems
+from tests.cogs.pay.helpers import confirm
 
 LONG_NAME = "Very long account name " * 48  # 1,104 characters: Taubot's SQLite backend stores it as given
 
@@ -89,6 +92,28 @@ async def test_invisible_and_look_alike_characters_are_written_out(discord, look
         (shown[name], name) for name in names if name != "Café")
 
 
+
+async def test_a_payment_to_a_long_named_account_confirms_and_receipts_within_the_limits(discord, sandbox, alice,
+                                                                                        people):
+    bob = people.member("bob")
+    rename(sandbox, bob.account_id, LONG_NAME)
+    confirmation = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
+    assert confirmation.embed.description.startswith(f"Pay **5t** to <@{bob.id}> (Very long account name")
+    assert confirmation.embed.description.endswith("…)?") and len(confirmation.embed.description) < 300
+    receipt = await confirm(discord, confirmation, alice)
+    assert receipt.last.embed.title == "Payment sent"
+    assert receipt.last.embed.description.endswith("…)") and len(receipt.last.embed.description) < 300
+    assert sandbox.balance_of(bob.account_id) == 105_00
+
+
+async def test_a_confirmation_shows_what_hides_in_a_look_alike_name(discord, sandbox, lookalikes):
+    carol, _ = lookalikes
+    for name, shown in [("Treas\u200bury", "Treas<U+200B>ury"), ("\u0422reasury", "<U+0422>reasury")]:
+        confirmation = await discord.run_command("pay account", by=carol.user, amount="1", to=name)
+        assert confirmation.embed.description == f"Pay **1t** to {shown} (government account)?"
+        assert "Treasury" not in confirmation.embed.description
+        await discord.press(confirmation.last, "Cancel", by=carol.user)
+
 def test_an_embed_over_the_total_shortens_its_longest_texts_and_keeps_the_short_ones():
     embed = FittedEmbed(title="T" * 300, description="D" * 5000)
     for number in range(6):
@@ -113,3 +138,9 @@ def test_an_embed_over_the_total_shortens_its_longest_texts_and_keeps_the_short_
 ])
 def test_what_is_written_out_and_what_reads_as_it_is(name, shown):
     assert revealed(name) == shown
+
+
+def test_every_embed_the_cogs_build_fits_itself():
+    """Each embed builder uses FittedEmbed: a new one written with discord.Embed would only fail on a long name."""
+    built_raw = [path for path in Path("cogs").rglob("*.py") if "discord.Embed(" in path.read_text()]
+    assert built_raw == [], f"build embeds with cogs.limits.FittedEmbed in {built_raw}"
