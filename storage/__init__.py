@@ -20,10 +20,22 @@ from .instances import InstanceRegistry
 from .key_check import WrongEncryptionKey, verify_encryption_key
 from .locks import PaymentLock, PaymentLocks
 from .notices import Notice, NoticeBoard
-from .payments import OPEN_STATUSES, DuplicatePayment, EntryClaimed, Outcome, Payment, PaymentJournal, PaymentStatus
+from .payments import (
+    OPEN_STATUSES,
+    DuplicatePayment,
+    EntryClaimed,
+    Outcome,
+    Payment,
+    PaymentJournal,
+    PaymentStatus,
+    RequestNotOpen,
+)
 from .pending_links import PendingLink, PendingLinkStore
+from .preferences import MemberPreferences
+from .requests import ACTIVE_REQUESTS, MoneyRequest, MoneyRequests, RequestLimitReached, RequestState
 
 __all__ = [
+    "ACTIVE_REQUESTS",
     "OPEN_STATUSES",
     "Clock",
     "DamagedDatabase",
@@ -38,6 +50,9 @@ __all__ = [
     "GrantKeyStore",
     "InstanceRegistry",
     "LinkedAccount",
+    "MemberPreferences",
+    "MoneyRequest",
+    "MoneyRequests",
     "Notice",
     "NoticeBoard",
     "Outcome",
@@ -48,6 +63,9 @@ __all__ = [
     "PaymentStatus",
     "PendingLink",
     "PendingLinkStore",
+    "RequestLimitReached",
+    "RequestNotOpen",
+    "RequestState",
     "Storage",
     "WrongEncryptionKey",
     "backup_database",
@@ -65,6 +83,8 @@ class Storage:
         self.locks = PaymentLocks(database, clock)
         self.payments = PaymentJournal(database, self.locks, clock)
         self.instances = InstanceRegistry(database, clock)
+        self.requests = MoneyRequests(database, clock)
+        self.preferences = MemberPreferences(database, clock)
 
     @classmethod
     async def open(cls, path: Path, encryption_key: bytes, *, clock: Clock = now,
@@ -85,7 +105,8 @@ class Storage:
         self, ref_id: str, discord_user_id: int, grant_key: str, *, account_id: str, account_name: str,
         account_type: str, balance_visible: bool | None, key_expires_at: datetime | None = None,
     ) -> LinkedAccount | None:
-        """Finish a pending link: remove its row and store (or replace) the user's key, in one transaction.
+        """Finish a pending link: remove its row and store (or replace) the user's key for that account, in one
+        transaction.
 
         Taking the pending row is a link's single commit point: if a Cancel, a newer /link-account, an unlink
         or expiry took it first, nothing is stored and None is returned."""

@@ -39,6 +39,11 @@ class EntryClaimed(Exception):
     """Another journal row claimed this log entry first: it proves that row's payment, not this one."""
 
 
+class RequestNotOpen(Exception):
+    """The money request this payment would pay is no longer open (paid, being paid, declined, cancelled or
+    expired): nothing may be sent."""
+
+
 @dataclass(frozen=True)
 class Payment:
     id: int
@@ -63,6 +68,8 @@ class Payment:
     taubot_answer: str | None = None
     check_until: datetime | None = None
     settled_by: str | None = None
+    memo: str | None = None        # the payer's note (Taubot keeps none)
+    request_id: int | None = None  # the money request it pays
 
     @property
     def sent_at(self) -> datetime:
@@ -85,7 +92,7 @@ class Outcome:
 _COLUMNS = (
     "id, intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount, "
     "status, detail, balance_before, balance_after, created_at, updated_at, instance_id, key_id, log_mark, "
-    "log_entry, posted_at, taubot_answer, check_until, settled_by"
+    "log_entry, posted_at, taubot_answer, check_until, settled_by, memo, request_id"
 )
 
 
@@ -99,13 +106,16 @@ class PaymentJournal:
                     **row) -> Payment | None:
         """Write the 'pending' row that must exist before the transfer is sent (`row`: the keywords of
         `_insert`); raises DuplicatePayment. With a lock, its lease is extended to `lease_until` in the same
-        transaction, and None is returned (nothing written) if the lock was lost: nothing may be sent then."""
+        transaction, and None is returned (nothing written) if the lock was lost: nothing may be sent then. A
+        payment of a money request claims it in the same transaction; RequestNotOpen when it cannot."""
         try:
             async with self._db.transaction() as connection:
                 if lock is not None and lease_until is not None and not await self._locks.extend_within(
                         connection, lock, lease_until):
                     return None
                 payment_id = await self._insert(connection, **row)
+                if row.get("request_id") is not None:
+                    await self._claim_request(connection, row["request_id"], payment_id)
         except aiosqlite.IntegrityError as error:
             if "intent_id" in str(error):
                 raise DuplicatePayment(row.get("intent_id")) from None
@@ -117,19 +127,31 @@ class PaymentJournal:
     async def _insert(self, connection: aiosqlite.Connection, *, intent_id: str, payer_user_id: int,
                       from_account_id: str, to_account_id: str, to_account_name: str, amount: int,
                       recipient_user_id: int | None = None, balance_before: int | None = None,
-                      instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None) -> int:
+                      instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None,
+                      memo: str | None = None, request_id: int | None = None) -> int:
         # Stamped inside the write transaction, so the POST follows this moment within milliseconds however
         # long the write lock took: settling waits for Taubot's timeout counted from here.
         posted = to_seconds(self._clock())
         cursor = await connection.execute(
             "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, "
             "recipient_user_id, amount, status, balance_before, created_at, updated_at, instance_id, key_id, "
-            "log_mark, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+            "log_mark, posted_at, memo, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount,
-             balance_before, posted, posted, instance_id, key_id, log_mark, posted),
+             balance_before, posted, posted, instance_id, key_id, log_mark, posted, memo, request_id),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    async def _claim_request(self, connection: aiosqlite.Connection, request_id: int, payment_id: int) -> None:
+        """The request is being paid by this payment, if it is still open (one statement: two payments of one
+        request, in any processes, cannot both claim it)."""
+        async with connection.execute(
+            "UPDATE money_requests SET status = 'paying', payment_id = ? WHERE id = ? AND status = 'open' "
+            "AND expires_at > ?",
+            (payment_id, request_id, to_seconds(self._clock())),
+        ) as cursor:
+            if cursor.rowcount == 0:
+                raise RequestNotOpen(request_id)
 
     async def finish(self, payment_id: int, outcome: Outcome, *, settled_by: str | None = None,
                      open_statuses: Iterable[PaymentStatus] = (PaymentStatus.PENDING,),
@@ -152,6 +174,8 @@ class PaymentJournal:
                      to_seconds(self._clock()), payment_id, *statuses),
                 ) as cursor:
                     recorded = cursor.rowcount > 0
+                if recorded:
+                    await _settle_request_within(connection, payment_id, outcome.status, self._clock())
                 if recorded and release is not None:
                     await self._locks.release_within(connection, release)
         except aiosqlite.IntegrityError as error:
@@ -217,6 +241,16 @@ class PaymentJournal:
         )
         return row["spent"] if row is not None else 0
 
+    async def memos_of(self, entries: Iterable[str]) -> dict[str, str]:
+        """The memos of the payments that claimed these log entries (made by the bot's keys), by entry."""
+        wanted = list(entries)
+        if not wanted:
+            return {}
+        rows = await self._db.fetch_all(
+            f"SELECT log_entry, memo FROM payments WHERE log_entry IN ({', '.join('?' for _ in wanted)}) "
+            "AND memo IS NOT NULL", wanted)
+        return {row["log_entry"]: row["memo"] for row in rows}
+
     async def has_paid_with_key(self, key_id: str) -> bool:
         row = await self._db.fetch_one("SELECT 1 FROM payments WHERE key_id = ? AND status = 'paid' LIMIT 1",
                                        (key_id,))
@@ -228,6 +262,20 @@ class PaymentJournal:
             (payer_user_id, limit),
         )
         return [_from_row(row) for row in rows]
+
+
+async def _settle_request_within(connection: aiosqlite.Connection, payment_id: int, status: PaymentStatus,
+                                 at: datetime) -> None:
+    """A request being paid by this payment follows its outcome: paid, or open again when nothing moved; an
+    unknown outcome keeps it 'paying' (so it cannot be paid twice) until the log settles it."""
+    if status is PaymentStatus.PAID:
+        await connection.execute(
+            "UPDATE money_requests SET status = 'paid', closed_at = ? WHERE payment_id = ? AND status = 'paying'",
+            (to_seconds(at), payment_id))
+    elif status in (PaymentStatus.FAILED, PaymentStatus.NOT_MOVED):
+        await connection.execute(
+            "UPDATE money_requests SET status = 'open', payment_id = NULL WHERE payment_id = ? AND status = 'paying'",
+            (payment_id,))
 
 
 def _optional_seconds(moment: datetime | None) -> float | None:
@@ -244,5 +292,5 @@ def _from_row(row: aiosqlite.Row) -> Payment:
         updated_at=from_seconds(row["updated_at"]), instance_id=row["instance_id"], key_id=row["key_id"],
         log_mark=row["log_mark"], log_entry=row["log_entry"], posted_at=from_optional_seconds(row["posted_at"]),
         taubot_answer=row["taubot_answer"], check_until=from_optional_seconds(row["check_until"]),
-        settled_by=row["settled_by"],
+        settled_by=row["settled_by"], memo=row["memo"], request_id=row["request_id"],
     )

@@ -24,6 +24,8 @@ class PendingLink:
     next_poll_at: datetime
     poll_count: int
     held_key: str | None = field(default=None, repr=False)  # retrieved from Taubot, not yet checked
+    account_id: str | None = None    # the account this link is for; None: the member's personal account
+    account_name: str | None = None
 
     def is_expired(self, at: datetime | None = None) -> bool:
         return (at or now()) >= self.expires_at
@@ -31,7 +33,7 @@ class PendingLink:
 
 _COLUMNS = (
     "ref_id, discord_user_id, created_at, expires_at, dm_channel_id, dm_message_id, next_poll_at, poll_count, "
-    "encrypted_held_key"
+    "encrypted_held_key, account_id, account_name"
 )
 
 
@@ -41,12 +43,14 @@ class PendingLinkStore:
         self._cipher = cipher
 
     async def start(
-        self, ref_id: str, discord_user_id: int, *, lifetime: timedelta, first_poll_after: timedelta
+        self, ref_id: str, discord_user_id: int, *, lifetime: timedelta, first_poll_after: timedelta,
+        account_id: str | None = None, account_name: str | None = None,
     ) -> tuple[PendingLink, PendingLink | None]:
-        """Record a new link for the user, replacing theirs if one was pending; return (new, replaced)."""
+        """Record a new link for the user (for `account_id`, or their personal account), replacing theirs if one
+        was pending; return (new, replaced)."""
         created = now()
         link = PendingLink(ref_id, discord_user_id, created, created + lifetime, None, None,
-                           created + first_poll_after, 0)
+                           created + first_poll_after, 0, account_id=account_id, account_name=account_name)
         async with self._db.transaction() as connection:
             async with connection.execute(
                 f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
@@ -54,9 +58,9 @@ class PendingLinkStore:
                 replaced_row = await cursor.fetchone()
             await connection.execute("DELETE FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute(
-                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL)",
+                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL, ?, ?)",
                 (ref_id, discord_user_id, to_seconds(link.created_at), to_seconds(link.expires_at),
-                 to_seconds(link.next_poll_at)),
+                 to_seconds(link.next_poll_at), account_id, account_name),
             )
         return link, self._from_row(replaced_row) if replaced_row else None
 
@@ -130,4 +134,5 @@ class PendingLinkStore:
             dm_channel_id=row["dm_channel_id"], dm_message_id=row["dm_message_id"],
             next_poll_at=from_seconds(row["next_poll_at"]), poll_count=row["poll_count"],
             held_key=None if held is None else self._cipher.decrypt_for_user(row["discord_user_id"], held),
+            account_id=row["account_id"], account_name=row["account_name"],
         )
