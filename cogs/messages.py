@@ -51,6 +51,14 @@ def on_cooldown(command: str, retry_after: float) -> str:
     wait = f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
     return f"You've run /{command} many times in a short while, so I'm pausing it for you. Try again in {wait}."
 
+
+
+def not_a_linked_account(named: str, linked: list[str]) -> str:
+    """A command named an account (from:, account:) that the member has not linked; `linked`: shown names."""
+    yours = f" Your linked accounts: {', '.join(linked)}." if linked else ""
+    return (f"You haven't linked an account called “{named}”, so I can't act for it. Nothing was changed.{yours} "
+            f"To link it, run /link-account with its name.")
+
 # -- Taubot unreachable or failing -----------------------------------------------------------------------
 
 TAUBOT_UNREACHABLE = "I couldn't reach Taubot just now. Nothing was changed; try again in a minute."
@@ -157,6 +165,18 @@ CONFIRMATION_EXPIRED = "You didn't confirm in time, so nothing was sent. Run /pa
 PAYMENT_BEING_SENT = ("This payment is being sent right now, so it can't be cancelled. Its receipt will replace the "
                       "confirmation.")
 BALANCE_NOT_VISIBLE = "Not visible with your link"
+
+
+# -- memos (on /pay, the Pay form and /request) -------------------------------------------------------------
+
+MEMO_CONTROL_CHARACTERS = ("Your memo contains a control character (a line break or tab, for example). Write it on "
+                           "one line of plain text. Nothing was sent.")
+MEMO_MENTIONS = ("Memos can't mention anyone (no @user, @role, #channel, @everyone or @here), so that a memo never "
+                 "pings people. Write the name without the @. Nothing was sent.")
+
+
+def memo_too_long(length: int, most: int) -> str:
+    return f"Your memo is {length} characters long; a memo can be at most {most}. Shorten it. Nothing was sent."
 
 
 def no_personal_account(mention: str) -> str:
@@ -295,6 +315,17 @@ _TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
     (Unauthorized, TRANSFER_KEY_REFUSED),
     (NotFound, TRANSFER_NOT_FOUND),
 )
+
+# -- money requests (/request, /requests and the Pay and Decline buttons) ---------------------------------------
+
+REQUEST_NO_LONGER_OPEN = ("This request is no longer open (it was paid, is being paid, or was declined, cancelled "
+                          "or expired), so nothing was sent. Run /requests to see where it stands.")
+
+
+def requester_unlinked(requester: str) -> str:
+    return (f"{requester} has unlinked the account this request would pay into, so it can't be paid through me. "
+            "Nothing was sent. If you still want to pay them, use /pay.")
+
 
 # -- linking -------------------------------------------------------------------------------------------------
 

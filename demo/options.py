@@ -142,9 +142,9 @@ class _Reading:
             option = next((option for option in self._empty_options() if _fits(option, word.text)), None)
             if option is None:
                 self._refuse_loose(word)
-            # The last option that takes text takes the rest of the line (names need no quotes), unless a member
-            # option still waits after it (/pay user 5 bob).
-            takes_rest = option.kind == STRING and not self._empty_after(option)
+            # The last option that takes text takes the rest of the line (names need no quotes), unless a required
+            # option still waits after it (/pay user 5 bob); optional ones after it (memo:, from:) go by name.
+            takes_rest = option.kind == STRING and not any(later.required for later in self._empty_after(option))
             end = len(self.loose) if takes_rest else index + 1
             self.named[option.name] = [w.text for w in self.loose[index:end]]
             index = end

@@ -62,6 +62,13 @@ class Transaction:
             amount=_int(body, "amount"),
         )
 
+    @property
+    def identity(self) -> str:
+        """Everything the log says about the entry, as one string: no two entries share it (Taubot's log entries
+        have no id), and both accounts' logs show the same entry with the same identity."""
+        return (f"{self.timestamp.timestamp():.6f}|{self.actor_id}|{self.from_account}|{self.to_account}|"
+                f"{self.amount}")
+
 
 @dataclass(frozen=True)
 class Application:

@@ -17,7 +17,8 @@ from .. import member_names, messages
 from ..cooldowns import HISTORY, member_cooldown
 from ..interaction_log import outcome_of
 from ..limits import FittedEmbed
-from ..ui import INFO, account_name, linked_account_or_explain, owners_named_in, refuse, reply
+from ..linked_accounts import chosen_link_or_explain, linked_account_choices
+from ..ui import INFO, account_name, owners_named_in, refuse, reply
 from .buttons import PageTurner, pager
 from .counterparties import KnownAccounts
 from .export import as_csv
@@ -51,12 +52,13 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(limit="How many transactions (1–100, default 25)",
-                           export="Also attach them as a CSV file")
+                           export="Also attach them as a CSV file",
+                           account="Which of your linked accounts (default: your personal account)")
     @member_cooldown(HISTORY)
     async def history(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 100] = 25,
-                      export: bool = False) -> None:
+                      export: bool = False, account: app_commands.Range[str, 1, 100] | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        linked = await linked_account_or_explain(self.bot.storage.grant_keys, interaction)
+        linked = await chosen_link_or_explain(self.bot.storage.grant_keys, interaction, account)
         if linked is None:
             return
         try:
@@ -82,8 +84,15 @@ class HistoryCog(commands.Cog, PageTurner, name="History"):
         counterparty_ids = sorted({other_side(entry, own_id) for entry in transactions} - {own_id})
         accounts = await self.known_accounts.look_up(self.bot.taubot, grant_key, counterparty_ids)
         await member_names.look_up(self.bot, owners_named_in(account.account_name for account in accounts.values()))
+        memos = await self.bot.storage.payments.memos_of(entry.identity for entry in transactions)
         return [HistoryRow(entry, direction_of(entry, own_id), other_side(entry, own_id),
-                           accounts.get(other_side(entry, own_id))) for entry in transactions]
+                           accounts.get(other_side(entry, own_id)), memos.get(entry.identity))
+                for entry in transactions]
+
+    @history.autocomplete("account")
+    async def linked_accounts(self, interaction: discord.Interaction, current: str
+                              ) -> list[app_commands.Choice[str]]:
+        return await linked_account_choices(self.bot.storage.grant_keys, interaction.user.id, current)
 
     def _remember(self, session_id: str, session: HistorySession) -> None:
         self.sessions[session_id] = session

@@ -19,7 +19,7 @@ from taubot import format_decimal
 from ..ui import account_name_in_file
 from .rows import HistoryRow
 
-HEADER = ["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id"]
+HEADER = ["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id", "memo"]
 FORMULA_STARTS = frozenset("=+-@")
 
 
@@ -30,7 +30,7 @@ def as_csv(rows: Iterable[HistoryRow], symbol: str) -> str:
     for row in rows:
         name = account_name_in_file(row.counterparty.account_name) if row.counterparty else ""
         cells = [row.transaction.timestamp.isoformat(), row.direction, format_decimal(row.amount), symbol, name,
-                 row.counterparty_id]
+                 row.counterparty_id, row.memo or ""]
         writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()
 

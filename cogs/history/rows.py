@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from taubot import Account, Transaction
 
+from ..memos import shown_memo
 from ..ui import account_label, format_money, timestamp
 
 
@@ -15,6 +16,7 @@ class HistoryRow:
     direction: str  # "sent", "received", "self" or "none" (a zero entry: nothing moved)
     counterparty_id: str
     counterparty: Account | None
+    memo: str | None = None  # from the journal, for a payment the bot made (matched by its log entry)
 
     @property
     def amount(self) -> int:
@@ -22,6 +24,10 @@ class HistoryRow:
         return abs(self.transaction.amount)
 
     def line(self, symbol: str) -> str:
+        memo = f" · {shown_memo(self.memo)}" if self.memo is not None else ""
+        return self._what(symbol) + memo
+
+    def _what(self, symbol: str) -> str:
         other = account_label(self.counterparty) if self.counterparty else f"account `{self.counterparty_id[:8]}…`"
         amount = f"**{format_money(self.amount, symbol)}**"
         when = timestamp(self.transaction.timestamp, "f")

@@ -38,8 +38,7 @@ class Attribution:
 
 def identity(entry: Transaction) -> str:
     """An entry's identity as the journal stores it (marks and claims): everything the log says about it."""
-    return (f"{entry.timestamp.timestamp():.6f}|{entry.actor_id}|{entry.from_account}|{entry.to_account}|"
-            f"{entry.amount}")
+    return entry.identity
 
 
 def newer_than(entries: list[Transaction], mark: str | None) -> list[Transaction] | None:

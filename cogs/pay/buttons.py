@@ -11,7 +11,9 @@ import discord
 
 from ..buttons import GuardedModal, PersistentButton, cog_of
 from ..limits import MODAL_TITLE, clip
+from ..memos import MEMO_MAX
 from ..messages import NOT_YOUR_PAYMENT
+from .asking import PaymentAsk
 
 
 class PaymentButtonHandler:
@@ -23,8 +25,7 @@ class PaymentButtonHandler:
     async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
         raise NotImplementedError
 
-    async def prepare(self, interaction: discord.Interaction, amount_text: str, *,
-                      user: discord.User | discord.Member | None, account: str | None) -> None:
+    async def prepare(self, interaction: discord.Interaction, ask: PaymentAsk) -> None:
         raise NotImplementedError
 
 
@@ -63,16 +64,18 @@ def confirmation_buttons(payer_id: int, intent_id: str, *, disabled: bool = Fals
 
 
 class AmountModal(GuardedModal):
-    """Opened by the 'Pay' user command: asks how much, then continues exactly like /pay."""
+    """Opened by the 'Pay' user command: asks how much (and an optional memo), then continues exactly like /pay."""
 
     log_name = "pay-amount"
     amount: discord.ui.TextInput = discord.ui.TextInput(label="Amount", placeholder="12.50", min_length=1,
                                                         max_length=32)
+    memo: discord.ui.TextInput = discord.ui.TextInput(label="Memo", placeholder="What it's for", required=False,
+                                                      max_length=MEMO_MAX)
 
     def __init__(self, recipient: discord.User | discord.Member):
         super().__init__(title=clip(f"Pay {recipient.display_name}", MODAL_TITLE))
         self.recipient = recipient
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await cog_of(interaction, PaymentButtonHandler).prepare(interaction, self.amount.value,
-                                                                user=self.recipient, account=None)
+        await cog_of(interaction, PaymentButtonHandler).prepare(
+            interaction, PaymentAsk(self.amount.value, user=self.recipient, memo_text=self.memo.value))

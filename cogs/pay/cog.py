@@ -20,15 +20,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storage import DatabaseGone, LinkedAccount
-from taubot import Account, AccountType, AmountError, NotFound, TaubotError, parse_amount
+from storage import DatabaseGone, LinkedAccount, MoneyRequest
+from taubot import Account, AccountType, NotFound, TaubotError
 
 from .. import member_names, messages
+from ..handoffs import RequestPayments
 from ..interaction_log import outcome_of, set_outcome
+from ..linked_accounts import chosen_link_or_explain, linked_account_choices
+from ..memos import MEMO_OPTION_MAX
 from ..notices import tell
 from ..seen_accounts import suggestions
 from ..ui import format_money, linked_account_or_explain, owners_named_in, refuse, reply
 from . import receipts
+from .asking import PaymentAsk, checked_ask, refusal_of_member
 from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
 from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal
 from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
@@ -39,9 +43,11 @@ if TYPE_CHECKING:
     from bot import TaubotBot
 
 log = logging.getLogger("taubot_bot.pay")
+MEMO_HELP = "A note for the recipient, up to 200 characters (shown on the receipt and in /history)"
+FROM_HELP = "Which of your linked accounts pays (default: your personal account)"
 
 
-class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
+class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         self.symbol = bot.settings.currency_symbol
@@ -100,16 +106,22 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
 
     @pay.command(name="user", description="Pay a member (into their personal account)")
-    @app_commands.describe(amount="How much, e.g. 12.50", to="The member to pay")
+    @app_commands.describe(amount="How much, e.g. 12.50", to="The member to pay", memo=MEMO_HELP, source=FROM_HELP)
+    @app_commands.rename(source="from")
     async def pay_user(self, interaction: discord.Interaction, amount: app_commands.Range[str, 1, 32],
-                       to: discord.User) -> None:
-        await self.prepare(interaction, amount, user=to, account=None)
+                       to: discord.User, memo: app_commands.Range[str, 1, MEMO_OPTION_MAX] | None = None,
+                       source: app_commands.Range[str, 1, 100] | None = None) -> None:
+        await self.prepare(interaction, PaymentAsk(amount, user=to, memo_text=memo, source=source))
 
     @pay.command(name="account", description="Pay an account by its name, e.g. a government or a company")
-    @app_commands.describe(amount="How much, e.g. 12.50", to="The account's exact name")
+    @app_commands.describe(amount="How much, e.g. 12.50", to="The account's exact name", memo=MEMO_HELP,
+                           source=FROM_HELP)
+    @app_commands.rename(source="from")
     async def pay_account(self, interaction: discord.Interaction, amount: app_commands.Range[str, 1, 32],
-                          to: app_commands.Range[str, 1, 100]) -> None:
-        await self.prepare(interaction, amount, user=None, account=to)
+                          to: app_commands.Range[str, 1, 100],
+                          memo: app_commands.Range[str, 1, MEMO_OPTION_MAX] | None = None,
+                          source: app_commands.Range[str, 1, 100] | None = None) -> None:
+        await self.prepare(interaction, PaymentAsk(amount, account=to, memo_text=memo, source=source))
 
     @pay_account.autocomplete("to")
     async def recent_accounts(self, interaction: discord.Interaction, current: str
@@ -118,32 +130,55 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
         recent = await self.bot.storage.payments.recent_for_payer(interaction.user.id, limit=50)
         return suggestions((p.to_account_name for p in recent if p.recipient_user_id is None), current)
 
+    @pay_user.autocomplete("source")
+    @pay_account.autocomplete("source")
+    async def linked_accounts(self, interaction: discord.Interaction, current: str
+                              ) -> list[app_commands.Choice[str]]:
+        """The accounts this member linked: the only ones they may pay from."""
+        return await linked_account_choices(self.bot.storage.grant_keys, interaction.user.id, current)
+
     async def pay_member(self, interaction: discord.Interaction, member: discord.User | discord.Member) -> None:
-        refusal = self._refuse_recipient(interaction, member)
+        refusal = refusal_of_member(interaction, member)
         if refusal:
             await refuse(interaction, refusal)
             return
         await interaction.response.send_modal(AmountModal(member))
 
-    async def prepare(self, interaction: discord.Interaction, amount_text: str, *,
-                      user: discord.User | discord.Member | None, account: str | None) -> None:
-        """Refuse bad input, find the recipient, check the balance, and show the confirmation (nothing is
-        sent here)."""
-        name = account.strip() if account is not None else None
-        cents = self._check_request(interaction, amount_text, user, name)
-        if isinstance(cents, str):
-            await refuse(interaction, cents)
+    async def prepare(self, interaction: discord.Interaction, ask: PaymentAsk) -> None:
+        """Refuse bad input, find the paying account and the recipient, check the balance, and show the
+        confirmation (nothing is sent here)."""
+        checked = checked_ask(interaction, ask, self.symbol)
+        if isinstance(checked, str):
+            await refuse(interaction, checked)
             return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        linked = await chosen_link_or_explain(self.bot.storage.grant_keys, interaction, ask.source)
+        if linked is None:
+            return
+        recipient = await self._find_recipient(interaction, linked, ask.user, ask.account_name)
+        if recipient is not None:
+            await self._offer(interaction, linked, recipient, checked.cents, memo=checked.memo)
+
+    async def offer_request_payment(self, interaction: discord.Interaction, request: MoneyRequest) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         linked = await linked_account_or_explain(self.bot.storage.grant_keys, interaction)
         if linked is None:
             return
+        if await self.bot.storage.grant_keys.get_for(request.requester_user_id, request.to_account_id) is None:
+            await refuse(interaction, messages.requester_unlinked(f"<@{request.requester_user_id}>"))
+            return
+        recipient = await self._account_by_id(interaction, linked, request.to_account_id)
+        if recipient is not None:
+            await self._offer(interaction, linked, recipient, request.amount, memo=request.memo,
+                              request_id=request.id)
+
+    async def _offer(self, interaction: discord.Interaction, linked: LinkedAccount, recipient: Account, cents: int,
+                     *, memo: str | None, request_id: int | None = None) -> None:
+        """Check what sending needs now (nothing else in flight from the account, enough money) and show the
+        confirmation; `interaction` is deferred."""
         in_flight = await self._in_flight_refusal(linked.account_id)
         if in_flight is not None:
             await refuse(interaction, in_flight)
-            return
-        recipient = await self._find_recipient(interaction, linked, user, name)
-        if recipient is None:
             return
         own = await self._check_balance(interaction, linked, cents)
         if own is None:
@@ -152,39 +187,13 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                                payer_account_id=linked.account_id, recipient=recipient,
                                recipient_user_id=recipient.owner_id if recipient.account_type is AccountType.USER
                                else None,
-                               amount=cents, balance_before=own.balance)
+                               amount=cents, balance_before=own.balance, memo=memo, request_id=request_id,
+                               from_name=None if linked.is_personal else linked.account_name)
         self._intents[intent.intent_id] = intent
         self._shown_by[intent.intent_id] = interaction
         await reply(interaction, embed=self._confirmation(intent),
                     view=confirmation_buttons(intent.payer_id, intent.intent_id))
         self._expiry_tasks[intent.intent_id] = asyncio.create_task(self._expire_later(intent, interaction))
-
-    def _refuse_recipient(self, interaction: discord.Interaction,
-                          user: discord.User | discord.Member | None) -> str | None:
-        if user is None:
-            return None
-        in_our_dm = interaction.context.dm_channel and (user.id == interaction.user.id or user.bot)
-        if in_our_dm:
-            return messages.ONLY_US_IN_THIS_DM
-        if user.id == interaction.user.id:
-            return messages.PAYING_YOURSELF
-        if user.bot:
-            return messages.PAYING_A_BOT
-        return None
-
-    def _check_request(self, interaction: discord.Interaction, amount_text: str,
-                       user: discord.User | discord.Member | None, name: str | None) -> int | str:
-        """The amount in cents, or why the request is refused before any Taubot request."""
-        problem = self._refuse_recipient(interaction, user)
-        if user is None and not name:
-            problem = messages.EMPTY_ACCOUNT_NAME
-        if problem is not None:
-            return problem
-        try:
-            cents = parse_amount(amount_text, symbol=self.symbol)
-        except AmountError as error:
-            return str(error)
-        return cents
 
     async def _in_flight_refusal(self, account_id: str) -> str | None:
         if any(intent.payer_account_id == account_id for intent in self._sending.values()):
@@ -208,11 +217,25 @@ class PayCog(commands.Cog, PaymentButtonHandler, name="Pay"):
                 await refuse(interaction, messages.describe_lookup_failure(error, name=name),
                              outcome=outcome_of(error))
             return None
+        if user is not None:
+            member_names.remember(user)  # Discord resolved the member: the confirmation can name them
+        return await self._not_own(interaction, linked, recipient)
+
+    async def _account_by_id(self, interaction: discord.Interaction, linked: LinkedAccount, account_id: str
+                             ) -> Account | None:
+        """The account `account_id` as Taubot has it now, or None after telling the member why not."""
+        try:
+            recipient = await self.bot.taubot.get_account(linked.grant_key, account_id)
+        except TaubotError as error:
+            await refuse(interaction, messages.describe_lookup_failure(error), outcome=outcome_of(error))
+            return None
+        return await self._not_own(interaction, linked, recipient)
+
+    async def _not_own(self, interaction: discord.Interaction, linked: LinkedAccount, recipient: Account
+                       ) -> Account | None:
         if recipient.account_id == linked.account_id:
             await refuse(interaction, messages.YOUR_OWN_ACCOUNT)
             return None
-        if user is not None:
-            member_names.remember(user)  # Discord resolved the member: the confirmation can name them
         await member_names.look_up(self.bot, owners_named_in([recipient.account_name]))
         return recipient
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from storage import DatabaseGone, Payment, PaymentLock, PaymentStatus
+from storage import DatabaseGone, LinkedAccount, Payment, PaymentLock, PaymentStatus
 from taubot import TaubotError
 
 from .. import messages
@@ -123,16 +123,27 @@ class ConfirmFlow:
 
     async def _send(self, intent: PaymentIntent, lock: PaymentLock) -> tuple[Payment | None, PaymentResult]:
         try:
-            linked = await self.bot.storage.grant_keys.get(intent.payer_id)
+            linked = await self.bot.storage.grant_keys.get_for(intent.payer_id, intent.payer_account_id)
         except Exception:
             log.exception("Could not read the link of user %s at Confirm", intent.payer_id)
             linked, reason = None, messages.SENDING_FAILED
         else:
             reason = messages.LINK_CHANGED
-        if linked is None or linked.account_id != intent.payer_account_id:
+        if linked is None:
             await self.sender.locks.release(lock)
             return None, PaymentResult(Verdict.FAILED, reason)
-        return await self.sender.send(intent, linked, lock)
+        payment, result = await self.sender.send(intent, linked, lock)
+        await self._note_what_the_link_may_do(linked, result)
+        return payment, result
+
+    async def _note_what_the_link_may_do(self, linked: LinkedAccount, result: PaymentResult) -> None:
+        """A payment that moved shows the link may transfer; an OK that moved nothing (v2) shows it may not."""
+        if result.verdict not in (Verdict.PAID, Verdict.NOT_MOVED):
+            return
+        try:
+            await self.bot.storage.grant_keys.record_transfers(linked, allowed=result.verdict is Verdict.PAID)
+        except Exception as error:  # only /link-status reads it; never spoil a receipt over it
+            log.warning("Could not note what the link of user %s may do: %r", linked.discord_user_id, error)
 
     async def _deliver(self, pressed: discord.Interaction, shown_by: discord.Interaction | None,
                        intent: PaymentIntent, payment: Payment | None, result: PaymentResult) -> None:
@@ -144,9 +155,12 @@ class ConfirmFlow:
                                     pressed=pressed, shown_by=shown_by)
 
     async def _tell_recipient(self, intent: PaymentIntent, recipient_user_id: int) -> None:
-        """A short DM receipt for the member who was paid; closed DMs are fine."""
+        """A short DM receipt for the member who was paid, unless they turned these off (/notifications); closed
+        DMs are fine."""
         try:
+            if not await self.bot.storage.preferences.paid_you_dms(recipient_user_id):
+                return
             channel = await self.bot.create_dm(discord.Object(id=recipient_user_id))
-            await channel.send(receipts.paid_you(intent.payer_id, intent.amount, self.symbol))
+            await channel.send(receipts.paid_you(intent, self.symbol))
         except Exception as error:  # best effort, and after a payment: never the generic error answer
             log.info("Could not DM the recipient of a payment: %r", error)

@@ -9,6 +9,7 @@ from storage import Payment, PaymentStatus
 
 from .. import messages
 from ..limits import FittedEmbed
+from ..memos import shown_memo
 from ..ui import ERROR, INFO, SUCCESS, WARNING, account_label, account_name, format_money
 from .sender import PaymentIntent, PaymentResult, Verdict
 
@@ -31,6 +32,7 @@ def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: floa
     embed = FittedEmbed(title="Confirm payment", colour=INFO,
                           description=f"Pay **{format_money(intent.amount, symbol)}** to "
                                       f"{account_label(intent.recipient)}?")
+    _add_details(embed, intent)
     if intent.balance_before is None:  # a link that may not see it, where payments need not (see may_pay_blind)
         embed.add_field(name="Your balance", value=messages.BALANCE_NOT_VISIBLE)
     else:
@@ -43,8 +45,21 @@ def confirmation(intent: PaymentIntent, symbol: str, *, expires_in_seconds: floa
 
 
 def sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
-    return FittedEmbed(title="Sending payment…", colour=INFO, description=(
+    embed = FittedEmbed(title="Sending payment…", colour=INFO, description=(
         f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}"))
+    return _add_details(embed, intent)
+
+
+def _add_details(embed: discord.Embed, intent: PaymentIntent) -> discord.Embed:
+    """What the payer chose besides amount and recipient: the paying account (when not their personal one),
+    the request it pays, the memo."""
+    if intent.from_name is not None:
+        embed.add_field(name="From", value=account_name(intent.from_name))
+    if intent.request_id is not None:
+        embed.add_field(name="Pays", value=f"Request #{intent.request_id}")
+    if intent.memo is not None:
+        embed.add_field(name="Memo", value=shown_memo(intent.memo), inline=False)
+    return embed
 
 
 def still_sending(intent: PaymentIntent, symbol: str) -> discord.Embed:
@@ -61,6 +76,7 @@ def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | Non
     title, colour = RECEIPT_TITLES[result.verdict]
     embed = FittedEmbed(title=title, colour=colour,
                           description=f"{format_money(intent.amount, symbol)} to {account_label(intent.recipient)}")
+    _add_details(embed, intent)
     if result.verdict is not Verdict.PAID:
         embed.add_field(name="What happened", value=result.reason, inline=False)
     if result.balance_after is not None:
@@ -90,9 +106,11 @@ def closed(already_sent: Payment | None) -> discord.Embed:
     return FittedEmbed(title="Confirmation closed", description=text, colour=INFO)
 
 
-def paid_you(payer_id: int, amount: int, symbol: str) -> str:
+def paid_you(intent: PaymentIntent, symbol: str) -> str:
     """The DM to the member who was paid."""
-    return f"<@{payer_id}> paid you {format_money(amount, symbol)} on Taubot."
+    what = f" for your request #{intent.request_id}" if intent.request_id is not None else ""
+    memo = f": {shown_memo(intent.memo)}" if intent.memo is not None else "."
+    return f"<@{intent.payer_id}> paid you {format_money(intent.amount, symbol)} on Taubot{what}{memo}"
 
 
 def receipt_notice(intent: PaymentIntent, result: PaymentResult, symbol: str) -> str:

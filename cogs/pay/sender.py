@@ -27,6 +27,7 @@ from storage import (
     Payment,
     PaymentLock,
     PaymentStatus,
+    RequestNotOpen,
     Storage,
 )
 from taubot import Account, Dialect, KeyUnreadable, TaubotClient, TaubotError, Unauthorized, read_claims
@@ -83,6 +84,9 @@ class PaymentIntent:
     recipient_user_id: int | None
     amount: int
     balance_before: int | None  # as shown on the confirmation (None: the link may not see it)
+    memo: str | None = None
+    request_id: int | None = None  # the money request this pays
+    from_name: str | None = None   # the paying account's name, when it is not the member's personal account
 
 
 @dataclass(frozen=True)
@@ -199,10 +203,13 @@ class PaymentSender:
                 intent_id=intent.intent_id, payer_user_id=intent.payer_id, from_account_id=intent.payer_account_id,
                 to_account_id=intent.recipient.account_id, to_account_name=intent.recipient.account_name,
                 amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=ready.balance,
-                instance_id=self.instance_id, key_id=ready.key_id, log_mark=ready.mark,
+                instance_id=self.instance_id, key_id=ready.key_id, log_mark=ready.mark, memo=intent.memo,
+                request_id=intent.request_id,
             )
         except DatabaseGone:  # storage said so once, CRITICAL
             return _refused(messages.BOT_UNAVAILABLE)
+        except RequestNotOpen:  # paid (or being paid) by another confirmation, declined, cancelled or expired
+            return _refused(messages.REQUEST_NO_LONGER_OPEN)
         except Exception as error:  # a full disk, a write lock held too long: nothing is sent
             log.error("Payment of user %s not sent: the journal could not be written: %r", intent.payer_id, error)
             return _refused(messages.JOURNAL_UNAVAILABLE)

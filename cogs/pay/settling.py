@@ -94,8 +94,8 @@ class Settler:
     async def _look_up(self, payment: Payment) -> Attribution:
         """What the log says, read with the payer's current link (any key with VIEW BALANCE on the account will
         do: the row names the key that sent it)."""
-        linked = await self.grant_keys.get(payment.payer_user_id)
-        if linked is None or linked.account_id != payment.from_account_id:
+        linked = await self.grant_keys.get_for(payment.payer_user_id, payment.from_account_id)
+        if linked is None:
             log.debug("Payment %s: its payer has no link to the paying account; it stays open", payment.id)
             return Attribution(Finding.UNCLEAR)
         if payment.key_id is None and linked.linked_at <= payment.created_at:

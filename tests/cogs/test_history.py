@@ -120,9 +120,10 @@ async def test_export_attaches_a_csv_of_the_same_rows(discord, sandbox, alice_an
     (attached,) = reply.last.files
     assert attached.filename == "taubot-history.csv"
     rows = list(csv.reader(io.StringIO(attached.text)))
-    assert rows[0] == ["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id"]
-    assert rows[1][1:] == ["sent", "2.05", "t", "'=HYPERLINK(1)", sneaky.account_id]
-    assert rows[2][1:] == ["sent", "45.67", "t", "Bob", bob.account_id]
+    assert rows[0] == ["time_utc", "direction", "amount", "currency", "counterparty", "counterparty_account_id",
+                       "memo"]
+    assert rows[1][1:] == ["sent", "2.05", "t", "'=HYPERLINK(1)", sneaky.account_id, ""]
+    assert rows[2][1:] == ["sent", "45.67", "t", "Bob", bob.account_id, ""]
     assert rows[1][0].endswith("+00:00")
 
 

@@ -66,7 +66,7 @@ async def test_a_whole_session_in_the_demo_console(tmp_path):
         "┌ Café #1?",
         "Sent 5t to @bob (Bob)",
         "📎 taubot-history.csv",
-        "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id",
+        "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id,memo",
         "alice> as dave\nYou are now dave",
         "dave> /pay user 1 @alice\n",
         "You haven't linked a Taubot account yet.",

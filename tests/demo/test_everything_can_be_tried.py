@@ -18,12 +18,12 @@ async def test_the_history_csv_is_written_to_a_file_and_its_first_rows_shown(dem
         "📎 taubot-history.csv (",
         "   saved as ",
         "taubot-history.csv (deleted when the demo ends; show csv prints it all)",
-        "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id",
+        "   │ time_utc,direction,amount,currency,counterparty,counterparty_account_id,memo",
         ",sent,2.00,t,Treasury,",
         ",sent,5.00,t,Bob,",
     ])
     path = Path(output.split("   saved as ")[1].split(" (deleted")[0])
-    assert first_line(path) == "time_utc,direction,amount,currency,counterparty,counterparty_account_id"
+    assert first_line(path) == "time_utc,direction,amount,currency,counterparty,counterparty_account_id,memo"
     assert path.parent == demo.console.files.folder  # next to the demo's temporary database
     shown = await demo.type("show csv")
     assert_in_order(shown, [f"alice> show csv\n{path}:\n", "   │ time_utc,direction", ",sent,5.00,t,Bob,"])
@@ -46,25 +46,28 @@ async def test_show_before_any_file(demo):
 
 async def test_apps_pay_asks_the_amount_in_a_form(demo):
     await demo.link()
-    output = await demo.type("pay @bob", "5", "press confirm")
+    output = await demo.type("pay @bob", "5", "for lunch", "press confirm")
     assert_in_order(output, [
         "alice> pay @bob\n(The bot opened a form, “Pay Bob”. Type each field and press Enter; cancel closes the form "
         "without sending anything.)",
         "\nPay Bob · Amount (e.g. 12.50)> 5\n",
+        "Pay Bob · Memo (optional, Enter to skip, e.g. What it's for)> for lunch\n",
         "│ Pay 5t to @bob (Bob)?",
+        "│ Memo: “for lunch”",
         "alice> press confirm\n",
         "┌ Payment sent",
-        "── DM to bob\n   @alice paid you 5t on Taubot.",
+        "── DM to bob\n   @alice paid you 5t on Taubot: “for lunch”",
     ])
 
 
 async def test_the_form_explains_a_wrong_answer_and_can_be_closed(demo):
     await demo.link()
-    output = await demo.type("Pay Bob", "", "x" * 40, "five", "pay carol", "cancel", "/balance")
+    output = await demo.type("Pay Bob", "", "x" * 40, "five", "", "pay carol", "cancel", "/balance")
     assert_in_order(output, [
         "Pay Bob · Amount (e.g. 12.50)> \n(Amount is required: type it, or cancel to close the form.)",
         "Pay Bob · Amount (e.g. 12.50)> " + "x" * 40 + "\n(Amount takes 1–32 characters; that was 40.)",
         "Pay Bob · Amount (e.g. 12.50)> five\n",
+        "Pay Bob · Memo (optional, Enter to skip, e.g. What it's for)> \n",
         "“five” isn't an amount. Write it like 12.50 or 1,234.56.",  # the bot's own answer to the form
         "alice> pay carol\n(The bot opened a form, “Pay Carol”.",
         "Pay Carol · Amount (e.g. 12.50)> cancel\n(You closed the form; nothing was sent to the bot.)",

@@ -63,7 +63,8 @@ async def test_a_name_with_spaces_runs_to_the_next_option(demo):
                                "much, e.g. 12.50; to — The member to pay"),
     ("/pay", "(/pay needs one of: /pay user or /pay account.)"),
     ("/pay 5 @bob", "(/pay has no “5”; it has user or account.)"),
-    ("/pay user", "(/pay user needs amount (How much, e.g. 12.50). Type it like: /pay user amount to)"),
+    ("/pay user", "(/pay user needs amount (How much, e.g. 12.50). Type it like: /pay user amount to [memo] "
+                  "[from])"),
     ("/pay user @bob", "(/pay user needs amount (How much, e.g. 12.50)."),
     ("/pay user 5", "(/pay user needs to (The member to pay)."),
     ("/pay user 5 @zed", "(There is no member called “zed” here. The members are @alice, @bob, @carol and @dave.)"),
@@ -78,7 +79,7 @@ async def test_a_name_with_spaces_runs_to_the_next_option(demo):
     ("/history limit:abc", "(limit takes a whole number, like limit:10; “abc” is not one.)"),
     ("/history limit:500", "(limit goes from 1 to 100; 500 is outside that, so Discord wouldn't send it.)"),
     ("/history export:maybe", "(export takes yes or no; “maybe” is neither.)"),
-    ("/history lots", "(“lots” doesn't fit anywhere in /history. It takes: limit — How many transactions"),
+    ("/help lots", "(/help takes no options; type just /help.)"),
     ("/balnce", "(There is no /balnce. Did you mean /balance? The commands are /link-account, /unlink-account, "
                 "/link-status, /balance, /pay, /history and /help.)"),
     ("/frobnicate", "(There is no /frobnicate. The commands are /link-account,"),
@@ -126,12 +127,14 @@ async def test_unknown_input_is_answered_with_the_likely_command_and_the_list(de
 async def test_help_for_one_command_comes_from_the_bot(demo):
     output = await demo.type("help /pay", "help history", "help /nothing")
     assert_in_order(output, [
-        "/pay user amount to — Pay a member (into their personal account)",
+        "/pay user amount to [memo] [from] — Pay a member (into their personal account)",
         "  amount  How much, e.g. 12.50 (required)",
         "  to      The member to pay (required)",
+        "  memo    A note for the recipient, up to 200 characters",
+        "  from    Which of your linked accounts pays (default: your personal account)",
         "Options go in any order",
-        "/pay account amount to — Pay an account by its name, e.g. a government or a company",
+        "/pay account amount to [memo] [from] — Pay an account by its name, e.g. a government or a company",
         "  to      The account's exact name (required)",
-        "/history [limit] [export] — Show your recent Taubot transactions",
+        "/history [limit] [export] [account] — Show your recent Taubot transactions",
         "(There is no /nothing.",
     ])

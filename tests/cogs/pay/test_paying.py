@@ -61,7 +61,7 @@ async def test_the_pay_user_command_asks_for_the_amount_in_a_modal(discord, sand
     alice, bob = alice_and_bob
     opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
     assert opened.modal.title == "Pay Bob"
-    assert opened.modal.labels == ["Amount"]
+    assert opened.modal.labels == ["Amount", "Memo"]
     submitted = await discord.submit_modal(opened, {"Amount": "7.25"}, by=alice.user)
     assert submitted.embed.description == f"Pay **7.25t** to <@{bob.id}> (Bob)?"
     await confirm(discord, submitted, alice)

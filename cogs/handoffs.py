@@ -1,0 +1,22 @@
+"""What one feature asks of another, as interfaces the features implement: so neither imports the other.
+
+A button or command finds the implementing cog with `cogs.buttons.cog_of(interaction, Interface)`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import discord
+
+    from storage import MoneyRequest
+
+
+class RequestPayments:
+    """What the requests feature asks of the pay feature (PayCog implements it)."""
+
+    async def offer_request_payment(self, interaction: discord.Interaction, request: MoneyRequest) -> None:
+        """Show the payer the normal payment confirmation for `request` (their own key, their own Confirm); the
+        request is claimed only when its payment is journaled, at Confirm."""
+        raise NotImplementedError
