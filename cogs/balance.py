@@ -11,12 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from storage import LinkedAccount
 from taubot import Account, TaubotError
 
 from . import member_names, messages
 from .cooldowns import BALANCE_OF_AN_ACCOUNT, member_cooldown
 from .interaction_log import outcome_of
-from .limits import FittedEmbed
+from .limits import CHOICES, FittedEmbed
+from .linked_accounts import chosen_link, linked_account_choices
 from .seen_accounts import suggestions
 from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, defer_if_slow, format_money, owners_named_in, refuse, reply
 
@@ -49,22 +51,29 @@ class BalanceCog(commands.Cog, name="Balance"):
     @balance.autocomplete("account")
     async def known_accounts(self, interaction: discord.Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
-        """The accounts this member saw in /history or looked up here, then those they paid."""
+        """The member's linked accounts, then the accounts they saw in /history or looked up here, then those
+        they paid."""
+        linked = await linked_account_choices(self.bot.storage.grant_keys, interaction.user.id, current,
+                                              personal=False)
         paid = await self.bot.storage.payments.recent_for_payer(interaction.user.id, limit=50)
         seen = self.bot.seen_accounts.of(interaction.user.id)
-        return suggestions([*seen, *(payment.to_account_name for payment in paid)], current)
+        others = suggestions([*seen, *(payment.to_account_name for payment in paid)], current)
+        shown = {choice.name for choice in linked}
+        return [*linked, *(choice for choice in others if choice.name not in shown)][:CHOICES]
 
     async def look_up(self, user_id: int, name: str | None) -> tuple[str, str | discord.Embed]:
-        """The member's own account (name None) or the named one, read with their key: ("ok", an embed), or
-        the outcome word and the sentence that explains why not."""
-        linked = await self.bot.storage.grant_keys.get(user_id)
+        """The member's own account (name None), one of their linked accounts, or any account by its name, read
+        with their key (a linked account's own): ("ok", an embed), or the outcome word and the sentence that
+        explains why not."""
+        found_link = await chosen_link(self.bot.storage.grant_keys, user_id, name)
+        linked = found_link if isinstance(found_link, LinkedAccount) else await self.bot.storage.grant_keys.get(user_id)
         if linked is None:
             return "not_linked", messages.NOT_LINKED
         try:
-            if name is None:  # by id: the account the link was checked for, on every Taubot version
+            if isinstance(found_link, LinkedAccount):  # by id: the account the link was checked for
                 found = await self.bot.taubot.get_account(linked.grant_key, linked.account_id)
             else:
-                found = await self.bot.taubot.get_account_by_name(linked.grant_key, name)
+                found = await self.bot.taubot.get_account_by_name(linked.grant_key, name or "")
         except TaubotError as error:
             return outcome_of(error), messages.describe_lookup_failure(error, what="personal account for you",
                                                                        name=name)

@@ -55,7 +55,7 @@ def command_lines(tree: app_commands.CommandTree) -> list[str]:
         leaves = [c for c in command.walk_commands() if isinstance(c, app_commands.Command)] \
             if isinstance(command, app_commands.Group) else [command]
         for leaf in leaves:
-            usage = " ".join([f"/{leaf.qualified_name}", *(p.name if p.required else f"[{p.name}]"
+            usage = " ".join([f"/{leaf.qualified_name}", *(p.display_name if p.required else f"[{p.display_name}]"
                                                            for p in leaf.parameters)])
             lines.append(f"`{usage}` {leaf.description}")
     for menu in tree.get_commands(type=discord.AppCommandType.user):

@@ -52,12 +52,15 @@ async def chosen_link_or_explain(grant_keys: GrantKeyStore, interaction: discord
     return found
 
 
-async def linked_account_choices(grant_keys: GrantKeyStore, user_id: int, typed: str
-                                 ) -> list[app_commands.Choice[str]]:
-    """The member's linked accounts whose shown name contains what they typed, the default first."""
+async def linked_account_choices(grant_keys: GrantKeyStore, user_id: int, typed: str, *,
+                                 personal: bool = True) -> list[app_commands.Choice[str]]:
+    """The member's linked accounts whose shown name contains what they typed, the default first (`personal`
+    False: without their personal account, where leaving the option empty already means it)."""
     wanted = typed.strip().casefold()
     choices = []
     for link in await grant_keys.all_of(user_id):
+        if link.is_personal and not personal:
+            continue
         shown = account_name(link.account_name, markdown=False)
         if wanted in shown.casefold() or wanted in link.account_name.casefold():
             choices.append(app_commands.Choice(name=clip(shown, CHOICE_NAME), value=link.account_id))

@@ -344,6 +344,11 @@ TOO_LATE_TO_CANCEL = "Too late to cancel: this link had already finished. Run /l
 NOTHING_TO_UNLINK = "You have no linked Taubot account, so there is nothing to unlink."
 CANCEL_THE_PENDING_LINK = " To stop the link you started, press Cancel in its DM."
 NOTHING_WAS_UNLINKED = "You have no linked Taubot account, so there was nothing to unlink."
+NOTHING_TO_RELINK = "You unlinked that account meanwhile, so there is nothing to link again. Run /link-account."
+UNLINKED = ("Unlinked. I've deleted your grant keys; run /link-account whenever you want to link again. The grants "
+            "themselves still exist on Taubot's side.")
+UNLINKED_ONE = ("Unlinked that account. I've deleted its grant key (your other links stay); the grant itself still "
+                "exists on Taubot's side.")
 
 # How a link attempt stands (see cogs/link/flow.py's LinkState), as the member reads it in the DM or as the
 # answer to "I've granted access". Keyed by the state's value, so this file needs nothing from the feature.
@@ -379,6 +384,10 @@ LINK_STATE_TEXT = {
         "on Taubot's page, or someone else opened your link), so I threw that key away and linked nothing. Run "
         "/link-account for a new link, open it yourself and pick your personal account."
     ),
+    "grant_misses_account": (
+        "The grant you gave doesn't let me see the account you asked to link, so I threw that key away and linked "
+        "nothing. Run /link-account again and tick VIEW BALANCE and TRANSFER FUNDS on that account."
+    ),
     "no_account": (
         "Taubot says you don't have a personal account yet, so there is nothing to link. Create one with "
         "Taubot first, then run /link-account again."
@@ -389,6 +398,43 @@ LINK_STATE_TEXT = {
     "cancelled": "Link cancelled. Nothing was changed. Run /link-account to start again.",
     "unlinked": "You unlinked your Taubot account, so I cancelled this link too. Run /link-account to link again.",
 }
+
+
+def link_state_for_account(state: str, name: str) -> str | None:
+    """How a link for an account other than the member's personal one stands, where the words name it (`state`:
+    a LinkState's value, or "waiting_one_account"); None where the general words fit."""
+    return {
+        "waiting": (f"Taubot hasn't received your grant yet. On Taubot's page, tick VIEW BALANCE and TRANSFER FUNDS "
+                    f"on {name}, set a spending limit and submit; I'll notice within a few seconds, or press the "
+                    "button again."),
+        "waiting_one_account": (f"Taubot hasn't received your grant yet. On Taubot's page, pick {name}, set a "
+                                "spending limit and submit; I'll notice within a few seconds, or press the button "
+                                "again."),
+        "wrong_account": (f"This link was completed for an account other than {name} (another account was picked on "
+                          "Taubot's page, or someone else opened your link), so I threw that key away and linked "
+                          f"nothing. Run /link-account account:{name} for a new link, open it yourself and pick "
+                          f"{name}."),
+        "grant_misses_account": (f"The grant you gave doesn't let me see {name}, so I threw that key away and linked "
+                                 f"nothing. Run /link-account account:{name} again and, on Taubot's page, tick VIEW "
+                                 f"BALANCE and TRANSFER FUNDS on {name}."),
+    }.get(state)
+
+
+def spent_through_the_bot(spent: str, refused_count: bool | None, sharing: list[str]) -> str:
+    """/link-status: what a link's grant key spent through the bot (from the journal). refused_count: whether
+    Taubot counts refused payments against the limit (None: not known); sharing: names of the other linked
+    accounts the same grant covers (Taubot v2), whose payments count against the same limit."""
+    text = spent + (" (refused payments count too)" if refused_count else "")
+    if sharing:
+        text += f", with {', '.join(sharing)} (the same grant)"
+    return text + ". Spending limits are in cents."
+
+
+def linked_with_a_grant_you_gave(name: str) -> str:
+    """Taubot v2: a grant the member already gave covers the account they asked to link."""
+    return (f"Linked {name} with the grant you already gave (it lets me see {name}'s balance): pay from it with "
+            f"/pay … from:{name}, and see it with /balance account:{name}. Whether the grant lets me transfer from "
+            "it shows at your first payment.")
 
 
 def linked_without_view_balance(linked_to: str) -> str:

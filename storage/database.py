@@ -192,6 +192,13 @@ class Database:
         self._before_read()
         return self._point_reader.fetch_one(sql, parameters)
 
+    async def fetch_points(self, sql: str, parameters: Iterable = ()) -> list[sqlite3.Row]:
+        """The few rows under one key (a member's links), read like `fetch_point`: at once, committed only."""
+        if self._point_reader is None:
+            return await self.fetch_all(sql, parameters)
+        self._before_read()
+        return self._point_reader.fetch_all(sql, parameters)
+
     async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
         self._before_read()
         async with self._write_lock:

@@ -147,7 +147,7 @@ class GrantKeyStore:
 
     async def all_of(self, discord_user_id: int) -> list[LinkedAccount]:
         """Every account the user linked, the default one first."""
-        rows = await self._db.fetch_all(
+        rows = await self._db.fetch_points(
             f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ? {_DEFAULT_FIRST}",
             (discord_user_id,),
         )

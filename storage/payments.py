@@ -234,7 +234,7 @@ class PaymentJournal:
     async def spent_with_key(self, key_id: str, *, refused_count: bool) -> int:
         """Cents this grant key has spent through the bot: what moved, and (where Taubot counts them against the
         spending limit) transfers it refused for want of money."""
-        row = await self._db.fetch_one(
+        row = await self._db.fetch_point(  # /link-status reads it; never queued behind a write
             "SELECT COALESCE(SUM(amount), 0) AS spent FROM payments WHERE key_id = ? AND "
             "(status = 'paid' OR (? AND taubot_answer = 'rejected'))",
             (key_id, int(refused_count)),

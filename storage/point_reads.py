@@ -45,5 +45,8 @@ class PointReader:
         rows = self._connection.execute(sql, tuple(parameters)).fetchall()
         return rows[0] if rows else None
 
+    def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[sqlite3.Row]:
+        return self._connection.execute(sql, tuple(parameters)).fetchall()
+
     def close(self) -> None:
         self._connection.close()

@@ -217,6 +217,15 @@ class TaubotClient:
         wire = await self._wire()
         return await self._account(wire, wire.user_account(discord_user_id, KeyKind.MASTER), self._master_key)
 
+    @_repeated_on_dialect_change
+    async def get_account_by_name_as_app(self, name: str) -> Account:
+        """Master key. The account of the application's economy with exactly this name (its balance is None with
+        this key); NotFound without a request for an empty name."""
+        if not name:
+            raise NotFound("no Taubot account has an empty name")
+        wire = await self._wire()
+        return await self._account(wire, wire.account_by_name(name, KeyKind.MASTER), self._master_key)
+
     # -- reads with a member's grant key --------------------------------------------------------------
 
     @_repeated_on_dialect_change

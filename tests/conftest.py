@@ -177,3 +177,13 @@ def ref_of(dm: SentMessage) -> str:
 @pytest.fixture
 def people(discord, sandbox) -> People:
     return People(discord, sandbox)
+
+
+def link_status_of(embed, account: str) -> dict[str, str]:
+    """What /link-status says about the linked account shown as `account` ("Alice", "Acme"…): its field's lines
+    ("Balance visible: Yes…") as {"Balance visible": "Yes…"}, with "Type" from the field's name."""
+    for name, value in embed.fields:
+        shown, _, kind = name.rpartition(" · ")
+        if shown == account:
+            return {"Type": kind, **dict(line.split(": ", 1) for line in value.split("\n"))}
+    raise AssertionError(f"/link-status shows no account {account!r}; its fields are {[n for n, _ in embed.fields]}")

@@ -15,6 +15,7 @@ from ..buttons import PersistentButton, cog_of
 
 REF = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 DIGITS = r"\d+"
+ACCOUNT = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"  # a Taubot account id
 
 
 class LinkButtonHandler:
@@ -26,10 +27,10 @@ class LinkButtonHandler:
     async def cancel_link(self, interaction: discord.Interaction, ref_id: str) -> None:
         raise NotImplementedError
 
-    async def relink_confirmed(self, interaction: discord.Interaction) -> None:
+    async def relink_confirmed(self, interaction: discord.Interaction, account_id: str | None) -> None:
         raise NotImplementedError
 
-    async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
+    async def unlink_confirmed(self, interaction: discord.Interaction, account_id: str | None) -> None:
         raise NotImplementedError
 
 
@@ -60,18 +61,39 @@ class _OwnerOnly(PersistentButton):
     owner_field = "owner_id"
 
 
+class _OwnersAccount(PersistentButton):
+    """A button about one of the member's linked accounts other than their personal one."""
+
+    fields: ClassVar[dict[str, str]] = {"owner_id": DIGITS, "account_id": ACCOUNT}
+    owner_field = "owner_id"
+
+
 class RelinkButton(_OwnerOnly):
     prefix, label, style = "link:again", "Link a new grant", discord.ButtonStyle.primary
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await cog_of(interaction, LinkButtonHandler).relink_confirmed(interaction)
+        await cog_of(interaction, LinkButtonHandler).relink_confirmed(interaction, None)
+
+
+class RelinkAccountButton(_OwnersAccount):
+    prefix, label, style = "link:again-for", "Link a new grant", discord.ButtonStyle.primary
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, LinkButtonHandler).relink_confirmed(interaction, self.values["account_id"])
 
 
 class UnlinkButton(_OwnerOnly):
     prefix, label, style = "unlink:yes", "Unlink", discord.ButtonStyle.danger
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await cog_of(interaction, LinkButtonHandler).unlink_confirmed(interaction)
+        await cog_of(interaction, LinkButtonHandler).unlink_confirmed(interaction, None)
+
+
+class UnlinkAccountButton(_OwnersAccount):
+    prefix, label, style = "unlink:yes-for", "Unlink", discord.ButtonStyle.danger
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, LinkButtonHandler).unlink_confirmed(interaction, self.values["account_id"])
 
 
 class KeepButton(_OwnerOnly):
@@ -90,7 +112,8 @@ class KeepButton(_OwnerOnly):
         await interaction.response.edit_message(content=self.WORDS[self.prefix_used][1], embed=None, view=None)
 
 
-PERSISTENT_ITEMS = (GrantedButton, CancelLinkButton, RelinkButton, UnlinkButton, KeepButton)
+PERSISTENT_ITEMS = (GrantedButton, CancelLinkButton, RelinkButton, RelinkAccountButton, UnlinkButton,
+                    UnlinkAccountButton, KeepButton)
 
 
 def _view(*items: discord.ui.Item) -> discord.ui.View:
@@ -105,12 +128,18 @@ def dm_buttons(ref_id: str, grant_url: str) -> discord.ui.View:
                  GrantedButton(ref_id=ref_id), CancelLinkButton(ref_id=ref_id))
 
 
-def relink_buttons(owner_id: int) -> discord.ui.View:
-    return _view(RelinkButton(owner_id=owner_id), KeepButton(owner_id=owner_id, prefix="link:keep"))
+def relink_buttons(owner_id: int, account_id: str | None = None) -> discord.ui.View:
+    """Under "you're already linked" (and the expiry reminder): for the personal account, or `account_id`."""
+    relink = RelinkButton(owner_id=owner_id) if account_id is None else \
+        RelinkAccountButton(owner_id=owner_id, account_id=account_id)
+    return _view(relink, KeepButton(owner_id=owner_id, prefix="link:keep"))
 
 
-def unlink_buttons(owner_id: int) -> discord.ui.View:
-    return _view(UnlinkButton(owner_id=owner_id), KeepButton(owner_id=owner_id, prefix="unlink:no"))
+def unlink_buttons(owner_id: int, account_id: str | None = None) -> discord.ui.View:
+    """Under the unlink question: every link of the member, or only the one to `account_id`."""
+    unlink = UnlinkButton(owner_id=owner_id) if account_id is None else \
+        UnlinkAccountButton(owner_id=owner_id, account_id=account_id)
+    return _view(unlink, KeepButton(owner_id=owner_id, prefix="unlink:no"))
 
 
 def grant_ref_of(custom_ids: Iterable[str | None]) -> str | None:

@@ -19,13 +19,17 @@ from storage import DatabaseGone
 from .. import messages
 from ..cooldowns import LINK_ACCOUNT, member_cooldown
 from ..interaction_log import set_outcome
-from ..ui import INFO, defer_if_slow, refuse, reply
+from ..linked_accounts import is_named, linked_account_choices
+from ..seen_accounts import suggestions
+from ..ui import INFO, account_name, defer_if_slow, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
 from .embeds import already_linked, link_dm_update, link_status, unlink_question
 from .expiry import REMINDER_TICK_SECONDS, ExpiryReminders
 from .flow import LinkFlow
 from .polling import POLL_ROUND_GRACE_SECONDS, POLL_TICK_SECONDS, LinkPolling
+from .spending import LinkSpending
 from .states import LinkShownHere, LinkState
+from .targets import LinkTarget, LinkTargets
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -52,6 +56,8 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         self.flow = LinkFlow(bot)
         self.polling = LinkPolling(self.flow)
         self.reminders = ExpiryReminders(bot)
+        self.targets = LinkTargets(bot)
+        self.spending = LinkSpending(bot)
         self._polling_now = False
 
     async def cog_load(self) -> None:
@@ -78,68 +84,125 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
 
     # -- commands -------------------------------------------------------------------------------------
 
-    @app_commands.command(name="link-account", description="Link your Taubot account to this bot")
+    @app_commands.command(name="link-account", description="Link your Taubot account (or another you act for)")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.describe(account="Another account you act for, by its exact name (a company, a department…); "
+                                   "leave empty for your personal account")
     @member_cooldown(LINK_ACCOUNT)
-    async def link_account(self, interaction: discord.Interaction) -> None:
+    async def link_account(self, interaction: discord.Interaction,
+                           account: app_commands.Range[str, 1, 100] | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        current = await self.bot.storage.grant_keys.get(interaction.user.id)
-        if current is not None:
-            await reply(interaction, embed=already_linked(current), view=relink_buttons(interaction.user.id))
+        target = await self.targets.resolve(interaction.user.id, account)
+        if isinstance(target, str):
+            await refuse(interaction, target)
             return
-        started = await self.flow.start(interaction.user, in_dm=interaction.context.dm_channel)
+        if target.current is not None:
+            await reply(interaction, embed=already_linked(target.current),
+                        view=relink_buttons(interaction.user.id, target.account_id))
+            return
+        covered = await self.targets.link_if_covered(interaction.user.id, target)
+        if covered is not None:
+            await reply(interaction, messages.linked_with_a_grant_you_gave(account_name(covered.account_name)))
+            return
+        await self._start(interaction, target)
+
+    async def _start(self, interaction: discord.Interaction, target: LinkTarget) -> None:
+        started = await self.flow.start(interaction.user, target, in_dm=interaction.context.dm_channel)
         if isinstance(started, LinkShownHere):
             await reply(interaction, started.content, embed=started.embed, view=started.view)
         else:
             await reply(interaction, started)
 
-    @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant key")
+    @link_account.autocomplete("account")
+    async def accounts_to_link(self, interaction: discord.Interaction, current: str
+                               ) -> list[app_commands.Choice[str]]:
+        """The accounts this member linked already (to link one again) and those they came across."""
+        linked = [link.account_name for link in await self.bot.storage.grant_keys.all_of(interaction.user.id)
+                  if not link.is_personal]
+        return suggestions([*linked, *self.bot.seen_accounts.of(interaction.user.id)], current)
+
+    @app_commands.command(name="unlink-account", description="Make this bot forget your Taubot grant keys")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def unlink_account(self, interaction: discord.Interaction) -> None:
-        current, pending = await self._where_member_stands(interaction)
-        if current is None:
+    @app_commands.describe(account="Only this linked account (leave empty to unlink every account)")
+    async def unlink_account(self, interaction: discord.Interaction,
+                             account: app_commands.Range[str, 1, 100] | None = None) -> None:
+        links, pending = await self._where_member_stands(interaction)
+        if not links:
             text = messages.NOTHING_TO_UNLINK + (messages.CANCEL_THE_PENDING_LINK if pending is not None else "")
             await refuse(interaction, text, outcome="not_linked")
             return
-        await reply(interaction, embed=unlink_question(current), view=unlink_buttons(interaction.user.id))
+        if account is None:
+            await reply(interaction, embed=unlink_question(links), view=unlink_buttons(interaction.user.id))
+            return
+        chosen = next((link for link in links if is_named(link, account)), None)
+        if chosen is None:
+            await refuse(interaction, messages.not_a_linked_account(
+                account_name(account), [account_name(link.account_name) for link in links]), outcome="not_linked")
+            return
+        await reply(interaction, embed=unlink_question([chosen]),
+                    view=unlink_buttons(interaction.user.id, chosen.account_id))
 
-    @app_commands.command(name="link-status", description="See whether your Taubot account is linked")
+    @unlink_account.autocomplete("account")
+    async def linked_accounts(self, interaction: discord.Interaction, current: str
+                              ) -> list[app_commands.Choice[str]]:
+        return await linked_account_choices(self.bot.storage.grant_keys, interaction.user.id, current)
+
+    @app_commands.command(name="link-status", description="See which Taubot accounts you linked, and what they allow")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def link_status(self, interaction: discord.Interaction) -> None:
-        linked, pending = await self._where_member_stands(interaction)
-        await reply(interaction, embed=link_status(linked, pending, now=self.flow.now()))
+        async def read() -> tuple[list[LinkedAccount], PendingLink | None, dict[str, str]]:
+            links, pending = await self._standing(interaction.user.id)
+            return links, pending, await self.spending.of(links)
+
+        links, pending, spent = await defer_if_slow(interaction, read(), after=self.bot.timings.defer_after)
+        await reply(interaction, embed=link_status(links, pending, now=self.flow.now(), spent=spent))
 
     async def _where_member_stands(self, interaction: discord.Interaction
-                                   ) -> tuple[LinkedAccount | None, PendingLink | None]:
-        """The member's link and their link in progress (None once expired), deferring if the database is slow."""
-        async def read() -> tuple[LinkedAccount | None, PendingLink | None]:
-            linked = await self.bot.storage.grant_keys.get(interaction.user.id)
-            pending = await self.bot.storage.pending_links.for_user(interaction.user.id)
-            return linked, (None if pending is None or pending.is_expired(self.flow.now()) else pending)
+                                   ) -> tuple[list[LinkedAccount], PendingLink | None]:
+        """The member's links and their link in progress, deferring if the database is slow."""
+        return await defer_if_slow(interaction, self._standing(interaction.user.id),
+                                   after=self.bot.timings.defer_after)
 
-        return await defer_if_slow(interaction, read(), after=self.bot.timings.defer_after)
+    async def _standing(self, user_id: int) -> tuple[list[LinkedAccount], PendingLink | None]:
+        """The member's links and their link in progress (None once expired)."""
+        links = await self.bot.storage.grant_keys.all_of(user_id)
+        pending = await self.bot.storage.pending_links.for_user(user_id)
+        return links, (None if pending is None or pending.is_expired(self.flow.now()) else pending)
 
     # -- answers to the relink and unlink questions ----------------------------------------------------
 
-    async def relink_confirmed(self, interaction: discord.Interaction) -> None:
+    async def relink_confirmed(self, interaction: discord.Interaction, account_id: str | None) -> None:
         await interaction.response.edit_message(content="Starting a new link…", embed=None, view=None)
-        started = await self.flow.start(interaction.user, in_dm=interaction.context.dm_channel)
+        target = await self._relink_target(interaction.user.id, account_id)
+        if target is None:
+            await interaction.edit_original_response(content=messages.NOTHING_TO_RELINK)
+            return
+        started = await self.flow.start(interaction.user, target, in_dm=interaction.context.dm_channel)
         if isinstance(started, LinkShownHere):  # this answer is private: the link can go in it
             await interaction.edit_original_response(content=started.content, embed=started.embed, view=started.view)
         else:
             await interaction.edit_original_response(content=started)
 
-    async def unlink_confirmed(self, interaction: discord.Interaction) -> None:
+    async def _relink_target(self, user_id: int, account_id: str | None) -> LinkTarget | None:
+        """What "Link a new grant" links again: the personal account, or the linked account it names (None if
+        the member unlinked it meanwhile)."""
+        if account_id is None:
+            target = await self.targets.resolve(user_id, None)
+            return target if isinstance(target, LinkTarget) else None
+        current = await self.bot.storage.grant_keys.get_for(user_id, account_id)
+        return LinkTarget.of(current) if current is not None else None
+
+    async def unlink_confirmed(self, interaction: discord.Interaction, account_id: str | None) -> None:
         await interaction.response.defer()  # a relink being completed right now is waited for
+        user_id = interaction.user.id
         # The pending (re)link goes first: otherwise a grant given after "Unlinked" would quietly link again.
-        relink_cancelled = await self.flow.cancel_for_unlink(interaction.user.id)
-        if await self.bot.storage.grant_keys.delete(interaction.user.id):
-            log.info("User %s unlinked their account", interaction.user.id)
-            text = ("Unlinked. I've deleted your grant key; run /link-account whenever you want to link again. "
-                    "The grant itself still exists on Taubot's side.")
+        relink_cancelled = await self.flow.cancel_for_unlink(user_id, account_id)
+        if await self.bot.storage.grant_keys.delete(user_id, account_id):
+            log.info("User %s unlinked %s", user_id, "an account" if account_id else "every account")
+            text = messages.UNLINKED_ONE if account_id else messages.UNLINKED
             if relink_cancelled:
                 text += " I also cancelled the new link you had started."
         else:

@@ -18,17 +18,20 @@ BALANCE_VISIBLE_WORDS = {
     False: "No: run /link-account again and tick VIEW BALANCE",
     None: "Not checked yet: run /balance",
 }
+TRANSFERS_WORDS = {
+    True: "Yes (your last payment from it went through)",
+    False: "No: Taubot moved nothing at your last payment; run /link-account again and tick TRANSFER FUNDS",
+    None: "Not known until your first payment from it",
+}
 
 
-def instructions(expires_at: datetime, *, current_account: str | None, dialect: Dialect,
-                 symbol: str) -> discord.Embed:
+def instructions(expires_at: datetime, *, current_account: str | None, dialect: Dialect, symbol: str,
+                 for_account: str | None = None) -> discord.Embed:
     """The link DM: how to grant access on this Taubot's page, whose account picker and spending limit differ
-    between its versions."""
-    if dialect.grant_picks_one_account:
-        account_step = "2. Pick your **personal account** (not another account you may act for)."
-    else:
-        account_step = "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**."
-    embed = FittedEmbed(title="Link your Taubot account", colour=INFO, description=(
+    between its versions. `for_account`: the name of the account to link (None: the member's personal account)."""
+    account_step = _account_step(dialect, for_account)
+    title = "Link your Taubot account" if for_account is None else f"Link {account_name(for_account)}"
+    embed = FittedEmbed(title=title, colour=INFO, description=(
         "1. Press **Open Taubot** and log in with Discord.\n"
         f"{account_step}\n"
         f"3. Set a **spending limit**: the total this bot may ever spend for you, {_limit_meaning(dialect, symbol)}\n"
@@ -41,6 +44,19 @@ def instructions(expires_at: datetime, *, current_account: str | None, dialect: 
     embed.set_footer(text="Open this link yourself and don't share it: whoever completes it decides which account "
                           "is linked.")
     return embed
+
+
+def _account_step(dialect: Dialect, for_account: str | None) -> str:
+    """Which account to grant: one to pick (v2.1), or permissions to tick per account (v2, where the same grant
+    may cover the member's other accounts too)."""
+    if for_account is None:
+        if dialect.grant_picks_one_account:
+            return "2. Pick your **personal account** (not another account you may act for)."
+        return "2. On your **personal account**, tick **VIEW BALANCE** and **TRANSFER FUNDS**."
+    if dialect.grant_picks_one_account:
+        return f"2. Pick **{account_name(for_account)}** (the account you asked to link)."
+    return (f"2. On **{account_name(for_account)}**, tick **VIEW BALANCE** and **TRANSFER FUNDS** (tick them on "
+            "your other accounts too, and /link-account links those without a new grant).")
 
 
 def _limit_meaning(dialect: Dialect, symbol: str) -> str:
@@ -83,34 +99,64 @@ def already_linked(current: LinkedAccount) -> discord.Embed:
     ))
 
 
-def unlink_question(current: LinkedAccount) -> discord.Embed:
+def unlink_question(links: list[LinkedAccount]) -> discord.Embed:
+    """Before forgetting `links` (one, or every link of the member)."""
+    names = ", ".join(f"**{account_name(link.account_name)}**" for link in links)
+    keys = "the grant key" if len(links) == 1 else "the grant keys"
     return FittedEmbed(title="Unlink your Taubot account?", colour=WARNING, description=(
-        f"I'll delete my copy of the grant key for **{account_name(current.account_name)}**, so I can no longer "
-        "see your balance or pay for you. This does not revoke the grant on Taubot's side: Taubot's API offers "
-        "bots no way to do that."
+        f"I'll delete my copy of {keys} for {names}, so I can no longer see "
+        f"{'its balance' if len(links) == 1 else 'their balances'} or pay for you. This does not revoke the grant on "
+        "Taubot's side: Taubot's API offers bots no way to do that."
     ))
 
 
-def link_status(linked: LinkedAccount | None, pending: PendingLink | None, *, now: datetime) -> discord.Embed:
-    """/link-status: the link (never the key) with its expiry where keys expire, and, if one is under way and
-    not expired, the pending link."""
-    if linked is None:
+SHOWN_LINKS = 20  # fields for links in /link-status; Discord allows 25 fields, and one more may show a pending link
+
+
+def link_status(links: list[LinkedAccount], pending: PendingLink | None, *, now: datetime,
+                spent: dict[str, str]) -> discord.Embed:
+    """/link-status: every linked account (never a key) with what its link allows, what it spent through the bot
+    (`spent`, by account id) and its expiry where keys expire; and, if one is under way and not expired, the
+    pending link."""
+    if not links:
         embed = FittedEmbed(title="Not linked", colour=INFO, description=NOT_LINKED)
     else:
-        embed = FittedEmbed(title="Linked", colour=INFO)
-        embed.add_field(name="Account", value=account_name(linked.account_name))
-        embed.add_field(name="Type", value=linked.account_type.title())
-        embed.add_field(name="Since", value=timestamp(linked.linked_at, "D"))
-        embed.add_field(name="Balance visible", value=BALANCE_VISIBLE_WORDS[linked.balance_visible], inline=False)
-        if linked.last_used_at is not None:
-            embed.add_field(name="Last used", value=timestamp(linked.last_used_at, "R"))
-        if linked.key_expires_at is not None:
-            embed.add_field(name="Expires", value=_expiry_words(linked.key_expires_at, now), inline=False)
+        embed = FittedEmbed(title="Linked" if len(links) == 1 else f"Linked: {len(links)} accounts", colour=INFO,
+                            description=_linked_intro(links))
+        for link in links[:SHOWN_LINKS]:
+            embed.add_field(name=_title_of(link), value=_what_it_allows(link, now, spent.get(link.account_id)),
+                            inline=False)
     if pending is not None:
         # A link Discord would not let the bot DM was shown in a private answer, which vanishes on reload.
         where = "Check your DMs." if pending.dm_message_id is not None else \
             "It was in my answer to /link-account; if that's gone, run /link-account for a new one."
+        what = "" if pending.account_name is None else f" for {account_name(pending.account_name)}"
         embed.add_field(name="Link in progress",
-                        value=f"Waiting for your grant on Taubot; the link expires "
+                        value=f"Waiting for your grant{what} on Taubot; the link expires "
                               f"{timestamp(pending.expires_at, 'R')}. {where}", inline=False)
     return embed
+
+
+def _linked_intro(links: list[LinkedAccount]) -> str:
+    more = f" ({len(links) - SHOWN_LINKS} more not shown)" if len(links) > SHOWN_LINKS else ""
+    if len(links) == 1:
+        return "Commands act for this account."
+    return (f"Commands act for your personal account unless you name another with from: (/pay) or account: "
+            f"(/balance, /history).{more}")
+
+
+def _title_of(link: LinkedAccount) -> str:
+    return f"{account_name(link.account_name)} · {link.account_type.title()}"
+
+
+def _what_it_allows(link: LinkedAccount, now: datetime, spent: str | None) -> str:
+    lines = [f"Linked: {timestamp(link.linked_at, 'D')}"]
+    if link.last_used_at is not None:
+        lines.append(f"Last used: {timestamp(link.last_used_at, 'R')}")
+    lines += [f"Balance visible: {BALANCE_VISIBLE_WORDS[link.balance_visible]}",
+             f"Transfers: {TRANSFERS_WORDS[link.transfers_allowed]}"]
+    if spent is not None:
+        lines.append(f"Spent through me: {spent}")
+    if link.key_expires_at is not None:
+        lines.append(f"Expires: {_expiry_words(link.key_expires_at, now)}")
+    return "\n".join(lines)

@@ -56,7 +56,7 @@ class ExpiryReminders:
         try:
             channel = await self.bot.create_dm(discord.Object(id=link.discord_user_id))
             await channel.send(embed=expiry_reminder(link.account_name, link.key_expires_at, at),
-                               view=relink_buttons(link.discord_user_id))
+                               view=relink_buttons(link.discord_user_id, link.account_id))
         except discord.Forbidden:
             # Asking again would not open them; /link-status still shows the expiry.
             log.info("Could not remind user %s that their link expires: their DMs are closed", link.discord_user_id)

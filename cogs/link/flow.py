@@ -26,12 +26,12 @@ import discord
 from storage import PendingLink
 from taubot import Account, Dialect, KeyUnreadable, TaubotError, read_claims
 
-from .. import messages
 from ..ui import ERROR, INFO, SUCCESS
 from .embeds import link_dm_update
 from .key_check import KeyCheck
 from .starting import LinkStarter
 from .states import LinkResult, LinkShownHere, LinkState
+from .targets import LinkTarget
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -53,10 +53,11 @@ class LinkFlow:
     def lock(self, ref_id: str) -> asyncio.Lock:
         return self._locks.setdefault(ref_id, asyncio.Lock())
 
-    async def start(self, user: discord.User | discord.Member, *, in_dm: bool) -> str | LinkShownHere:
-        """DM the member a grant link; return what to tell them, or the link itself to show them privately
-        when Discord refused the DM."""
-        return await self.starter.start(user, in_dm=in_dm)
+    async def start(self, user: discord.User | discord.Member, target: LinkTarget, *, in_dm: bool
+                    ) -> str | LinkShownHere:
+        """DM the member a grant link for `target`; return what to tell them, or the link itself to show them
+        privately when Discord refused the DM."""
+        return await self.starter.start(user, target, in_dm=in_dm)
 
     # -- finishing ------------------------------------------------------------------------------------
 
@@ -74,10 +75,11 @@ class LinkFlow:
                 return LinkResult(LinkState.ALREADY_FINISHED)
             return await self.close(link, state)
 
-    async def cancel_for_unlink(self, user_id: int) -> bool:
-        """End the member's pending link, if any, because they unlinked; True if one was cancelled."""
+    async def cancel_for_unlink(self, user_id: int, account_id: str | None = None) -> bool:
+        """End the member's pending link, if any (only one for `account_id` when given), because they unlinked;
+        True if one was cancelled."""
         pending = await self.bot.storage.pending_links.for_user(user_id)
-        if pending is None:
+        if pending is None or (account_id is not None and pending.account_id != account_id):
             return False
         return (await self.cancel(pending.ref_id, LinkState.UNLINKED)).state is LinkState.UNLINKED
 
@@ -122,7 +124,7 @@ class LinkFlow:
         """A link that did not finish: closed when that is final, else still pending."""
         if state.is_final:
             return await self.close(link, state)
-        return LinkResult(state, one_account_grant=dialect.grant_picks_one_account)
+        return LinkResult(state, one_account_grant=dialect.grant_picks_one_account, for_account=link.account_name)
 
     async def _store(self, link: PendingLink, key: str, account: Account) -> LinkResult:
         linked = await self.bot.storage.complete_link(
@@ -132,7 +134,7 @@ class LinkFlow:
         )
         if linked is None:  # cancelled, replaced or unlinked while Taubot was being asked: the key is dropped
             return LinkResult(LinkState.ALREADY_FINISHED)
-        result = LinkResult(LinkState.LINKED, account)
+        result = LinkResult(LinkState.LINKED, account, for_account=link.account_name)
         await self.show_in_dm(link, result.message(), SUCCESS, title="Taubot account linked")
         log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
         return result
@@ -145,9 +147,10 @@ class LinkFlow:
         if state is LinkState.ALREADY_FINISHED or not await self.bot.storage.pending_links.delete(link.ref_id):
             return LinkResult(LinkState.ALREADY_FINISHED)
         asked = state in (LinkState.CANCELLED, LinkState.UNLINKED)  # the member's own doing: no alarm
-        await self.show_in_dm(link, messages.LINK_STATE_TEXT[state.value], INFO if asked else ERROR)
+        await self.show_in_dm(link, LinkResult(state, for_account=link.account_name).message(),
+                              INFO if asked else ERROR)
         log.info("Link for user %s ended: %s", link.discord_user_id, state.value)
-        return LinkResult(state)
+        return LinkResult(state, for_account=link.account_name)
 
     async def show_in_dm(self, link: PendingLink, text: str, colour: int, *, title: str = "Taubot link") -> None:
         """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone).

@@ -64,11 +64,15 @@ class KeyCheck:
         return LinkState.REFERENCE_UNKNOWN
 
     async def account_for(self, link: PendingLink, key: str, dialect: Dialect) -> Account | LinkState | None:
-        """The linking member's account, once the key is shown to act for it; the final state when it acts for
-        someone else or there is no account; None when Taubot refuses the key itself."""
+        """The account the link is for (the member's personal one, or `link.account_id`), once the key is shown
+        to act for it; the final state when it acts for someone or something else, or there is no account; None
+        when Taubot refuses the key itself."""
         if dialect.has_who_am_i:
-            return await self._granter_is_member(link, key)
-        return await self._bound_to_member(link, key)
+            account = await self._granter_is_member(link, key)
+            if link.account_id is None or not isinstance(account, Account):
+                return account
+            return await self._grant_covers(link, key, link.account_id)
+        return await self._bound_to_account(link, key)
 
     async def _granter_is_member(self, link: PendingLink, key: str) -> Account | LinkState | None:
         """Taubot v2: the key's own account says who granted it."""
@@ -79,22 +83,35 @@ class KeyCheck:
             return LinkState.WRONG_GRANTER
         return account
 
-    async def _bound_to_member(self, link: PendingLink, key: str) -> Account | LinkState | None:
-        """Taubot v2.1 has no "who am I": find the member's personal account, then ask whether the key is bound
-        to it (a transfer Taubot always refuses, whose refusal says which)."""
-        found = await self._ask(link, self._personal_account_and_binding(key, link.discord_user_id))
+    async def _grant_covers(self, link: PendingLink, key: str, account_id: str) -> Account | LinkState | None:
+        """Taubot v2, another account than the personal one: the member's grant must let the bot see it (the
+        grant page lists only accounts the member may act for; transfers show at the first payment)."""
+        account = await self._ask(link, self.bot.taubot.get_account(key, account_id))
+        if isinstance(account, Account) and account.balance is None:
+            log.warning("Discarded a key for user %s: it does not cover the account they asked to link",
+                        link.discord_user_id)
+            return LinkState.GRANT_MISSES_ACCOUNT
+        return account
+
+    async def _bound_to_account(self, link: PendingLink, key: str) -> Account | LinkState | None:
+        """Taubot v2.1 has no "who am I": find the account the link is for (the member's personal one, unless
+        the link names another), then ask whether the key is bound to it (a transfer Taubot always refuses,
+        whose refusal says which)."""
+        found = await self._ask(link, self._account_and_binding(key, link))
         if not isinstance(found, tuple):
             return found
         account, bound = found
         if not bound:
-            log.warning("Discarded a key for user %s: it is bound to an account other than their personal one",
+            log.warning("Discarded a key for user %s: it is bound to an account other than the one linked",
                         link.discord_user_id)
             return LinkState.WRONG_ACCOUNT
         return account
 
-    async def _personal_account_and_binding(self, key: str, discord_user_id: int) -> tuple[Account, bool]:
-        account = await self.bot.taubot.get_user_account(key, discord_user_id)
-        return account, await self.bot.taubot.key_is_bound_to(key, account.account_id)
+    async def _account_and_binding(self, key: str, link: PendingLink) -> tuple[Account, bool]:
+        taubot = self.bot.taubot
+        account = (await taubot.get_user_account(key, link.discord_user_id) if link.account_id is None
+                   else await taubot.get_account(key, link.account_id))
+        return account, await taubot.key_is_bound_to(key, account.account_id)
 
     async def _ask(self, link: PendingLink, question: Awaitable[T]) -> T | LinkState | None:
         """Taubot's answer about a new key; None when Taubot refuses the key itself, NO_ACCOUNT when the member

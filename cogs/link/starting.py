@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from storage import PendingLink
+from storage import LinkedAccount, PendingLink
 from taubot import Dialect, TaubotError, Unauthorized
 
 from .. import messages
@@ -27,6 +27,7 @@ from ..ui import WARNING, timestamp
 from .buttons import dm_buttons
 from .embeds import instructions
 from .states import LinkShownHere
+from .targets import LinkTarget
 
 if TYPE_CHECKING:
     from bot import TaubotBot
@@ -47,15 +48,17 @@ class LinkStarter:
         self._lock = lock
         self._show_in_dm = show_in_dm
 
-    async def start(self, user: discord.User | discord.Member, *, in_dm: bool) -> str | LinkShownHere:
-        """DM the member a grant link (a new one, or theirs still pending where references are scarce); return
-        what to tell them, or the link itself to show them privately when Discord refused the DM."""
+    async def start(self, user: discord.User | discord.Member, target: LinkTarget, *, in_dm: bool
+                    ) -> str | LinkShownHere:
+        """DM the member a grant link for `target` (a new one, or theirs still pending for it where references are
+        scarce); return what to tell them, or the link itself to show them privately when Discord refused the
+        DM."""
         try:
             dialect = await self.bot.taubot.dialect_now()
         except TaubotError as error:
             log.warning("Could not tell which Taubot version to link with: %s", error)
             return messages.describe_unavailable(error)
-        started = await self._reuse(user.id, dialect) or await self._new_link(user.id, dialect)
+        started = await self._reuse(user.id, target, dialect) or await self._new_link(user.id, target, dialect)
         if isinstance(started, str):
             return started
         link, previous = started
@@ -76,14 +79,16 @@ class LinkStarter:
             minutes = min(minutes, dialect.max_link_minutes)
         return timedelta(minutes=minutes)
 
-    async def _reuse(self, user_id: int, dialect: Dialect) -> tuple[PendingLink, PendingLink] | None:
-        """Where references are scarce: (the member's pending link, where it was shown until now), if enough of
-        it is left and its key is not being fetched (under the link's lock, so it cannot finish meanwhile)."""
+    async def _reuse(self, user_id: int, target: LinkTarget, dialect: Dialect
+                     ) -> tuple[PendingLink, PendingLink] | None:
+        """Where references are scarce: (the member's pending link for the same account, where it was shown until
+        now), if enough of it is left and its key is not being fetched (under the link's lock, so it cannot
+        finish meanwhile)."""
         if dialect.pending_reference_capacity is None:
             return None
         pending_links = self.bot.storage.pending_links
         pending = await pending_links.for_user(user_id)
-        if pending is None:
+        if pending is None or pending.account_id != target.account_id:
             return None
         async with self._lock(pending.ref_id):
             current = await pending_links.get(pending.ref_id)
@@ -93,7 +98,8 @@ class LinkStarter:
             await pending_links.set_dm(current.ref_id, channel_id=None, message_id=None)  # until it is shown again
         return dataclasses.replace(current, dm_channel_id=None, dm_message_id=None), current
 
-    async def _new_link(self, user_id: int, dialect: Dialect) -> tuple[PendingLink, PendingLink | None] | str:
+    async def _new_link(self, user_id: int, target: LinkTarget, dialect: Dialect
+                        ) -> tuple[PendingLink, PendingLink | None] | str:
         """(a new pending link on a fresh reference, the member's link it replaces), or what to tell them."""
         try:
             ref_id = await self.bot.taubot.create_reference()
@@ -104,7 +110,8 @@ class LinkStarter:
             log.warning("Could not register a link reference: %s", error)
             return messages.describe_unavailable(error)
         return await self.bot.storage.pending_links.start(
-            str(ref_id), user_id, lifetime=self.lifetime(dialect), first_poll_after=FIRST_POLL_AFTER)
+            str(ref_id), user_id, lifetime=self.lifetime(dialect), first_poll_after=FIRST_POLL_AFTER,
+            account_id=target.account_id, account_name=target.account_name)
 
     async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink, dialect: Dialect
                        ) -> str | LinkShownHere | None:
@@ -114,11 +121,12 @@ class LinkStarter:
         the member."""
         pending_links = self.bot.storage.pending_links
         try:
-            current = await self.bot.storage.grant_keys.get(user.id)
+            current = await self._current_link(link)
             shown = LinkShownHere(
                 messages.LINK_SHOWN_HERE,
                 instructions(link.expires_at, current_account=current.account_name if current else None,
-                             dialect=dialect, symbol=self.bot.settings.currency_symbol),
+                             dialect=dialect, symbol=self.bot.settings.currency_symbol,
+                             for_account=link.account_name),
                 dm_buttons(link.ref_id, self.bot.taubot.grant_url(uuid.UUID(link.ref_id))))
             message = await user.send(embed=shown.embed, view=shown.view)
         except discord.Forbidden:
@@ -133,3 +141,10 @@ class LinkStarter:
             raise  # the one error path tells the member and logs it
         await pending_links.set_dm(link.ref_id, channel_id=message.channel.id, message_id=message.id)
         return None
+
+    async def _current_link(self, link: PendingLink) -> LinkedAccount | None:
+        """The member's link to the account this new link is for, which keeps working until it is done."""
+        grant_keys = self.bot.storage.grant_keys
+        if link.account_id is not None:
+            return await grant_keys.get_for(link.discord_user_id, link.account_id)
+        return next((held for held in await grant_keys.all_of(link.discord_user_id) if held.is_personal), None)

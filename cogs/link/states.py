@@ -10,7 +10,7 @@ import discord
 from taubot import Account
 
 from .. import messages
-from ..ui import account_label
+from ..ui import account_label, account_name
 
 
 class LinkState(enum.Enum):
@@ -24,7 +24,8 @@ class LinkState(enum.Enum):
     ALREADY_FINISHED = "already_finished"
     REFERENCE_UNKNOWN = "reference_unknown"  # Taubot forgot the ref (restarted; on v2.1 also expired or evicted)
     WRONG_GRANTER = "wrong_granter"       # v2: granted by another Discord account
-    WRONG_ACCOUNT = "wrong_account"       # v2.1: bound to an account other than the member's personal one
+    WRONG_ACCOUNT = "wrong_account"       # v2.1: bound to an account other than the one the link is for
+    GRANT_MISSES_ACCOUNT = "grant_misses_account"  # v2: the grant does not let the bot see the account linked
     NO_ACCOUNT = "no_account"
     KEY_UNUSABLE = "key_unusable"
     CANCELLED = "cancelled"
@@ -40,6 +41,7 @@ class LinkResult:
     state: LinkState
     account: Account | None = None
     one_account_grant: bool = False  # the grant page picks one account (Taubot v2.1): says so while waiting
+    for_account: str | None = None   # the name of the account the link is for (None: the personal account)
 
     def message(self) -> str:
         """What the member reads, in the DM (final states) or as the answer to a button press."""
@@ -47,10 +49,14 @@ class LinkResult:
             linked_to = f"Linked to {account_label(self.account, mention_owner=False)}"
             if self.account.balance is None:  # the grant lacks VIEW BALANCE: /balance would only fail
                 return messages.linked_without_view_balance(linked_to)
+            if self.for_account is not None:
+                return f"{linked_to}. Try /balance account:{account_name(self.account.account_name, markdown=False)}."
             return f"{linked_to}. Try /balance."
-        if self.state is LinkState.WAITING and self.one_account_grant:
-            return messages.LINK_STATE_TEXT["waiting_one_account"]
-        return messages.LINK_STATE_TEXT[self.state.value]
+        state = "waiting_one_account" if self.state is LinkState.WAITING and self.one_account_grant \
+            else self.state.value
+        named = None if self.for_account is None else messages.link_state_for_account(
+            state, account_name(self.for_account))
+        return named or messages.LINK_STATE_TEXT[state]
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         self._sending: dict[str, PaymentIntent] = {}          # confirmations being sent right now
         self._pay_menu = app_commands.ContextMenu(
             name="Pay", callback=self.pay_member,
-            extras={"help": "Pay that member, like /pay user, with the amount asked in a form."},
+            extras={"help": "Pay that member, like /pay user, with the amount (and a memo) asked in a form."},
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
             allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True))
         self._settling: asyncio.Task | None = None

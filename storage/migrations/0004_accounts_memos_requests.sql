@@ -36,6 +36,7 @@ ALTER TABLE pending_links ADD COLUMN account_name TEXT;
 ALTER TABLE payments ADD COLUMN memo TEXT;
 ALTER TABLE payments ADD COLUMN request_id INTEGER;
 CREATE INDEX payments_by_request ON payments (request_id);
+CREATE INDEX payments_by_key ON payments (key_id);  -- what a link spent through the bot (/link-status)
 
 -- A member asking another for money. 'paying': a payment for it is being sent or its outcome is open
 -- (payment_id); it becomes 'paid' or 'open' again with that payment's outcome, in the transaction that records

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from tests.cogs.pay.helpers import confirm
+from tests.conftest import link_status_of
 
 V2_NAME, V21_NAME = "<@!{id}> 's account", "<@!{id}>'s account"
 
@@ -61,7 +62,7 @@ async def test_own_account_with_the_default_name_reads_as_the_members_own(discor
     reply = await discord.run_command("balance", by=carol.user)
     assert reply.embed.title == "Carol's account"
     status = await discord.run_command("link-status", by=carol.user)
-    assert status.embed.field("Account") == "Carol's account"
+    assert link_status_of(status.embed, "Carol's account")["Type"] == "User"
 
 
 async def test_history_lines_and_csv_name_the_member(discord, sandbox, alice_and_bob):

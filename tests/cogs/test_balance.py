@@ -7,7 +7,7 @@ import pytest
 
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
-from tests.conftest import ON_V2, ON_V21, calls, ref_of
+from tests.conftest import ON_V2, ON_V21, calls, link_status_of, ref_of
 
 NOT_LINKED = "You haven't linked a Taubot account yet. Run /link-account to link one."
 
@@ -222,5 +222,5 @@ async def test_visibility_is_recorded_for_link_status(discord, sandbox, people):
     await people.link(alice, permissions=(VIEW_BALANCE, TRANSFER_FUNDS))
     await discord.run_command("balance", by=alice.user)
     status = await discord.run_command("link-status", by=alice.user)
-    assert status.embed.field("Balance visible") == "Yes (as of the last check)"
-    assert status.embed.field("Last used").startswith("<t:")
+    assert link_status_of(status.embed, "Alice")["Balance visible"] == "Yes (as of the last check)"
+    assert link_status_of(status.embed, "Alice")["Last used"].startswith("<t:")

@@ -35,7 +35,8 @@ async def test_a_very_long_own_name_is_shortened_everywhere_it_is_shown(discord,
     assert shortened(balance.embed.title, 256)
     assert balance.embed.field("Balance") == "**100t**"
     status = await discord.run_command("link-status", by=alice.user)
-    assert shortened(status.embed.field("Account"), 1024)
+    ((name, _),) = status.embed.fields
+    assert shortened(name.removesuffix(" · User"), 256 - len(" · User")) and len(name) <= 256
     history = await discord.run_command("history", by=alice.user)
     assert history.embed.title.startswith("History of Very long account name") and len(history.embed.title) <= 256
     relink = await discord.run_command("link-account", by=alice.user)

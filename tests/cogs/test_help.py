@@ -33,10 +33,10 @@ async def test_help_explains_the_bot_in_one_private_message(discord, sandbox, pe
                                         "You're not linked yet: start with /link-account.")
     for name in await every_command_a_member_can_type():
         assert name in embed.description, f"/help does not mention {name}"
-    assert "`/pay user amount to` Pay a member (into their personal account)" in embed.description
+    assert "`/pay user amount to [memo] [from]` Pay a member (into their personal account)" in embed.description
     assert "`/balance [account]` Show your Taubot balance, or an account's" in embed.description
-    assert ("**Apps → Pay** (right-click a member) Pay that member, like /pay user, with the amount asked in a "
-            "form.") in embed.description
+    assert ("**Apps → Pay** (right-click a member) Pay that member, like /pay user, with the amount (and a memo) "
+            "asked in a form.") in embed.description
     assert "I never see your password" in embed.field("Linking")
     assert embed.field("Spending limit").startswith(
         "On Taubot's page you also set a spending limit: the most I may spend for you in total through this link. "

@@ -1,31 +1,17 @@
 """Storage for several linked accounts per member, memos, money requests and members' choices, on a real SQLite
 file: the migration keeps existing links, and every change of a request is one compare-and-set."""
 
-import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config import generate_encryption_key
 from storage import Outcome, PaymentStatus, RequestLimitReached, RequestNotOpen, RequestState, Storage
 from storage.crypto import GrantKeyCipher
 from storage.database import Database, discover_migrations
 
 KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ.c2lnbmF0dXJlLWZvci1hbGljZQ"
 IN_A_WEEK = datetime.now(UTC) + timedelta(days=7)
-
-
-@pytest.fixture
-def key() -> bytes:
-    return base64.urlsafe_b64decode(generate_encryption_key())
-
-
-@pytest.fixture
-async def storage(tmp_path, key):
-    opened = await Storage.open(tmp_path / "bot.sqlite3", key)
-    yield opened
-    await opened.close()
 
 
 async def link(storage, user_id, account_id, *, name="Alice", kind="USER", key=KEY):

@@ -25,19 +25,6 @@ from storage.database import Migration, discover_migrations
 GRANT_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ.c2lnbmF0dXJlLWZvci1hbGljZQ"
 
 
-@pytest.fixture
-def key() -> bytes:
-    import base64
-    return base64.urlsafe_b64decode(generate_encryption_key())
-
-
-@pytest.fixture
-async def storage(tmp_path, key):
-    opened = await Storage.open(tmp_path / "bot.sqlite3", key)
-    yield opened
-    await opened.close()
-
-
 async def test_opening_creates_folder_and_private_file_and_migrates(tmp_path, key):
     path = tmp_path / "nested" / "folder" / "bot.sqlite3"
     opened = await Storage.open(path, key)

@@ -18,7 +18,7 @@ from tests.cogs.link.helpers import (
     server_message_text,
     storage,
 )
-from tests.conftest import ref_of
+from tests.conftest import link_status_of, ref_of
 
 # -- relinking, unlinking, status ---------------------------------------------------------------------------
 
@@ -71,7 +71,7 @@ async def test_a_failed_relink_keeps_the_old_key_working(discord, sandbox, peopl
     balance = await discord.run_command("balance", by=alice.user)
     assert balance.embed.field("Balance") == "**100t**"
     status = await discord.run_command("link-status", by=alice.user)
-    assert status.embed.title == "Linked" and status.embed.field("Account") == "Alice"
+    assert status.embed.title == "Linked" and link_status_of(status.embed, "Alice")["Type"] == "User"
 
 
 async def test_an_abandoned_relink_loses_nothing(discord, sandbox, people):
@@ -166,10 +166,12 @@ async def test_link_status_shows_the_state_and_never_the_key(discord, sandbox, p
     await people.link(alice, permissions=())  # granted, but without VIEW BALANCE or TRANSFER FUNDS
     status = await discord.run_command("link-status", by=alice.user)
     assert status.embed.title == "Linked"
-    assert status.embed.field("Account") == "Alice"
-    assert status.embed.field("Type") == "User"
-    assert status.embed.field("Since").startswith("<t:")
-    assert status.embed.field("Balance visible") == "No: run /link-account again and tick VIEW BALANCE"
+    shown = link_status_of(status.embed, "Alice")
+    assert shown["Type"] == "User"
+    assert shown["Linked"].startswith("<t:")
+    assert shown["Balance visible"] == "No: run /link-account again and tick VIEW BALANCE"
+    assert shown["Transfers"] == "Not known until your first payment from it"
+    assert shown["Spent through me"].startswith("0t")
     key = (await storage(discord).grant_keys.get(alice.id)).grant_key
     assert key not in status.text
 
