@@ -10,15 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from .backend import ConstraintViolation, Database, Transaction
 from .clock import Clock, now
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .damage import DamagedDatabase
-from .database import Database, DatabaseError, backup_database
+from .database import DatabaseError, SqliteDatabase, backup_database
 from .file_identity import DatabaseGone
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .instances import InstanceRegistry
 from .key_check import WrongEncryptionKey, verify_encryption_key
 from .locks import PaymentLock, PaymentLocks
+from .migration_files import Migration, discover_migrations
 from .notices import Notice, NoticeBoard
 from .payments import (
     OPEN_STATUSES,
@@ -31,6 +33,8 @@ from .payments import (
     RequestNotOpen,
 )
 from .pending_links import PendingLink, PendingLinkStore
+from .postgres import PostgresDatabase
+from .postgres_url import is_postgres_url, without_password
 from .preferences import MemberPreferences
 from .requests import ACTIVE_REQUESTS, MoneyRequest, MoneyRequests, RequestLimitReached, RequestState
 
@@ -38,6 +42,7 @@ __all__ = [
     "ACTIVE_REQUESTS",
     "OPEN_STATUSES",
     "Clock",
+    "ConstraintViolation",
     "DamagedDatabase",
     "Database",
     "DatabaseError",
@@ -51,6 +56,7 @@ __all__ = [
     "InstanceRegistry",
     "LinkedAccount",
     "MemberPreferences",
+    "Migration",
     "MoneyRequest",
     "MoneyRequests",
     "Notice",
@@ -63,13 +69,28 @@ __all__ = [
     "PaymentStatus",
     "PendingLink",
     "PendingLinkStore",
+    "PostgresDatabase",
     "RequestLimitReached",
     "RequestNotOpen",
     "RequestState",
+    "SqliteDatabase",
     "Storage",
+    "Transaction",
     "WrongEncryptionKey",
     "backup_database",
+    "discover_migrations",
+    "is_postgres_url",
+    "open_database",
+    "without_password",
 ]
+
+
+async def open_database(location: Path | str, migrations: list[Migration] | None = None) -> Database:
+    """The database at `location`: a postgresql:// URL (DATABASE_URL), else a SQLite file path (DATABASE_PATH);
+    created if new, its schema brought up to date (with `migrations`: up to the last of them)."""
+    if is_postgres_url(location):
+        return await PostgresDatabase.open(str(location), migrations)
+    return await SqliteDatabase.open(Path(location), migrations)
 
 
 class Storage:
@@ -87,10 +108,11 @@ class Storage:
         self.preferences = MemberPreferences(database, clock)
 
     @classmethod
-    async def open(cls, path: Path, encryption_key: bytes, *, clock: Clock = now,
+    async def open(cls, location: Path | str, encryption_key: bytes, *, clock: Clock = now,
                    unreadable_link_notice: str | None = None) -> Storage:
+        """Storage on the database at `location` (see `open_database`), refusing another encryption key."""
         cipher = GrantKeyCipher(encryption_key)
-        database = await Database.open(path)
+        database = await open_database(location)
         try:
             await verify_encryption_key(database, cipher)
         except BaseException:

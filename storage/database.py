@@ -1,4 +1,4 @@
-"""The SQLite connection: file creation, pragmas, migrations and serialised write transactions.
+"""The SQLite backend (see backend.py): file creation, pragmas, migrations and serialised write transactions.
 
 One aiosqlite connection serves the whole bot. Its statements run one at a time on aiosqlite's thread, but
 coroutines could still interleave *between* the statements of two transactions, so every multi-statement
@@ -12,50 +12,65 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from .damage import SQLITE_HEADER, diagnosed, is_damage, zeroed
+from .backend import ConstraintViolation, Database, Row, Transaction
+from .damage import SQLITE_HEADER, diagnosed, integrity_problems, is_damage, zeroed
 from .errors import DatabaseError
 from .file_identity import WATCH_EVERY, FileIdentity
+from .migration_files import Migration, discover_migrations, newer_than_known
 from .point_reads import PointReader
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5_000
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+__all__ = ["BUSY_TIMEOUT_MS", "Migration", "SqliteDatabase", "backup_database", "discover_migrations"]
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    path: Path
+class SqliteTransaction(Transaction):
+    def __init__(self, connection: aiosqlite.Connection):
+        self._connection = connection
 
-    @property
-    def sql(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+    async def execute(self, sql: str, parameters: Iterable = ()) -> int:
+        with _constraints():
+            async with self._connection.execute(sql, tuple(parameters)) as cursor:
+                return cursor.rowcount
+
+    async def insert(self, sql: str, parameters: Iterable = ()) -> int:
+        with _constraints():
+            async with self._connection.execute(sql, tuple(parameters)) as cursor:
+                assert cursor.lastrowid is not None, "an INSERT gives its row's id"
+                return cursor.lastrowid
+
+    async def execute_many(self, sql: str, rows: Iterable[Iterable]) -> None:
+        with _constraints():
+            await self._connection.executemany(sql, [tuple(row) for row in rows])
+
+    async def fetch_one(self, sql: str, parameters: Iterable = ()) -> Row | None:
+        rows = await self._connection.execute_fetchall(sql, tuple(parameters))
+        return next(iter(rows), None)
+
+    async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[Row]:
+        return list(await self._connection.execute_fetchall(sql, tuple(parameters)))
 
 
-def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered migration files in order; the numbers must run 1, 2, 3… with no gaps."""
-    migrations = sorted(
-        (Migration(int(match.group(1)), path)
-         for path in directory.iterdir() if (match := _MIGRATION_NAME.match(path.name))),
-        key=lambda migration: migration.version,
-    )
-    expected = list(range(1, len(migrations) + 1))
-    if [migration.version for migration in migrations] != expected:
-        raise DatabaseError(f"migration files in {directory} are not numbered 0001, 0002, … without gaps")
-    return migrations
+@contextmanager
+def _constraints() -> Iterator[None]:
+    """sqlite3's IntegrityError as the backend-neutral ConstraintViolation."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        raise ConstraintViolation(str(error)) from None
 
 
-class Database:
+class SqliteDatabase(Database):
+    dialect = "sqlite"
+
     def __init__(self, connection: aiosqlite.Connection, path: Path):
         self.connection = connection
         self.path = path
@@ -65,7 +80,7 @@ class Database:
         self._watcher: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> Database:
+    async def open(cls, path: Path, migrations: Iterable[Migration] | None = None) -> SqliteDatabase:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
         Any reason the file cannot be used becomes one DatabaseError naming DATABASE_PATH, for the self-hoster.
@@ -116,6 +131,16 @@ class Database:
         if self.file is not None:
             self.file.before_read()
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    async def integrity_problems(self) -> list[str]:
+        return await integrity_problems(self.path)
+
+    async def diagnose(self, error: BaseException) -> DatabaseError | None:
+        return await diagnosed(self.path, error) if isinstance(error, sqlite3.Error) else None
+
     async def close(self) -> None:
         if self._watcher is not None:
             self._watcher.cancel()
@@ -130,12 +155,8 @@ class Database:
         """Apply the migrations newer than the database, each in its own transaction; return their versions."""
         applied = []
         current = await self.schema_version()
-        newest_known = migrations[-1].version if migrations else 0
-        if current > newest_known:
-            raise DatabaseError(
-                f"the database at {self.path} has schema version {current}, newer than this bot knows "
-                f"({newest_known}). Update the bot, or restore a backup made by this version."
-            )
+        if (refusal := newer_than_known(str(self.path), current, migrations)) is not None:
+            raise refusal
         for migration in migrations:
             if migration.version <= current:
                 continue
@@ -155,13 +176,13 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error) that no other coroutine enters."""
         self._before_write()
         async with self._write_lock:
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
-                yield self.connection
+                yield SqliteTransaction(self.connection)
                 await self.connection.execute("COMMIT")
             except BaseException:
                 # Also when cancelled (a shutdown) while BEGIN or COMMIT was still queued: aiosqlite runs
@@ -177,14 +198,14 @@ class Database:
         except sqlite3.OperationalError:
             pass  # no transaction was open: BEGIN never ran, or COMMIT went through
 
-    async def fetch_one(self, sql: str, parameters: Iterable = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, parameters: Iterable = ()) -> Row | None:
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): every command reads a key.
         self._before_read()
         async with self._write_lock:  # on the shared connection, a read mid-transaction would see uncommitted rows
             rows = await self.connection.execute_fetchall(sql, tuple(parameters))
         return next(iter(rows), None)
 
-    async def fetch_point(self, sql: str, parameters: Iterable = ()) -> sqlite3.Row | None:
+    async def fetch_point(self, sql: str, parameters: Iterable = ()) -> Row | None:
         """One row by its key, for the reads every command makes: read at once, without queueing behind the
         writer connection's statements (see point_reads.py). Sees only committed rows, of every process."""
         if self._point_reader is None:
@@ -192,14 +213,14 @@ class Database:
         self._before_read()
         return self._point_reader.fetch_one(sql, parameters)
 
-    async def fetch_points(self, sql: str, parameters: Iterable = ()) -> list[sqlite3.Row]:
+    async def fetch_points(self, sql: str, parameters: Iterable = ()) -> list[Row]:
         """The few rows under one key (a member's links), read like `fetch_point`: at once, committed only."""
         if self._point_reader is None:
             return await self.fetch_all(sql, parameters)
         self._before_read()
         return self._point_reader.fetch_all(sql, parameters)
 
-    async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, parameters: Iterable = ()) -> list[Row]:
         self._before_read()
         async with self._write_lock:
             return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
@@ -208,8 +229,9 @@ class Database:
         """Run one write statement on its own (atomic by itself); return the number of rows it changed."""
         self._before_write()
         async with self._write_lock:
-            async with self.connection.execute(sql, tuple(parameters)) as cursor:
-                return cursor.rowcount
+            with _constraints():
+                async with self.connection.execute(sql, tuple(parameters)) as cursor:
+                    return cursor.rowcount
 
     async def backup_to(self, destination: Path) -> None:
         """A consistent copy of the live database (SQLite's online backup API), readable only by its owner."""

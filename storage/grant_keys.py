@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
+from .backend import Database, Transaction
 from .clock import from_optional_seconds, from_seconds, now, to_seconds
 from .crypto import DecryptionFailed, GrantKeyCipher
-from .database import Database
 from .notices import NoticeBoard
 
 log = logging.getLogger("taubot_bot.storage")
@@ -61,6 +59,13 @@ _COLUMNS = (
     "discord_user_id, encrypted_grant_key, account_id, account_name, account_type, balance_visible, "
     "linked_at, last_used_at, key_expires_at, transfers_allowed"
 )
+# What storing a link again changes: everything, as a new row would have it (not yet used nor reminded).
+_REPLACED = (
+    "encrypted_grant_key = excluded.encrypted_grant_key, account_name = excluded.account_name, "
+    "account_type = excluded.account_type, balance_visible = excluded.balance_visible, "
+    "linked_at = excluded.linked_at, last_used_at = NULL, key_expires_at = excluded.key_expires_at, "
+    "transfers_allowed = NULL, expiry_reminded_at = NULL"
+)
 # The default link first: the personal account, then the others in the order they were linked.
 _DEFAULT_FIRST = "ORDER BY CASE WHEN account_type = 'USER' THEN 0 ELSE 1 END, linked_at, account_id"
 
@@ -83,7 +88,7 @@ class GrantKeyStore:
 
     async def put_within(
         self,
-        connection: aiosqlite.Connection,
+        connection: Transaction,
         discord_user_id: int,
         grant_key: str,
         *,
@@ -105,11 +110,7 @@ class GrantKeyStore:
         await connection.execute(
             f"INSERT INTO linked_accounts ({_COLUMNS}, expiry_reminded_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, NULL) "
-            "ON CONFLICT (discord_user_id, account_id) DO UPDATE SET "
-            "encrypted_grant_key = excluded.encrypted_grant_key, account_name = excluded.account_name, "
-            "account_type = excluded.account_type, balance_visible = excluded.balance_visible, "
-            "linked_at = excluded.linked_at, last_used_at = NULL, key_expires_at = excluded.key_expires_at, "
-            "transfers_allowed = NULL, expiry_reminded_at = NULL",
+            f"ON CONFLICT (discord_user_id, account_id) DO UPDATE SET {_REPLACED}",
             (discord_user_id, ciphertext, account_id, account_name, account_type,
              _optional_flag(balance_visible), to_seconds(linked_at), _optional_seconds(key_expires_at)),
         )
@@ -123,8 +124,9 @@ class GrantKeyStore:
         rows = [(user_id, self._cipher.encrypt_for_user(user_id, key), account_id, name, kind, None, linked_at)
                 for user_id, key, account_id, name, kind in links]
         async with self._db.transaction() as connection:
-            await connection.executemany(
-                f"INSERT OR REPLACE INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+            await connection.execute_many(
+                f"INSERT INTO linked_accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL) "
+                f"ON CONFLICT (discord_user_id, account_id) DO UPDATE SET {_REPLACED}",
                 rows,
             )
 
@@ -179,11 +181,10 @@ class GrantKeyStore:
         """A row that cannot be decrypted (a copied database, rows swapped between users) can never be used
         again: drop it, so the member is not locked out of /link-account and /unlink-account, and tell them."""
         async with self._db.transaction() as connection:
-            async with connection.execute(
+            dropped = await connection.execute(
                 "DELETE FROM linked_accounts WHERE discord_user_id = ? AND encrypted_grant_key = ?",
                 (discord_user_id, ciphertext),
-            ) as cursor:
-                dropped = cursor.rowcount > 0
+            ) > 0
             if dropped and self._unreadable_notice:
                 await self._notices.post_within(connection, discord_user_id, self._unreadable_notice)
         if dropped:

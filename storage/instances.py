@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .backend import Database
 from .clock import Clock, now, to_seconds
-from .database import Database
 
 
 class InstanceRegistry:

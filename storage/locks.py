@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
+from .backend import Database, Transaction
 from .clock import Clock, now, to_seconds
-from .database import Database
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,16 @@ class PaymentLocks:
         )
         return row is not None
 
-    async def extend_within(self, connection: aiosqlite.Connection, lock: PaymentLock, until: datetime) -> bool:
+    async def extend_within(self, connection: Transaction, lock: PaymentLock, until: datetime) -> bool:
         """Inside the caller's transaction: keep the lock until `until`; False if it was lost (its lease ran out
         and someone else took it), in which case nothing may be sent."""
-        async with connection.execute(
+        return await connection.execute(
             "UPDATE payment_locks SET lease_until = ? WHERE from_account_id = ? AND intent_id = ? "
             "AND lease_until > ?",
             (to_seconds(until), lock.from_account_id, lock.intent_id, to_seconds(self._clock())),
-        ) as cursor:
-            return cursor.rowcount > 0
+        ) > 0
 
-    async def release_within(self, connection: aiosqlite.Connection, lock: PaymentLock) -> None:
+    async def release_within(self, connection: Transaction, lock: PaymentLock) -> None:
         await connection.execute("DELETE FROM payment_locks WHERE from_account_id = ? AND intent_id = ?",
                                  (lock.from_account_id, lock.intent_id))
 

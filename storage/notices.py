@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
+from .backend import Database, Transaction
 from .clock import Clock, now, to_seconds
-from .database import Database
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class NoticeBoard:
         await self._db.execute("INSERT INTO notices (discord_user_id, text, created_at) VALUES (?, ?, ?)",
                                (discord_user_id, text, to_seconds(self._clock())))
 
-    async def post_within(self, connection: aiosqlite.Connection, discord_user_id: int, text: str) -> None:
+    async def post_within(self, connection: Transaction, discord_user_id: int, text: str) -> None:
         """`post`, as one step of a transaction the caller holds."""
         await connection.execute("INSERT INTO notices (discord_user_id, text, created_at) VALUES (?, ?, ?)",
                                  (discord_user_id, text, to_seconds(self._clock())))

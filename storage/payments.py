@@ -13,10 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from .backend import ConstraintViolation, Database, Row, Transaction
 from .clock import Clock, from_optional_seconds, from_seconds, now, to_seconds
-from .database import Database
 from .locks import PaymentLock, PaymentLocks
 
 
@@ -116,7 +114,7 @@ class PaymentJournal:
                 payment_id = await self._insert(connection, **row)
                 if row.get("request_id") is not None:
                     await self._claim_request(connection, row["request_id"], payment_id)
-        except aiosqlite.IntegrityError as error:
+        except ConstraintViolation as error:
             if "intent_id" in str(error):
                 raise DuplicatePayment(row.get("intent_id")) from None
             raise
@@ -124,7 +122,7 @@ class PaymentJournal:
         assert payment is not None, "the row just written is readable"
         return payment
 
-    async def _insert(self, connection: aiosqlite.Connection, *, intent_id: str, payer_user_id: int,
+    async def _insert(self, connection: Transaction, *, intent_id: str, payer_user_id: int,
                       from_account_id: str, to_account_id: str, to_account_name: str, amount: int,
                       recipient_user_id: int | None = None, balance_before: int | None = None,
                       instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None,
@@ -132,26 +130,23 @@ class PaymentJournal:
         # Stamped inside the write transaction, so the POST follows this moment within milliseconds however
         # long the write lock took: settling waits for Taubot's timeout counted from here.
         posted = to_seconds(self._clock())
-        cursor = await connection.execute(
+        return await connection.insert(
             "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, "
             "recipient_user_id, amount, status, balance_before, created_at, updated_at, instance_id, key_id, "
             "log_mark, posted_at, memo, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount,
              balance_before, posted, posted, instance_id, key_id, log_mark, posted, memo, request_id),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
-    async def _claim_request(self, connection: aiosqlite.Connection, request_id: int, payment_id: int) -> None:
+    async def _claim_request(self, connection: Transaction, request_id: int, payment_id: int) -> None:
         """The request is being paid by this payment, if it is still open (one statement: two payments of one
         request, in any processes, cannot both claim it)."""
-        async with connection.execute(
+        if not await connection.execute(
             "UPDATE money_requests SET status = 'paying', payment_id = ? WHERE id = ? AND status = 'open' "
             "AND expires_at > ?",
             (payment_id, request_id, to_seconds(self._clock())),
-        ) as cursor:
-            if cursor.rowcount == 0:
-                raise RequestNotOpen(request_id)
+        ):
+            raise RequestNotOpen(request_id)
 
     async def finish(self, payment_id: int, outcome: Outcome, *, settled_by: str | None = None,
                      open_statuses: Iterable[PaymentStatus] = (PaymentStatus.PENDING,),
@@ -164,7 +159,7 @@ class PaymentJournal:
         statuses = [status.value for status in open_statuses]
         try:
             async with self._db.transaction() as connection:
-                async with connection.execute(
+                recorded = await connection.execute(
                     "UPDATE payments SET status = ?, detail = ?, balance_after = COALESCE(?, balance_after), "
                     "log_entry = COALESCE(?, log_entry), taubot_answer = COALESCE(?, taubot_answer), "
                     "check_until = ?, settled_by = ?, updated_at = ? "
@@ -172,13 +167,12 @@ class PaymentJournal:
                     (outcome.status.value, outcome.detail, outcome.balance_after, outcome.log_entry,
                      outcome.taubot_answer, _optional_seconds(outcome.check_until), settled_by,
                      to_seconds(self._clock()), payment_id, *statuses),
-                ) as cursor:
-                    recorded = cursor.rowcount > 0
+                ) > 0
                 if recorded:
                     await _settle_request_within(connection, payment_id, outcome.status, self._clock())
                 if recorded and release is not None:
                     await self._locks.release_within(connection, release)
-        except aiosqlite.IntegrityError as error:
+        except ConstraintViolation as error:
             if "log_entry" in str(error):
                 raise EntryClaimed(outcome.log_entry) from None
             raise
@@ -235,8 +229,8 @@ class PaymentJournal:
         """Cents this grant key has spent through the bot: what moved, and (where Taubot counts them against the
         spending limit) transfers it refused for want of money."""
         row = await self._db.fetch_point(  # /link-status reads it; never queued behind a write
-            "SELECT COALESCE(SUM(amount), 0) AS spent FROM payments WHERE key_id = ? AND "
-            "(status = 'paid' OR (? AND taubot_answer = 'rejected'))",
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS spent FROM payments WHERE key_id = ? AND "
+            "(status = 'paid' OR (? = 1 AND taubot_answer = 'rejected'))",
             (key_id, int(refused_count)),
         )
         return row["spent"] if row is not None else 0
@@ -264,7 +258,7 @@ class PaymentJournal:
         return [_from_row(row) for row in rows]
 
 
-async def _settle_request_within(connection: aiosqlite.Connection, payment_id: int, status: PaymentStatus,
+async def _settle_request_within(connection: Transaction, payment_id: int, status: PaymentStatus,
                                  at: datetime) -> None:
     """A request being paid by this payment follows its outcome: paid, or open again when nothing moved; an
     unknown outcome keeps it 'paying' (so it cannot be paid twice) until the log settles it."""
@@ -282,7 +276,7 @@ def _optional_seconds(moment: datetime | None) -> float | None:
     return None if moment is None else to_seconds(moment)
 
 
-def _from_row(row: aiosqlite.Row) -> Payment:
+def _from_row(row: Row) -> Payment:
     return Payment(
         id=row["id"], intent_id=row["intent_id"], payer_user_id=row["payer_user_id"],
         from_account_id=row["from_account_id"], to_account_id=row["to_account_id"],

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import aiosqlite
-
+from .backend import Database, Row, Transaction
 from .clock import from_seconds, now, to_seconds
 from .crypto import GrantKeyCipher
-from .database import Database
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,8 @@ class PendingLinkStore:
         link = PendingLink(ref_id, discord_user_id, created, created + lifetime, None, None,
                            created + first_poll_after, 0, account_id=account_id, account_name=account_name)
         async with self._db.transaction() as connection:
-            async with connection.execute(
-                f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
-            ) as cursor:
-                replaced_row = await cursor.fetchone()
+            replaced_row = await connection.fetch_one(
+                f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute("DELETE FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute(
                 f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL, ?, ?)",
@@ -110,13 +106,11 @@ class PendingLinkStore:
         )
         return [self._from_row(row) for row in rows]
 
-    async def take_within(self, connection: aiosqlite.Connection, ref_id: str, discord_user_id: int) -> bool:
+    async def take_within(self, connection: Transaction, ref_id: str, discord_user_id: int) -> bool:
         """Remove the user's pending link inside a transaction the caller holds; False if it was already gone
         (cancelled, replaced, expired or finished)."""
-        async with connection.execute(
-            "DELETE FROM pending_links WHERE ref_id = ? AND discord_user_id = ?", (ref_id, discord_user_id)
-        ) as cursor:
-            return cursor.rowcount > 0
+        return await connection.execute(
+            "DELETE FROM pending_links WHERE ref_id = ? AND discord_user_id = ?", (ref_id, discord_user_id)) > 0
 
     async def delete(self, ref_id: str) -> bool:
         """Remove the link; True only for the caller that actually removed it (so one finisher wins)."""
@@ -126,7 +120,7 @@ class PendingLinkStore:
         rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM pending_links ORDER BY created_at")
         return [self._from_row(row) for row in rows]
 
-    def _from_row(self, row: aiosqlite.Row) -> PendingLink:
+    def _from_row(self, row: Row) -> PendingLink:
         held = row["encrypted_held_key"]
         return PendingLink(
             ref_id=row["ref_id"], discord_user_id=row["discord_user_id"],

@@ -3,8 +3,8 @@ requests they do not want."""
 
 from __future__ import annotations
 
+from .backend import Database
 from .clock import Clock, now, to_seconds
-from .database import Database
 
 
 class MemberPreferences:

@@ -12,10 +12,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from .backend import Database, Row
 from .clock import Clock, from_optional_seconds, from_seconds, now, to_seconds
-from .database import Database
 
 
 class RequestState(enum.StrEnum):
@@ -74,22 +72,19 @@ class MoneyRequests:
         (counted and written in one transaction)."""
         moment = self._clock()
         async with self._db.transaction() as connection:
-            async with connection.execute(
+            row = await connection.fetch_one(
                 "SELECT COUNT(*) AS active FROM money_requests WHERE requester_user_id = ? AND "
                 "(status = 'paying' OR (status = 'open' AND expires_at > ?))",
                 (requester_user_id, to_seconds(moment)),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is not None and row["active"] >= most_active:
                 raise RequestLimitReached(requester_user_id)
-            cursor = await connection.execute(
+            request_id = await connection.insert(
                 "INSERT INTO money_requests (requester_user_id, payer_user_id, to_account_id, to_account_name, amount, "
                 "memo, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
                 (requester_user_id, payer_user_id, to_account_id, to_account_name, amount, memo,
                  to_seconds(moment), to_seconds(expires_at)),
             )
-            request_id = cursor.lastrowid
-        assert request_id is not None
         created = await self.get(request_id)
         assert created is not None, "the request just written is readable"
         return created
@@ -132,7 +127,7 @@ class MoneyRequests:
                                (channel_id, message_id, request_id))
 
 
-def _from_row(row: aiosqlite.Row) -> MoneyRequest:
+def _from_row(row: Row) -> MoneyRequest:
     return MoneyRequest(
         id=row["id"], requester_user_id=row["requester_user_id"], payer_user_id=row["payer_user_id"],
         to_account_id=row["to_account_id"], to_account_name=row["to_account_name"], amount=row["amount"],

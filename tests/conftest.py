@@ -9,6 +9,7 @@ which one it talks to, as in production. A test about one dialect's own behaviou
 from __future__ import annotations
 
 import base64
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ from config import Settings, generate_encryption_key
 from harness import FakeDiscord, FakeUser, SentMessage
 from sandbox import DIALECTS, TRANSFER_FUNDS, VIEW_BALANCE, Sandbox
 from sandbox.server import RequestRecord
+from tests.databases import (
+    BACKENDS,
+    drop_test_schemas,
+    fresh_schema,
+    migrated_schema,
+    postgres_unreachable_reason,
+    postgres_was_used,
+    test_database_url,
+)
 
 # For a test about one dialect's own behaviour (its name says which): the sandbox speaks only that one.
 ON_V2 = pytest.mark.parametrize("sandbox", ["v2"], indirect=True)
@@ -39,6 +49,61 @@ async def sandbox(request):
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_location(request, tmp_path):
+    """Where the test's database is: a new SQLite file, or a new PostgreSQL schema (see tests/databases.py)."""
+    if request.param == "sqlite":
+        yield tmp_path / "bot.sqlite3"
+        return
+    async with migrated_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def new_database_location(request, tmp_path):
+    """As `database_location`, but empty: no tables yet, for tests of the migrations themselves."""
+    if request.param == "sqlite":
+        yield tmp_path / "bot.sqlite3"
+        return
+    async with fresh_schema() as url:
+        yield url
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in (callspec.params.get("database_location"),
+                                                     callspec.params.get("new_database_location"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a reachable PostgreSQL, leave its runs out (and say so once, at the end); under CI, stop."""
+    on_postgres = [item for item in items if _uses_postgres(item)]
+    if not on_postgres or (reason := postgres_unreachable_reason()) is None:
+        return
+    if os.environ.get("CI"):
+        pytest.exit(f"CI is set and the test PostgreSQL cannot be reached ({reason}); the PostgreSQL tests must run "
+                    "there. Start PostgreSQL on 127.0.0.1:5432 or set TEST_DATABASE_URL.", returncode=1)
+    items[:] = [item for item in items if not _uses_postgres(item)]
+    config.hook.pytest_deselected(items=on_postgres)
+    config.stash[_POSTGRES_LEFT_OUT] = (len(on_postgres), reason)
+
+
+_POSTGRES_LEFT_OUT = pytest.StashKey[tuple[int, str]]()
+
+
+def pytest_sessionfinish(session):
+    if session.config.stash.get(_POSTGRES_LEFT_OUT, None) is None and postgres_was_used():
+        drop_test_schemas()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if (left_out := config.stash.get(_POSTGRES_LEFT_OUT, None)) is not None:
+        count, reason = left_out
+        terminalreporter.write_line(
+            f"{count} PostgreSQL test runs were skipped: no PostgreSQL at {reason}. To run them, start PostgreSQL "
+            f"(trust auth on 127.0.0.1:5432, database test) or set TEST_DATABASE_URL (now {test_database_url()}).")
 
 
 def transfer_requests(sandbox: Sandbox) -> list[RequestRecord]:

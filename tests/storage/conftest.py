@@ -1,4 +1,5 @@
-"""Fixtures of the storage tests: a fresh encryption key, and storage opened on a real SQLite file."""
+"""Fixtures of the storage tests: a fresh encryption key, and storage opened on a real database: a SQLite file
+and a PostgreSQL schema (each test taking `storage` runs on both; see tests/databases.py)."""
 
 import base64
 
@@ -14,7 +15,7 @@ def key() -> bytes:
 
 
 @pytest.fixture
-async def storage(tmp_path, key):
-    opened = await Storage.open(tmp_path / "bot.sqlite3", key)
+async def storage(database_location, key):
+    opened = await Storage.open(database_location, key)
     yield opened
     await opened.close()

@@ -6,9 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import Outcome, PaymentStatus, RequestLimitReached, RequestNotOpen, RequestState, Storage
+from storage import (
+    Outcome,
+    PaymentStatus,
+    RequestLimitReached,
+    RequestNotOpen,
+    RequestState,
+    Storage,
+    discover_migrations,
+    open_database,
+)
 from storage.crypto import GrantKeyCipher
-from storage.database import Database, discover_migrations
 
 KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ.c2lnbmF0dXJlLWZvci1hbGljZQ"
 IN_A_WEEK = datetime.now(UTC) + timedelta(days=7)
@@ -52,9 +60,9 @@ async def test_what_a_payment_showed_about_transfers_is_kept_until_a_new_key(sto
     assert (await storage.grant_keys.get(1)).transfers_allowed is None
 
 
-async def test_the_migration_keeps_every_existing_link(tmp_path, key):
-    path = tmp_path / "old.sqlite3"
-    database = await Database.open(path, discover_migrations()[:3])  # the schema before several links
+async def test_the_migration_keeps_every_existing_link(new_database_location, key):
+    path = new_database_location
+    database = await open_database(path, discover_migrations()[:3])  # the schema before several links
     await database.execute(
         "INSERT INTO linked_accounts (discord_user_id, encrypted_grant_key, account_id, account_name, account_type, "
         "balance_visible, linked_at, key_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -115,9 +123,9 @@ async def test_declining_and_cancelling_are_for_the_right_member_and_only_while_
         await pay(storage, request)
 
 
-async def test_at_most_so_many_active_requests_per_requester_and_expired_ones_do_not_count(tmp_path, key):
+async def test_at_most_so_many_active_requests_per_requester_and_expired_ones_do_not_count(database_location, key):
     moment = [datetime.now(UTC)]
-    storage = await Storage.open(tmp_path / "bot.sqlite3", key, clock=lambda: moment[0])
+    storage = await Storage.open(database_location, key, clock=lambda: moment[0])
     try:
         first = await new_request(storage, most_active=2)
         await new_request(storage, payer=3, most_active=2)

@@ -6,12 +6,11 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from config import generate_encryption_key
 from storage import (
-    Database,
+    ConstraintViolation,
     DatabaseError,
     DecryptionFailed,
     DuplicatePayment,
@@ -19,8 +18,10 @@ from storage import (
     PaymentStatus,
     Storage,
     WrongEncryptionKey,
+    open_database,
 )
-from storage.database import Migration, discover_migrations
+from storage.database import Migration, SqliteDatabase, discover_migrations
+from tests.databases import ON_SQLITE
 
 GRANT_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ.c2lnbmF0dXJlLWZvci1hbGljZQ"
 
@@ -49,12 +50,12 @@ async def test_an_existing_file_with_loose_permissions_is_tightened(tmp_path, ke
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
-async def test_migrations_are_idempotent_on_reopen(tmp_path, key):
-    path = tmp_path / "bot.sqlite3"
+async def test_migrations_are_idempotent_on_reopen(database_location, key):
+    path = database_location
     first = await Storage.open(path, key)
     await first.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
     await first.close()
-    again = await Database.open(path)
+    again = await open_database(path)
     try:
         assert await again.migrate(discover_migrations()) == []
         assert await again.schema_version() == len(discover_migrations())
@@ -72,7 +73,7 @@ async def test_a_failing_migration_is_rolled_back_entirely(tmp_path):
     good.write_text("CREATE TABLE kept (x INTEGER);")
     bad = tmp_path / "0002_bad.sql"
     bad.write_text("CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;")
-    database = await Database.open(tmp_path / "m.sqlite3", migrations=[])
+    database = await SqliteDatabase.open(tmp_path / "m.sqlite3", migrations=[])
     try:
         with pytest.raises(DatabaseError, match=r"0002_bad\.sql failed and was rolled back"):
             await database.migrate([Migration(1, good), Migration(2, bad)])
@@ -85,7 +86,7 @@ async def test_a_failing_migration_is_rolled_back_entirely(tmp_path):
 
 
 async def test_a_database_newer_than_the_code_is_refused(tmp_path):
-    database = await Database.open(tmp_path / "m.sqlite3")
+    database = await SqliteDatabase.open(tmp_path / "m.sqlite3")
     try:
         await database.execute("PRAGMA user_version = 99")
         with pytest.raises(DatabaseError, match="schema version 99, newer than this bot knows"):
@@ -111,13 +112,14 @@ async def test_grant_keys_are_encrypted_at_rest_and_round_trip(storage):
     raw = await storage.database.fetch_one("SELECT encrypted_grant_key FROM linked_accounts")
     assert GRANT_KEY.encode() not in raw[0]
     assert b"eyJ" not in raw[0]
-    assert GRANT_KEY.encode() not in storage.database.path.read_bytes()
+    if storage.database.dialect == "sqlite":
+        assert GRANT_KEY.encode() not in storage.database.path.read_bytes()
 
 
-async def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_the_link_is_dropped(tmp_path, key):
+async def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_the_link_is_dropped(database_location, key):
     """A row that cannot be decrypted (rows swapped, a copied database) would lock its member out: it is
     dropped, and the member is told once, on their next command."""
-    storage = await Storage.open(tmp_path / "bot.sqlite3", key, unreadable_link_notice="Your link was dropped.")
+    storage = await Storage.open(database_location, key, unreadable_link_notice="Your link was dropped.")
     await storage.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
     await storage.grant_keys.put(2, "eyJ.other.key", account_id="b", account_name="Bob", account_type="USER")
     await storage.database.execute(
@@ -136,8 +138,8 @@ async def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_the_link
     await storage.close()
 
 
-async def test_starting_with_another_encryption_key_fails_at_once(tmp_path, key):
-    path = tmp_path / "bot.sqlite3"
+async def test_starting_with_another_encryption_key_fails_at_once(database_location, key):
+    path = database_location
     first = await Storage.open(path, key)
     await first.close()
     import base64
@@ -224,7 +226,7 @@ async def test_payment_journal_records_pending_then_outcome_and_refuses_duplicat
 
 async def test_the_journal_itself_refuses_non_positive_amounts_and_self_transfers(storage):
     for amount, to_account in ((0, "b"), (-5, "b"), (5, "a")):
-        with pytest.raises(aiosqlite.IntegrityError):
+        with pytest.raises(ConstraintViolation):
             await storage.payments.begin(intent_id=f"i{amount}{to_account}", payer_user_id=1,
                                          from_account_id="a", to_account_id=to_account,
                                          to_account_name="x", amount=amount)
@@ -249,8 +251,8 @@ async def test_many_concurrent_writers_on_one_connection(storage):
         assert (await storage.grant_keys.get(user_id)).grant_key == f"eyJ.key.{user_id}"
 
 
-async def test_two_processes_worth_of_connections_share_the_file(tmp_path, key):
-    path = tmp_path / "bot.sqlite3"
+async def test_two_processes_worth_of_connections_share_the_database(database_location, key):
+    path = database_location
     first, second = await Storage.open(path, key), await Storage.open(path, key)
     try:
         async def write(store, start):
@@ -266,6 +268,7 @@ async def test_two_processes_worth_of_connections_share_the_file(tmp_path, key):
         await second.close()
 
 
+@ON_SQLITE
 async def test_backup_is_a_consistent_private_copy(storage, tmp_path, key):
     await storage.grant_keys.put(1, GRANT_KEY, account_id="a", account_name="Alice", account_type="USER")
     copy_path = tmp_path / "backups" / "copy.sqlite3"
@@ -323,7 +326,7 @@ async def test_an_unwritable_folder_is_a_database_error(tmp_path, key):
 # -- reads and open transactions ------------------------------------------------------------------------
 
 
-async def test_a_read_waits_for_an_open_transaction_and_never_sees_its_rolled_back_rows(storage):
+async def test_a_read_never_sees_an_open_transactions_rows_and_on_sqlite_waits_for_it(storage):
     inside = asyncio.Event()
     release = asyncio.Event()
 
@@ -342,14 +345,18 @@ async def test_a_read_waits_for_an_open_transaction_and_never_sees_its_rolled_ba
     assert await storage.pending_links.get("ghost") is None  # a point read: at once, committed rows only
     reader = asyncio.create_task(storage.pending_links.all())
     await asyncio.sleep(0.05)
-    assert not reader.done()  # a read on the shared connection waits for the transaction to end
+    if storage.database.dialect == "sqlite":
+        assert not reader.done()  # a read on the shared connection waits for the transaction to end
+    else:
+        assert await reader == []  # a pooled connection of its own: committed rows, at once
     release.set()
     await writer
     assert await reader == []
 
 
 @pytest.mark.parametrize("cancel_after_steps", [1, 2, 3])
-async def test_a_write_cancelled_midway_leaves_the_connection_usable(storage, tmp_path, key, cancel_after_steps):
+async def test_a_write_cancelled_midway_leaves_the_connection_usable(storage, database_location, key,
+                                                                     cancel_after_steps):
     """A shutdown cancels work at any await, including while BEGIN or the statement is still queued in
     aiosqlite's thread; the connection must not stay inside a transaction that nothing ever commits."""
     async def start_a_link():
@@ -364,7 +371,7 @@ async def test_a_write_cancelled_midway_leaves_the_connection_usable(storage, tm
 
     await storage.grant_keys.put(8, GRANT_KEY, account_id="acct-8", account_name="Alice", account_type="USER")
     await storage.close()
-    reopened = await Storage.open(tmp_path / "bot.sqlite3", key)
+    reopened = await Storage.open(database_location, key)
     try:  # what the later write stored is on disk, committed
         assert (await reopened.grant_keys.get(8)).grant_key == GRANT_KEY
     finally:
