@@ -106,7 +106,7 @@ class TaubotBot(commands.AutoShardedBot):
 
     async def open_storage(self) -> Storage:
         if self.storage is None:
-            self.storage = await Storage.open(self.settings.database_path, self.settings.key_encryption_key,
+            self.storage = await Storage.open(self.settings.database, self.settings.key_encryption_key,
                                               clock=self.timings.clock, unreadable_link_notice=LINK_UNREADABLE)
         return self.storage
 

@@ -18,10 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from env_file import EnvFile, EnvFileError, read_env_file
 from env_file_problems import env_file_problems
+from storage.postgres_url import SCHEMES as POSTGRES_SCHEMES
+from storage.postgres_url import password_of
 from taubot import DIALECT_SETTINGS
 
 DEFAULT_API_URL = "https://taubot.qzz.io/api"
@@ -44,6 +46,8 @@ class Settings:
     taubot_api_url: str = DEFAULT_API_URL
     taubot_api_dialect: str = "auto"  # "auto" (ask the server), "v2" or "v2.1"
     database_path: Path = DEFAULT_DATABASE_PATH
+    # postgresql://… when the bot uses PostgreSQL instead of the SQLite file at database_path; holds a password.
+    database_url: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     currency_symbol: str = "t"
@@ -61,12 +65,19 @@ class Settings:
         not until the Taubot operator has issued them."""
         return bool(self.taubot_master_key) and self.taubot_app_id.int != 0
 
+    @property
+    def database(self) -> Path | str:
+        """Where the bot's database is: DATABASE_URL when set (PostgreSQL), else the SQLite file DATABASE_PATH."""
+        return self.database_url or self.database_path
+
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret in the forms it could show up in a log line."""
         url_safe = base64.urlsafe_b64encode(self.key_encryption_key).decode()
         standard = base64.b64encode(self.key_encryption_key).decode()
+        password = password_of(self.database_url) if self.database_url else None
         candidates = (self.discord_token, self.taubot_master_key, self.key_encryption_key_text,
-                      url_safe, url_safe.rstrip("="), standard, standard.rstrip("="))
+                      url_safe, url_safe.rstrip("="), standard, standard.rstrip("="),
+                      password, password and unquote(password))
         return tuple(dict.fromkeys(value for value in candidates if value))
 
 
@@ -169,6 +180,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         taubot_api_url=reader.url("TAUBOT_API_URL", DEFAULT_API_URL),
         taubot_api_dialect=reader.dialect("TAUBOT_API_DIALECT"),
         database_path=reader.database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
+        database_url=reader.database_url("DATABASE_URL"),
         dev_guild_id=reader.snowflake("DEV_GUILD_ID"),
         log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO"),
         currency_symbol=reader.currency_symbol("CURRENCY_SYMBOL", "t"),
@@ -332,6 +344,29 @@ class _Reader:
             self.problems.append(f"{name} must not contain '?' or '#': give only the API base, e.g. "
                                  f"{DEFAULT_API_URL}")
         return value.rstrip("/")
+
+    def database_url(self, name: str) -> str | None:
+        """A PostgreSQL URL, or None (SQLite). Problems never echo the value: it may hold a password."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        example = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            self.problems.append(f"{name} is not a valid URL; it looks like {example}.")
+            return None
+        if parts.scheme not in POSTGRES_SCHEMES:
+            self.problems.append(f"{name} must be a PostgreSQL URL starting with postgresql:// (like {example}); "
+                                 "leave it unset to keep the SQLite file at DATABASE_PATH.")
+        elif not parts.hostname and "host=" not in parts.query:
+            self.problems.append(f"{name} names no host; it looks like {example}.")
+        elif parts.path.strip("/") == "":
+            self.problems.append(f"{name} names no database (the /DATABASE at its end); it looks like {example}.")
+        else:
+            return value
+        return None
 
     def database_path(self, name: str, default: Path) -> Path:
         value = self._raw(name)
