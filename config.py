@@ -22,8 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from env_file import EnvFile, EnvFileError, read_env_file
 from env_file_problems import env_file_problems
-from storage.postgres_url import SCHEMES as POSTGRES_SCHEMES
-from storage.postgres_url import password_of
+from storage import POSTGRES_SCHEMES, password_of
 from taubot import DIALECT_SETTINGS
 
 DEFAULT_API_URL = "https://taubot.qzz.io/api"

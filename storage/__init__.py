@@ -34,13 +34,15 @@ from .payments import (
 )
 from .pending_links import PendingLink, PendingLinkStore
 from .postgres import PostgresDatabase
-from .postgres_url import is_postgres_url, without_password
+from .postgres_url import SCHEMES as POSTGRES_SCHEMES
+from .postgres_url import is_postgres_url, password_of, without_password
 from .preferences import MemberPreferences
 from .requests import ACTIVE_REQUESTS, MoneyRequest, MoneyRequests, RequestLimitReached, RequestState
 
 __all__ = [
     "ACTIVE_REQUESTS",
     "OPEN_STATUSES",
+    "POSTGRES_SCHEMES",
     "Clock",
     "ConstraintViolation",
     "DamagedDatabase",
@@ -81,6 +83,7 @@ __all__ = [
     "discover_migrations",
     "is_postgres_url",
     "open_database",
+    "password_of",
     "without_password",
 ]
 
