@@ -33,14 +33,21 @@ from check import master_key_expiry, run_checks, verdict
 from config import (
     ConfigError,
     Settings,
-    database_path_of,
+    database_of,
     generate_encryption_key,
     load_discord_settings,
     load_settings,
     read_environment_or_exit,
 )
 from logging_setup import setup_logging
-from storage import DatabaseError, backup_database
+from storage import (
+    DatabaseError,
+    backup_database,
+    copy_sqlite_to_postgres,
+    is_postgres_url,
+    pg_dump_command,
+    without_password,
+)
 from taubot import DIALECTS, DialectUnknown, Unavailable
 
 log = logging.getLogger("taubot_bot")
@@ -162,7 +169,16 @@ def check_everything(environ: Mapping[str, str]) -> int:
 
 
 def back_up(environ: Mapping[str, str], destination: Path) -> int:
-    source = database_path_of(environ)
+    try:
+        source = database_of(environ)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if isinstance(source, str):  # PostgreSQL: pg_dump is the tool, and the honest answer is to name it
+        print("The bot does not back up a PostgreSQL database itself; pg_dump does, consistently while the bot "
+              f"runs. Nothing was copied. Run (the password from PGPASSWORD or ~/.pgpass):\n"
+              f"  {pg_dump_command(source, destination)}\nRestore into an empty database with pg_restore.")
+        return 1
     try:
         version = asyncio.run(backup_database(source, destination))
     except DatabaseError as error:
@@ -172,6 +188,25 @@ def back_up(environ: Mapping[str, str], destination: Path) -> int:
         print(f"Backup failed: cannot create {destination}: {error.strerror or error}.", file=sys.stderr)
         return 1
     print(f"Backed up {source} to {destination} (schema {version}, integrity ok).")
+    return 0
+
+
+def migrate_to(environ: Mapping[str, str], url: str) -> int:
+    """`python bot.py migrate-to URL`: copy the SQLite database (DATABASE_PATH) into the empty PostgreSQL one."""
+    if not is_postgres_url(url):
+        print("migrate-to takes a PostgreSQL URL: postgresql://USER:PASSWORD@HOST:5432/DATABASE.", file=sys.stderr)
+        return 2
+    try:
+        source = database_of({name: value for name, value in environ.items() if name != "DATABASE_URL"})
+        counts = asyncio.run(copy_sqlite_to_postgres(Path(source), url))
+    except (ConfigError, DatabaseError) as error:
+        print(f"migrate-to failed: {error}", file=sys.stderr)
+        return 1
+    shown = without_password(url)
+    print(f"Copied {source} into {shown}: " + ", ".join(f"{table} {count}" for table, count in counts.items())
+          + " rows; the counts match.")
+    print(f"Next: set DATABASE_URL={shown} in .env (with its password), on every host that runs the bot; "
+          f"DATABASE_PATH is then not used. Keep {source} as a backup, then start the bot.")
     return 0
 
 
@@ -213,6 +248,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                                              "invite links; change nothing")
     backup = commands_parser.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
+    migrate = commands_parser.add_parser("migrate-to", help="copy the SQLite database into an empty PostgreSQL "
+                                                            "database (stop the bot first)")
+    migrate.add_argument("url", help="the PostgreSQL database: postgresql://USER:PASSWORD@HOST:5432/DATABASE")
     arguments = parser.parse_args(argv)
     arguments.command = arguments.command or "run"
     return arguments
@@ -232,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_everything(read_environment_or_exit(arguments.env_file))
     if arguments.command == "backup":
         return back_up(read_environment_or_exit(arguments.env_file), arguments.path)
+    if arguments.command == "migrate-to":
+        return migrate_to(read_environment_or_exit(arguments.env_file), arguments.url)
     return connect(arguments)
 
 

@@ -143,10 +143,15 @@ def read_environment_or_exit(env_file: str | os.PathLike[str] | None) -> Environ
         raise SystemExit(2) from None
 
 
-def database_path_of(environ: Mapping[str, str]) -> Path:
-    """DATABASE_PATH resolved exactly as `load_settings` resolves it, without validating the other settings:
-    a backup must work even when they are broken."""
-    return _Reader(environ).database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
+def database_of(environ: Mapping[str, str]) -> Path | str:
+    """Where the database is (DATABASE_URL, else DATABASE_PATH) exactly as `load_settings` resolves it, without
+    validating the other settings: a backup must work even when they are broken. ConfigError for a DATABASE_URL
+    that is not one."""
+    reader = _Reader(environ)
+    url = reader.database_url("DATABASE_URL")
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return url or reader.database_path("DATABASE_PATH", DEFAULT_DATABASE_PATH)
 
 
 @functools.cache

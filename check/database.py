@@ -1,4 +1,5 @@
-"""The database check: the live file is only read; the migrations and the encryption key are tried on a copy."""
+"""The database check: the live file is only read; the migrations and the encryption key are tried on a copy.
+On PostgreSQL (DATABASE_URL) nothing is written either: the server, the schema version and the key are read."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ import tempfile
 from pathlib import Path
 
 from config import Settings
-from storage import DatabaseError, Storage, backup_database
+from storage import (
+    DatabaseError,
+    GrantKeyCipher,
+    PostgresDatabase,
+    Storage,
+    backup_database,
+    discover_migrations,
+    stored_key_matches,
+    wrong_key_message,
+)
 
 from .line import Check
 
 
 async def check_database(settings: Settings) -> Check:
+    if settings.database_url is not None:
+        return await _check_postgres(settings.database_url, settings.key_encryption_key)
     path = settings.database_path
     if not path.exists():
         return _database_to_create(path)
@@ -38,6 +50,34 @@ async def check_database(settings: Settings) -> Check:
         notes += f"; {open_payments} payment(s) whose outcome is still being settled from Taubot's log"
     return Check("database", True, f"{path} (schema {version}, encryption key matches, "
                                    f"{linked} linked member(s){notes})")
+
+
+async def _check_postgres(url: str, encryption_key: bytes) -> Check:
+    try:
+        database = await PostgresDatabase.connect(url)
+    except DatabaseError as error:
+        return Check("database", False, str(error))
+    try:
+        found = f"PostgreSQL {await database.server_version()} at {database.where}"
+        version, known = await database.schema_version(), len(discover_migrations())
+        if version == 0:
+            return Check("database", True, f"{found}: no tables yet, created at first start")
+        if version > known:
+            return Check("database", False, f"{found} has schema version {version}, newer than this bot knows "
+                                            f"({known}). Update the bot.")
+        cipher = GrantKeyCipher(encryption_key)
+        storage = Storage(database, cipher)
+        linked = await storage.grant_keys.count()
+        if await stored_key_matches(database, cipher) is False:
+            return Check("database", False, wrong_key_message(database, holds_keys=linked > 0))
+        open_payments = len(await storage.payments.open_rows()) if version == known else 0
+    finally:
+        await database.close()
+    notes = f"; {known - version} migration(s) will be applied at the next start" if version < known else ""
+    if open_payments:
+        notes += f"; {open_payments} payment(s) whose outcome is still being settled from Taubot's log"
+    return Check("database", True, f"{found} (schema {version}, encryption key matches, {linked} linked "
+                                   f"member(s){notes})")
 
 
 def _database_to_create(path: Path) -> Check:

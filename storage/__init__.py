@@ -18,7 +18,7 @@ from .database import DatabaseError, SqliteDatabase, backup_database
 from .file_identity import DatabaseGone
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .instances import InstanceRegistry
-from .key_check import WrongEncryptionKey, verify_encryption_key
+from .key_check import WrongEncryptionKey, stored_key_matches, verify_encryption_key, wrong_key_message
 from .locks import PaymentLock, PaymentLocks
 from .migration_files import Migration, discover_migrations
 from .notices import Notice, NoticeBoard
@@ -34,6 +34,8 @@ from .payments import (
 )
 from .pending_links import PendingLink, PendingLinkStore
 from .postgres import PostgresDatabase
+from .postgres_copy import TargetNotEmpty, copy_sqlite_to_postgres
+from .postgres_dump import pg_dump_command
 from .postgres_url import SCHEMES as POSTGRES_SCHEMES
 from .postgres_url import is_postgres_url, password_of, without_password
 from .preferences import MemberPreferences
@@ -77,14 +79,19 @@ __all__ = [
     "RequestState",
     "SqliteDatabase",
     "Storage",
+    "TargetNotEmpty",
     "Transaction",
     "WrongEncryptionKey",
     "backup_database",
+    "copy_sqlite_to_postgres",
     "discover_migrations",
     "is_postgres_url",
     "open_database",
     "password_of",
+    "pg_dump_command",
+    "stored_key_matches",
     "without_password",
+    "wrong_key_message",
 ]
 
 

@@ -39,6 +39,12 @@ async def verify_encryption_key(database: Database, cipher: GrantKeyCipher) -> N
         raise damage from None
 
 
+async def stored_key_matches(database: Database, cipher: GrantKeyCipher) -> bool | None:
+    """Read only (for `check`): whether the database's check value opens with `cipher`; None before it has one."""
+    row = await database.fetch_one("SELECT value FROM meta WHERE name = ?", (KEY_CHECK,))
+    return None if row is None else cipher.matches_check_value(row["value"])
+
+
 async def _check_value_matches(database: Database, cipher: GrantKeyCipher) -> bool:
     async with database.transaction() as connection:
         row = await connection.fetch_one("SELECT value FROM meta WHERE name = ?", (KEY_CHECK,))
@@ -99,6 +105,6 @@ def _wrong_key_message_on_server(database: Database, *, holds_keys: bool) -> str
         lost = ("Only if that key is lost for good: dump the database first (pg_dump), then point DATABASE_URL at a "
                 "new, empty database. Every member will then have to run /link-account again; the payment journal "
                 "stays in the old database.")
-    return (f"KEY_ENCRYPTION_KEY does not match the key the database at {database.where} was created with: "
-            + ("none of its grant keys decrypt with it. " if holds_keys else "its key check value does not decrypt. ")
+    return (f"KEY_ENCRYPTION_KEY does not match the key the database at {database.where} was created with: its "
+            "key check value does not decrypt with it. "
             + f"Put back the original KEY_ENCRYPTION_KEY (from your backup of the .env file). {lost}")

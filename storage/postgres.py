@@ -75,17 +75,22 @@ class PostgresDatabase(Database):
                    pool_size: int = POOL_SIZE) -> PostgresDatabase:
         """Connect to the database at `url` and bring its schema up to date; any reason it cannot be used becomes
         one DatabaseError naming DATABASE_URL (without its password)."""
+        database = await cls.connect(url, pool_size=pool_size)
+        try:
+            await database.migrate(discover_migrations() if migrations is None else list(migrations))
+        except BaseException:
+            await database.close()
+            raise
+        return database
+
+    @classmethod
+    async def connect(cls, url: str, *, pool_size: int = POOL_SIZE) -> PostgresDatabase:
+        """Connect to the database at `url` as it is, writing nothing (for `check`); see `open`."""
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size, timeout=CONNECT_TIMEOUT_SECONDS)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
             raise unreachable(url, error) from None
-        database = cls(pool, url)
-        try:
-            await database.migrate(discover_migrations() if migrations is None else list(migrations))
-        except BaseException:
-            await pool.close()
-            raise
-        return database
+        return cls(pool, url)
 
     @property
     def where(self) -> str:
@@ -93,7 +98,13 @@ class PostgresDatabase(Database):
 
     async def server_version(self) -> str:
         """PostgreSQL's version, as `check` reports it (e.g. "15.4")."""
-        return str(await self._pool.fetchval("SHOW server_version"))
+        return str(await self._pool.fetchval("SHOW server_version")).split(" ")[0]
+
+    async def tables(self) -> list[str]:
+        """The tables in the database's schema (the bot's, once migrated, and schema_version)."""
+        return [row[0] for row in await self._pool.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name")]
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as connection:

@@ -52,7 +52,7 @@ def in_schema(url: str, schema: str) -> str:
     """`url` with every connection's search_path set to `schema` (asyncpg passes unknown URL query
     parameters on as server settings)."""
     separator = "&" if urlsplit(url).query else "?"
-    return f"{url}{separator}search_path={schema}&synchronous_commit=off"
+    return f"{url}{separator}search_path={schema}"
 
 
 @asynccontextmanager
