@@ -10,6 +10,7 @@
     sandbox.fail_next(sandbox.route("transfer"), status=500)       # a route named the same on both dialects
     sandbox.delay("GET /api/accounts/", 3.0)     # slow answers, to trigger client timeouts
     sandbox.drop_next("POST /api/transactions/") # close the connection without answering
+    release = sandbox.hold("GET /api/accounts/", after=5)  # Taubot stalls after 5 answers, until release()
     sandbox.pace(latency_seconds=0.02, requests_per_second=150)  # a loaded real server (pacing.py)
     sandbox.restart()                            # forget pending references, like the real server
     sandbox.clock_offset_seconds = -6            # Taubot's clock 6 s behind ours (log stamps, v2.1 expiry)
@@ -24,7 +25,9 @@ A route is "METHOD /path-prefix", or a glob with '*' matched against the path wi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -259,11 +262,28 @@ class Sandbox:
         method, prefix = parse_route(route)
         self.server.faults.append(FaultRule(method, prefix, "delay", times, seconds=seconds))
 
+    def hold(self, route: str, *, after: int = 0) -> Callable[[], None]:
+        """Answer the first `after` requests to `route`, then keep the rest waiting (a Taubot stalled, for as
+        long as a test needs, with no timer to race) until the returned release() is called."""
+        method, prefix = parse_route(route)
+        released = asyncio.Event()
+        rule = FaultRule(method, prefix, "hold", None, released=released, let_through=after)
+        self.server.faults.append(rule)
+
+        def release() -> None:
+            released.set()
+            if rule in self.server.faults:
+                self.server.faults.remove(rule)
+        return release
+
     def drop_next(self, route: str, *, times: int = 1) -> None:
         method, prefix = parse_route(route)
         self.server.faults.append(FaultRule(method, prefix, "drop", times))
 
     def clear_faults(self) -> None:
+        for rule in self.server.faults:
+            if rule.released is not None:  # nothing may stay held by a rule that is gone
+                rule.released.set()
         self.server.faults.clear()
 
     def pace(self, *, latency_seconds: float = 0.0, requests_per_second: float | None = None) -> None:

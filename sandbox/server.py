@@ -39,12 +39,14 @@ class RequestRecord:
 class FaultRule:
     method: str | None
     pattern: str  # a path prefix, or a glob (with '*') matched against the path, with or without its query
-    action: str  # "status", "drop" or "delay"
+    action: str  # "status", "drop", "delay" or "hold"
     times: int | None  # None: until cleared
     status: int = 503
     body: str | None = None
     headers: dict[str, str] | None = None
     seconds: float = 0.0
+    released: asyncio.Event | None = None  # "hold": requests wait until it is set
+    let_through: int = 0  # "hold": how many requests pass before it holds the rest
 
     def matches(self, method: str, target: str) -> bool:
         if self.method is not None and self.method != method:
@@ -138,6 +140,12 @@ class TaubotSandboxServer:
                     self.faults.remove(rule)
             if rule.action == "delay":
                 await asyncio.sleep(rule.seconds)
+                continue
+            if rule.action == "hold":
+                if rule.let_through > 0:
+                    rule.let_through -= 1
+                elif rule.released is not None:
+                    await rule.released.wait()
                 continue
             if rule.action == "drop":
                 request.transport.abort()  # the client sees the connection close with no response
