@@ -14,7 +14,7 @@ __all__ = ["ON_V2", "ON_V21", "grant_key", "make_client"]
 
 
 def make_client(session: aiohttp.ClientSession, sandbox, **options) -> TaubotClient:
-    options.setdefault("timeout", aiohttp.ClientTimeout(total=1, connect=0.5))
+    options.setdefault("timeout", aiohttp.ClientTimeout(total=10, connect=5))
     options.setdefault("backoff_base", 0.01)
     options.setdefault("dialect", sandbox.dialect)
     options.setdefault("master_key", sandbox.master_key)
