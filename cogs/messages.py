@@ -316,6 +316,20 @@ _TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
     (NotFound, TRANSFER_NOT_FOUND),
 )
 
+# -- /notifications: the "X paid you" DMs a member can turn off -----------------------------------------------
+
+def paid_you_dms_setting(on: bool, *, changed: bool) -> str:
+    """/notifications: the member's choice about "X paid you" DMs, just made (`changed`) or as it stands."""
+    if on:
+        state = "I'll DM you" if changed else "You get a DM from me"
+        how = "Turn these off with /notifications paid-you:off."
+    else:
+        state = "I won't DM you any more" if changed else "You don't get a DM from me"
+        how = "Turn these back on with /notifications paid-you:on."
+    return (f"{state} when someone pays you through me. {how} (Taubot itself may DM account owners too; that is "
+            "Taubot's own setting.)")
+
+
 # -- money requests (/request, /requests and the Pay and Decline buttons) ---------------------------------------
 
 REQUEST_NO_LONGER_OPEN = ("This request is no longer open (it was paid, is being paid, or was declined, cancelled "
