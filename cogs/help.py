@@ -1,5 +1,6 @@
 """/help: what the bot does, its commands (read from the real command tree, so the list stays true), how
-linking works and what the spending limit means. One private message, and no Taubot request.
+linking works, what the spending limit means, and the Share button on receipts. One private message, and no
+Taubot request.
 
 One module: the feature has one command and one embed.
 """
@@ -36,6 +37,7 @@ class HelpCog(commands.Cog, name="Help"):
         example = format_money(messages.LIMIT_EXAMPLE_CENTS, self.bot.settings.currency_symbol)
         embed.add_field(name="Spending limit", value=messages.help_spending_limit(example, self._zero_unlimited()),
                         inline=False)
+        embed.add_field(name="Sharing a payment", value=messages.HELP_SHARING, inline=False)
         await reply(interaction, embed=embed)
 
     def _zero_unlimited(self) -> bool | None:

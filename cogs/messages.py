@@ -316,6 +316,37 @@ _TRANSFER_REFUSALS: tuple[tuple[type[TaubotError], str], ...] = (
     (NotFound, TRANSFER_NOT_FOUND),
 )
 
+# -- Share: a paid receipt's public copy (nothing is posted when refused) -------------------------------------
+
+SHARE_ONLY_PAID = ("Only a payment Taubot's log shows as paid can be shared, and this one isn't (its receipt says what "
+                   "became of it). Nothing was posted.")
+SHARE_NOT_YOURS = "Only the member who made this payment can share its receipt. Nothing was posted."
+SHARE_IN_OUR_DM = ("Here, in our DM, nobody else would see it. To show a payment, pay in a server channel I'm in and "
+                   "press Share on its receipt there. Nothing was posted.")
+SHARE_NOT_IN_THIS_CHAT = ("I can't post in this chat: I'm not in it (you use me here through your own account). "
+                          "Nothing was posted.")
+SHARE_NOT_IN_THIS_SERVER = ("I can't post in this server: I wasn't added to it (you use me here through your own "
+                            "account). Nothing was posted.")
+SHARE_NOT_ALLOWED = ("I'm not allowed to post in this channel (I need Send Messages and Embed Links here). Nothing "
+                     "was posted.")
+SHARE_NOT_POSTED = "Discord didn't take the message, so nothing was posted. Try again in a minute."
+SHARE_NOT_UPDATED = ("I couldn't update the copy of this receipt you shared before (I may no longer be allowed to "
+                     "post there), so it stays as it was.")
+SHARE_UNDER_WAY = "This receipt is being shared right now; its copy will appear in a moment."
+
+
+def receipt_shared(link: str, with_memo: bool | None) -> str:
+    """The copy was posted; with_memo None when the payment has no memo."""
+    memo = "" if with_memo is None else (", with the memo" if with_memo else ", without the memo")
+    return f"Shared in this channel{memo}: {link}"
+
+
+def receipt_already_shared(link: str, memo_now: bool | None) -> str:
+    """Shared again: the one copy was updated; memo_now None when whether it shows the memo did not change."""
+    change = "" if memo_now is None else (" I've added the memo to it." if memo_now else " I've taken the memo off it.")
+    return f"You shared this receipt already: {link}{change}"
+
+
 # -- /notifications: the "X paid you" DMs a member can turn off -----------------------------------------------
 
 def paid_you_dms_setting(on: bool, *, changed: bool) -> str:
@@ -464,6 +495,9 @@ HELP_LINKING = ("/link-account gives you a link to Taubot's own page (by DM, or 
                 "in there with Discord and choose what I may do with your account. I never see your password: "
                 "Taubot gives me a key for just what you allowed, which I keep encrypted, and /unlink-account "
                 "makes me forget it.")
+HELP_SHARING = ("A paid receipt has a **Share** button: I post a copy of it in that channel for everyone to see "
+                "(the amount, who paid and who was paid; the memo only if you press **Share with memo**), pinging "
+                "no one. Pressing it again updates that copy. (This works in server channels where I may post.)")
 LIMIT_EXAMPLE_CENTS = 5000  # the example in the help's spending-limit sentence
 # What a spending limit of 0 means, by whether this Taubot reads 0 as "no limit" (v2.1) or not (v2).
 LIMIT_ZERO_WORDS = {

@@ -14,6 +14,7 @@ CommandTree, Views, DynamicItems and Modals handle them. Every request the bot m
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import logging
 import time
@@ -43,6 +44,7 @@ from .places import bot_dm_place, private_channel_place, server_place, why_not_o
 
 # Application command option types, as Discord numbers them.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER = 1, 2, 3, 4, 5, 6, 10
+SEND_MESSAGES = 1 << 11
 
 class ErrorLogGuard(logging.Handler):
     """Collects ERROR records from every logger: discord.py only *logs* exceptions raised in callbacks."""
@@ -158,6 +160,20 @@ class FakeDiscord:
         dms = self.dms(user)
         assert dms, f"the bot sent {user.username} no DM"
         return dms[-1]
+
+    def forbid_posting(self) -> None:
+        """The server's moderators take Send Messages from the bot in its channel: the interactions there say so
+        in app_permissions, and a message the bot posts anyway is refused (403, Missing Permissions)."""
+        self.guild.app_permissions = str(int(self.guild.app_permissions) & ~SEND_MESSAGES)
+        self.api.channels_bot_may_not_post.add(self.guild.channel_id)
+
+    def posts(self, channel_id: int | None = None) -> list[SentMessage]:
+        """The messages the bot posted with its own account (not answers to interactions, not DMs) in the bot's
+        server's channel, or in `channel_id`, oldest first (deleted ones left out)."""
+        wanted = self.guild.channel_id if channel_id is None else channel_id
+        return [m for m in self.api.messages.values()
+                if m.channel_id == wanted and m.dm_user_id is None and "interaction_id" not in m.data
+                and not m.deleted]
 
     def install_for(self, user: FakeUser) -> None:
         """`user` adds the bot to their own Discord account (user install): its commands follow them into
@@ -292,6 +308,16 @@ class FakeDiscord:
             raise HarnessError(f"{button!r} is a link button: it opens {target.url} and sends no interaction")
         data = {"custom_id": target.custom_id, "component_type": 2}
         return await self._component(message, data, by, kind=f"button {button!r}", shown=shown)
+
+    async def press_custom_id(self, message: SentMessage, custom_id: str, *, by: FakeUser) -> InteractionOutcome:
+        """A press of a button `custom_id` that the bot never put on `message`, as if the message carried it: what
+        the bot must refuse however it came about (a modified client, a bug elsewhere)."""
+        crafted = copy.deepcopy(message.data)
+        crafted["components"] = [*(crafted.get("components") or []), {"type": 1, "components": [
+            {"type": 2, "style": 2, "label": "Crafted", "custom_id": custom_id}]}]
+        shown = SentMessage(message.id, message.channel_id, crafted, dm_user_id=message.dm_user_id)
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._component(message, data, by, kind=f"crafted button {custom_id!r}", shown=shown)
 
     async def choose(self, message: SentMessage, custom_id: str, values: list[str], *, by: FakeUser
                      ) -> InteractionOutcome:

@@ -38,6 +38,7 @@ API_PREFIX = "/api/v10"
 UNKNOWN_INTERACTION = 10062
 CANNOT_DM_USER = 50007
 MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
 UNKNOWN_MESSAGE = 10008
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 
@@ -194,6 +195,7 @@ class FakeDiscordAPI:
         self.on_request: Callable[[RecordedRequest], None] | None = None
         self.members_of_bot_servers: set[int] = set()  # whom the bot can DM (set by the driver)
         self.channels_without_bot: set[int] = set()  # other servers' channels, private channels
+        self.channels_bot_may_not_post: set[int] = set()  # the bot is there, without Send Messages
 
     # -- aiohttp.ClientSession surface ----------------------------------------------------------------
 
@@ -436,6 +438,8 @@ class FakeDiscordAPI:
         channel_id = int(arguments["channel_id"])
         if channel_id in self.channels_without_bot:
             return 403, {"message": "Missing Access", "code": MISSING_ACCESS}
+        if channel_id in self.channels_bot_may_not_post:
+            return 403, {"message": "Missing Permissions", "code": MISSING_PERMISSIONS}
         user_id = self.dm_channels.get(channel_id)
         # A bot can DM only people it shares a server with (a user install does not change that here), and not
         # those who closed their DMs.
@@ -492,8 +496,8 @@ class FakeDiscordAPI:
     def _new_message(self, channel_id: int, data: dict[str, Any], files: list[SentFile], dm_user_id: int | None,
                      *, interaction: InteractionState | None = None) -> SentMessage:
         message_id = self.new_id()
-        stored = {key: data[key] for key in ("content", "embeds", "components", "flags", "attachments")
-                  if key in data}
+        stored = {key: data[key] for key in ("content", "embeds", "components", "flags", "attachments",
+                                             "allowed_mentions") if key in data}
         stored.setdefault("flags", 0)
         message = SentMessage(id=message_id, channel_id=channel_id, data=stored, files=list(files),
                               dm_user_id=dm_user_id)

@@ -79,6 +79,7 @@ class FakeGuild:
     channel_id: int
     channel_name: str = "general"
     member_ids: set[int] = field(default_factory=set)
+    app_permissions: str = ALL_PERMISSIONS  # what the bot may do in the channel (the interactions' app_permissions)
 
     def channel_payload(self) -> dict[str, Any]:
         return {
@@ -219,7 +220,7 @@ def interaction_payload(
         "locale": "en-US",
         "channel_id": str(place.channel_id),
         "channel": place.channel,
-        "app_permissions": ALL_PERMISSIONS,
+        "app_permissions": place.guild.app_permissions if place.guild is not None else ALL_PERMISSIONS,
         "entitlements": [],
         "attachment_size_limit": 10 * 1024 * 1024,
     }

@@ -40,6 +40,7 @@ from .postgres_url import SCHEMES as POSTGRES_SCHEMES
 from .postgres_url import is_postgres_url, password_of, without_password
 from .preferences import MemberPreferences
 from .requests import ACTIVE_REQUESTS, MoneyRequest, MoneyRequests, RequestLimitReached, RequestState
+from .shared_receipts import SharedReceipt, SharedReceipts
 
 __all__ = [
     "ACTIVE_REQUESTS",
@@ -77,6 +78,8 @@ __all__ = [
     "RequestLimitReached",
     "RequestNotOpen",
     "RequestState",
+    "SharedReceipt",
+    "SharedReceipts",
     "SqliteDatabase",
     "Storage",
     "TargetNotEmpty",
@@ -116,6 +119,7 @@ class Storage:
         self.instances = InstanceRegistry(database, clock)
         self.requests = MoneyRequests(database, clock)
         self.preferences = MemberPreferences(database, clock)
+        self.shared_receipts = SharedReceipts(database, clock)
 
     @classmethod
     async def open(cls, location: Path | str, encryption_key: bytes, *, clock: Clock = now,

@@ -68,6 +68,7 @@ class Payment:
     settled_by: str | None = None
     memo: str | None = None        # the payer's note (Taubot keeps none)
     request_id: int | None = None  # the money request it pays
+    from_account_name: str | None = None  # the paying account's name when not the payer's personal account
 
     @property
     def sent_at(self) -> datetime:
@@ -90,7 +91,7 @@ class Outcome:
 _COLUMNS = (
     "id, intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount, "
     "status, detail, balance_before, balance_after, created_at, updated_at, instance_id, key_id, log_mark, "
-    "log_entry, posted_at, taubot_answer, check_until, settled_by, memo, request_id"
+    "log_entry, posted_at, taubot_answer, check_until, settled_by, memo, request_id, from_account_name"
 )
 
 
@@ -126,16 +127,19 @@ class PaymentJournal:
                       from_account_id: str, to_account_id: str, to_account_name: str, amount: int,
                       recipient_user_id: int | None = None, balance_before: int | None = None,
                       instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None,
-                      memo: str | None = None, request_id: int | None = None) -> int:
+                      memo: str | None = None, request_id: int | None = None,
+                      from_account_name: str | None = None) -> int:
         # Stamped inside the write transaction, so the POST follows this moment within milliseconds however
         # long the write lock took: settling waits for Taubot's timeout counted from here.
         posted = to_seconds(self._clock())
         return await connection.insert(
             "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, "
             "recipient_user_id, amount, status, balance_before, created_at, updated_at, instance_id, key_id, "
-            "log_mark, posted_at, memo, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "log_mark, posted_at, memo, request_id, from_account_name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount,
-             balance_before, posted, posted, instance_id, key_id, log_mark, posted, memo, request_id),
+             balance_before, posted, posted, instance_id, key_id, log_mark, posted, memo, request_id,
+             from_account_name),
         )
 
     async def _claim_request(self, connection: Transaction, request_id: int, payment_id: int) -> None:
@@ -287,4 +291,5 @@ def _from_row(row: Row) -> Payment:
         log_mark=row["log_mark"], log_entry=row["log_entry"], posted_at=from_optional_seconds(row["posted_at"]),
         taubot_answer=row["taubot_answer"], check_until=from_optional_seconds(row["check_until"]),
         settled_by=row["settled_by"], memo=row["memo"], request_id=row["request_id"],
+        from_account_name=row["from_account_name"],
     )

@@ -1,7 +1,9 @@
-"""The payment confirmation's buttons and the amount form of the 'Pay' user command.
+"""The payment confirmation's buttons, a paid receipt's Share buttons, and the amount form of the 'Pay' user
+command.
 
-Confirm and Cancel are persistent (see cogs/buttons.py) and carry the payer and the intent id, so a press on
-a confirmation from before a restart still gets an answer (and, the intent being gone, sends nothing)."""
+Every button is persistent (see cogs/buttons.py). Confirm and Cancel carry the payer and the intent id, so a
+press on a confirmation from before a restart still gets an answer (and, the intent being gone, sends nothing);
+Share carries the payer and the journal row, from which the copy is made whenever it is pressed."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import discord
 from ..buttons import GuardedModal, PersistentButton, cog_of
 from ..limits import MODAL_TITLE, clip
 from ..memos import MEMO_MAX
-from ..messages import NOT_YOUR_PAYMENT
+from ..messages import NOT_YOUR_PAYMENT, SHARE_NOT_YOURS
 from .asking import PaymentAsk
 
 
@@ -26,6 +28,9 @@ class PaymentButtonHandler:
         raise NotImplementedError
 
     async def prepare(self, interaction: discord.Interaction, ask: PaymentAsk) -> None:
+        raise NotImplementedError
+
+    async def share(self, interaction: discord.Interaction, payment_id: int, *, with_memo: bool) -> None:
         raise NotImplementedError
 
 
@@ -53,13 +58,42 @@ class CancelPaymentButton(_PaymentButton):
         await cog_of(interaction, PaymentButtonHandler).cancel(interaction, self.intent_id)
 
 
-PERSISTENT_ITEMS = (ConfirmPaymentButton, CancelPaymentButton)
+class ShareReceiptButton(PersistentButton):
+    """On a paid receipt: post a public copy here, without the memo (Share) or with it (Share with memo)."""
+
+    prefix = ("pay:share", "pay:share-memo")
+    fields: ClassVar[dict[str, str]] = {"payer_id": r"\d+", "payment_id": r"\d+"}
+    owner_field = "payer_id"
+    not_yours = SHARE_NOT_YOURS
+
+    @property
+    def with_memo(self) -> bool:
+        return self.prefix_used == "pay:share-memo"
+
+    def button_label(self) -> str:
+        return "Share with memo" if self.with_memo else "Share"
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction, PaymentButtonHandler).share(interaction, int(self.values["payment_id"]),
+                                                              with_memo=self.with_memo)
+
+
+PERSISTENT_ITEMS = (ConfirmPaymentButton, CancelPaymentButton, ShareReceiptButton)
 
 
 def confirmation_buttons(payer_id: int, intent_id: str, *, disabled: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(ConfirmPaymentButton(payer_id=payer_id, intent_id=intent_id, disabled=disabled))
     view.add_item(CancelPaymentButton(payer_id=payer_id, intent_id=intent_id, disabled=disabled))
+    return view
+
+
+def share_buttons(payer_id: int, payment_id: int, *, has_memo: bool) -> discord.ui.View:
+    """Share, and Share with memo when there is one: the memo stays private unless the payer picks it."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ShareReceiptButton(payer_id=payer_id, payment_id=payment_id))
+    if has_memo:
+        view.add_item(ShareReceiptButton(payer_id=payer_id, payment_id=payment_id, prefix="pay:share-memo"))
     return view
 
 

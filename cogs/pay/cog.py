@@ -37,6 +37,7 @@ from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
 from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal
 from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
 from .settling import Settled, Settler
+from .sharing import ReceiptSharing
 from .timing import PaymentTimings
 
 if TYPE_CHECKING:
@@ -83,6 +84,10 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
     @functools.cached_property
     def confirm_flow(self) -> ConfirmFlow:
         return ConfirmFlow(self.bot, self.sender)
+
+    @functools.cached_property
+    def sharing(self) -> ReceiptSharing:
+        return ReceiptSharing(self.bot)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self._pay_menu)
@@ -319,6 +324,11 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         self._close(intent_id)
         set_outcome(interaction, "cancelled")
         await interaction.response.edit_message(embed=receipts.cancelled(), view=None)
+
+    # -- sharing a paid receipt ----------------------------------------------------------------------
+
+    async def share(self, interaction: discord.Interaction, payment_id: int, *, with_memo: bool) -> None:
+        await self.sharing.share(interaction, payment_id, with_memo=with_memo)
 
     # -- settling what stayed open ------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from taubot import TaubotError
 from .. import messages
 from ..interaction_log import outcome_of, set_outcome
 from . import receipts
-from .buttons import confirmation_buttons
+from .buttons import confirmation_buttons, share_buttons
 from .delivery import ReceiptDelivery
 from .sender import BalanceShortfall, PaymentIntent, PaymentResult, PaymentSender, Verdict
 
@@ -150,9 +150,12 @@ class ConfirmFlow:
         # A transfer may have gone out: from here nothing may reach the generic "nothing was changed" handler.
         set_outcome(pressed, outcome_of_refusal(result.stopped_by) if result.stopped_by is not None
                     else RECEIPT_OUTCOMES[result.verdict])
+        buttons = None
+        if payment is not None and result.verdict is Verdict.PAID and result.recorded:  # the journal says paid
+            buttons = share_buttons(intent.payer_id, payment.id, has_memo=intent.memo is not None)
         await self.delivery.deliver(intent.payer_id, receipts.receipt(intent, result, payment, self.symbol),
                                     receipts.receipt_notice(intent, result, self.symbol),
-                                    pressed=pressed, shown_by=shown_by)
+                                    pressed=pressed, shown_by=shown_by, buttons=buttons)
 
     async def _tell_recipient(self, intent: PaymentIntent, recipient_user_id: int) -> None:
         """A short DM receipt for the member who was paid, unless they turned these off (/notifications); closed

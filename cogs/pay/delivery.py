@@ -26,9 +26,12 @@ class ReceiptDelivery:
         self.client = client
 
     async def deliver(self, payer_id: int, receipt: discord.Embed, notice: str, *,
-                      pressed: discord.Interaction | None, shown_by: discord.Interaction | None) -> None:
-        """Put `receipt` in front of the payer by the first way that works; `notice` is its text form."""
-        for how, attempt in self._ways(payer_id, receipt, pressed, shown_by):
+                      pressed: discord.Interaction | None, shown_by: discord.Interaction | None,
+                      buttons: discord.ui.View | None = None) -> None:
+        """Put `receipt` in front of the payer by the first way that works; `notice` is its text form. `buttons`
+        (Share) go with it where it is shown in the channel of the payment, not on a DM (which is no place to
+        share from)."""
+        for how, attempt in self._ways(payer_id, receipt, pressed, shown_by, buttons):
             try:
                 await attempt()
             except Exception as error:
@@ -40,15 +43,18 @@ class ReceiptDelivery:
         await tell(self.client, payer_id, notice)
 
     def _ways(self, payer_id: int, receipt: discord.Embed, pressed: discord.Interaction | None,
-              shown_by: discord.Interaction | None) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+              shown_by: discord.Interaction | None, buttons: discord.ui.View | None
+              ) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
         ways: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        followup_view = buttons if buttons is not None else discord.utils.MISSING  # a followup takes no None
         if pressed is not None and pressed.response.is_done():  # else Discord lost the acknowledgement
             ways.append(("editing the confirmation", lambda: pressed.edit_original_response(embed=receipt,
-                                                                                            view=None)))
-            ways.append(("a followup", lambda: pressed.followup.send(embed=receipt, ephemeral=True)))
+                                                                                            view=buttons)))
+            ways.append(("a followup", lambda: pressed.followup.send(embed=receipt, ephemeral=True,
+                                                                     view=followup_view)))
         if shown_by is not None:
             ways.append(("editing the confirmation through /pay", lambda: shown_by.edit_original_response(
-                embed=receipt, view=None)))
+                embed=receipt, view=buttons)))
         ways.append(("DM", lambda: self._dm(payer_id, receipt)))
         return ways
 

@@ -10,7 +10,7 @@ from storage import Payment, PaymentStatus
 from .. import messages
 from ..limits import FittedEmbed
 from ..memos import shown_memo
-from ..ui import ERROR, INFO, SUCCESS, WARNING, account_label, account_name, format_money
+from ..ui import ERROR, INFO, SUCCESS, WARNING, account_label, account_name, format_money, personal_account_owner
 from .sender import PaymentIntent, PaymentResult, Verdict
 
 RECEIPT_TITLES = {
@@ -85,6 +85,29 @@ def receipt(intent: PaymentIntent, result: PaymentResult, payment: Payment | Non
         embed.add_field(name="Journal", value=messages.NOT_RECORDED, inline=False)
     embed.set_footer(text=f"Payment #{payment.id}")
     return embed
+
+
+def shared(payment: Payment, symbol: str, *, with_memo: bool) -> discord.Embed:
+    """The public copy of a paid receipt, from its journal row: who paid how much to whom, from which account when
+    not the payer's personal one, and the memo only if the payer chose it. Mentions in an embed never ping (and
+    the message's allowed_mentions are none); names are shown as everywhere else."""
+    embed = FittedEmbed(title="Payment", colour=SUCCESS, timestamp=payment.updated_at, description=(
+        f"<@{payment.payer_user_id}> paid **{format_money(payment.amount, symbol)}** to {_paid_to(payment)}"))
+    if payment.from_account_name is not None:
+        embed.add_field(name="From", value=account_name(payment.from_account_name))
+    if with_memo and payment.memo is not None:
+        embed.add_field(name="Memo", value=shown_memo(payment.memo), inline=False)
+    embed.set_footer(text=f"Payment #{payment.id}, as Taubot's log shows it")
+    return embed
+
+
+def _paid_to(payment: Payment) -> str:
+    """Like account_label, from what the journal keeps: a member's personal account with a name of its own as
+    '<@123> (Name)', any other account by its name."""
+    name = account_name(payment.to_account_name)
+    if payment.recipient_user_id is None or personal_account_owner(payment.to_account_name) is not None:
+        return name
+    return f"<@{payment.recipient_user_id}> ({name})"
 
 
 def not_made(reason: str) -> discord.Embed:

@@ -204,7 +204,7 @@ class PaymentSender:
                 to_account_id=intent.recipient.account_id, to_account_name=intent.recipient.account_name,
                 amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=ready.balance,
                 instance_id=self.instance_id, key_id=ready.key_id, log_mark=ready.mark, memo=intent.memo,
-                request_id=intent.request_id,
+                request_id=intent.request_id, from_account_name=intent.from_name,
             )
         except DatabaseGone:  # storage said so once, CRITICAL
             return _refused(messages.BOT_UNAVAILABLE)

@@ -5,7 +5,7 @@ import pytest
 
 from cogs.history.buttons import PageButton
 from cogs.link.buttons import CancelLinkButton, GrantedButton, KeepButton, RelinkButton, UnlinkButton, grant_ref_of
-from cogs.pay.buttons import CancelPaymentButton, ConfirmPaymentButton
+from cogs.pay.buttons import CancelPaymentButton, ConfirmPaymentButton, ShareReceiptButton
 
 REF = "0f8fad5b-d9cb-469f-a165-70867728950e"
 INTENT = "9b2f6c1e0d4a4e8f8a7b6c5d4e3f2a1b"
@@ -20,6 +20,8 @@ INTENT = "9b2f6c1e0d4a4e8f8a7b6c5d4e3f2a1b"
     (KeepButton(owner_id=42, prefix="unlink:no"), "unlink:no:42", "Keep it"),
     (ConfirmPaymentButton(payer_id=42, intent_id=INTENT), f"pay:confirm:42:{INTENT}", "Confirm"),
     (CancelPaymentButton(payer_id=42, intent_id=INTENT), f"pay:cancel:42:{INTENT}", "Cancel"),
+    (ShareReceiptButton(payer_id=42, payment_id=7), "pay:share:42:7", "Share"),
+    (ShareReceiptButton(payer_id=42, payment_id=7, prefix="pay:share-memo"), "pay:share-memo:42:7", "Share with memo"),
     (PageButton(owner_id=42, session_id=INTENT, page=-1, label="Previous"), f"history:page:42:{INTENT}:-1:Previous",
      "Previous"),
 ])

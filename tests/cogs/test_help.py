@@ -41,6 +41,9 @@ async def test_help_explains_the_bot_in_one_private_message(discord, sandbox, pe
     assert embed.field("Spending limit").startswith(
         "On Taubot's page you also set a spending limit: the most I may spend for you in total through this link. "
         "It is in **cents**: 5000 allows 50t.")
+    assert embed.field("Sharing a payment").startswith("A paid receipt has a **Share** button: I post a copy of it "
+                                                       "in that channel for everyone to see")
+    assert "`/notifications [paid-you]`" in embed.description
     assert taubot_requests(sandbox) == []  # the help costs Taubot nothing
 
 

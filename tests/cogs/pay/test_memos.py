@@ -7,15 +7,12 @@ import io
 
 import pytest
 
-from tests.cogs.pay.helpers import confirm, link_directly, transfers
+from tests.cogs.pay.helpers import confirm, transfers
 
 
 @pytest.fixture
-async def alice_and_bob(discord, sandbox, people):
-    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
-    await link_directly(discord, sandbox, alice)
-    await link_directly(discord, sandbox, bob)
-    return alice, bob
+def alice_and_bob(directly_linked):
+    return directly_linked
 
 
 async def test_a_memo_goes_with_the_payment_everywhere_it_is_shown(discord, sandbox, alice_and_bob):
