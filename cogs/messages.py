@@ -465,13 +465,17 @@ def link_state_for_account(state: str, name: str) -> str | None:
     }.get(state)
 
 
-def spent_through_the_bot(spent: str, refused_count: bool | None, sharing: list[str]) -> str:
+def spent_through_the_bot(spent: str, refused_count: bool | None, sharing: list[str], still_open: str | None
+                          ) -> str:
     """/link-status: what a link's grant key spent through the bot (from the journal). refused_count: whether
     Taubot counts refused payments against the limit (None: not known); sharing: names of the other linked
-    accounts the same grant covers (Taubot v2), whose payments count against the same limit."""
+    accounts the same grant covers (Taubot v2), whose payments count against the same limit; still_open: what its
+    payments whose outcome is not known add up to (None: there are none)."""
     text = spent + (" (refused payments count too)" if refused_count else "")
     if sharing:
         text += f", with {', '.join(sharing)} (the same grant)"
+    if still_open is not None:
+        text += f", and {still_open} whose outcome I don't know yet"
     return text + ". Spending limits are in cents."
 
 

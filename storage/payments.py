@@ -239,6 +239,14 @@ class PaymentJournal:
         )
         return row["spent"] if row is not None else 0
 
+    async def open_with_key(self, key_id: str) -> int:
+        """Cents of this grant key's payments whose outcome is not known (yet): Taubot may or may not have
+        counted them against the spending limit."""
+        row = await self._db.fetch_point(
+            "SELECT COALESCE(SUM(amount), 0) AS still_open FROM payments WHERE key_id = ? AND "
+            "status IN ('pending', 'unknown')", (key_id,))
+        return row["still_open"] if row is not None else 0
+
     async def memos_of(self, entries: Iterable[str]) -> dict[str, str]:
         """The memos of the payments that claimed these log entries (made by the bot's keys), by entry."""
         wanted = list(entries)

@@ -2,7 +2,8 @@
 /link-status shows beside the link, so a member can see how much of the spending limit they set is used.
 
 It is counted per grant key, as Taubot counts the limit: on Taubot v2 one grant may cover several linked
-accounts, which then share one figure; refused payments count too where Taubot counts them (v2).
+accounts, which then share one figure; refused payments count too where Taubot counts them (v2). Payments whose
+outcome is not known are named apart: Taubot may or may not have counted them.
 """
 
 from __future__ import annotations
@@ -35,11 +36,14 @@ class LinkSpending:
             key_id = _key_id(link.grant_key)
             if key_id is None:
                 continue
-            cents = await self.bot.storage.payments.spent_with_key(key_id, refused_count=bool(refused_count))
+            journal = self.bot.storage.payments
+            cents = await journal.spent_with_key(key_id, refused_count=bool(refused_count))
+            still_open = await journal.open_with_key(key_id)
             sharing = [account_name(other.account_name) for other in links
                        if other.grant_key == link.grant_key and other.account_id != link.account_id]
-            spent[link.account_id] = messages.spent_through_the_bot(format_money(cents, symbol), refused_count,
-                                                                    sharing)
+            spent[link.account_id] = messages.spent_through_the_bot(
+                format_money(cents, symbol), refused_count, sharing,
+                format_money(still_open, symbol) if still_open else None)
         return spent
 
     async def _refused_payments_count(self) -> bool | None:
