@@ -118,3 +118,12 @@ def pull_after_chown(tmp_path: Path) -> None:
     pulled = subprocess.run(as_owner.split(), cwd=install, env=home_less, capture_output=True, text=True, timeout=60)
     assert pulled.returncode == 0, pulled.stderr
     assert (install / "bot.py").read_text() == "version 2\n"
+
+
+def test_the_project_says_its_license_and_carries_it():
+    """Issue 14: no LICENSE file. The MIT license is there, whole, and the README points to it."""
+    license_text = (REPO / "LICENSE").read_text()
+    assert license_text.startswith("MIT License\n\nCopyright (c) ")
+    assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in license_text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in license_text
+    assert "MIT: see [LICENSE](LICENSE)." in (REPO / "README.md").read_text()
