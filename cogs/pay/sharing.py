@@ -114,7 +114,9 @@ def _place_refusal(interaction: discord.Interaction) -> str | None:
     """Why the bot may not post where the button was pressed (None: it may)."""
     if interaction.guild_id is None:
         return messages.SHARE_IN_OUR_DM if interaction.context.dm_channel else messages.SHARE_NOT_IN_THIS_CHAT
-    if not interaction.is_guild_integration():
+    # The server install authorizes the interaction where the bot was added; a member who also added it to their
+    # account may have run /pay through that install instead, so the bot's own view of its servers counts too.
+    if not interaction.is_guild_integration() and interaction.client.get_guild(interaction.guild_id) is None:
         return messages.SHARE_NOT_IN_THIS_SERVER
     permissions = interaction.app_permissions
     channel_type = interaction.channel.type if interaction.channel is not None else None
