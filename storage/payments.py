@@ -243,7 +243,7 @@ class PaymentJournal:
         """Cents of this grant key's payments whose outcome is not known (yet): Taubot may or may not have
         counted them against the spending limit."""
         row = await self._db.fetch_point(
-            "SELECT COALESCE(SUM(amount), 0) AS still_open FROM payments WHERE key_id = ? AND "
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS still_open FROM payments WHERE key_id = ? AND "
             "status IN ('pending', 'unknown')", (key_id,))
         return row["still_open"] if row is not None else 0
 
