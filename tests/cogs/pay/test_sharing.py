@@ -159,7 +159,7 @@ async def test_a_copy_discord_refused_or_a_moderator_deleted_can_be_shared_again
     refused = await discord.press(receipt, SHARE, by=alice.user)
     assert refused.text == ("I'm not allowed to post in this channel (I need Send Messages and Embed Links here). "
                             "Nothing was posted.")
-    discord.fail_next("send_message", status=500, message="Internal Server Error", times=5)
+    discord.fail_next("send_message", status=404, code=10003, message="Unknown Channel")  # (5xx are retried)
     failed = await discord.press(receipt, SHARE, by=alice.user)
     assert failed.text == "Discord didn't take the message, so nothing was posted. Try again in a minute."
     assert discord.posts() == []
