@@ -108,7 +108,11 @@ class GuardedModal(discord.ui.Modal):
 def cog_of(interaction: discord.Interaction, handler: type[CogT]) -> CogT:
     """The loaded cog that implements `handler`, the interface a feature's buttons call: so the buttons and the
     cog that shows them need not import each other."""
-    client = interaction.client
+    return cog_implementing(interaction.client, handler)
+
+
+def cog_implementing(client: discord.Client, handler: type[CogT]) -> CogT:
+    """The loaded cog that implements `handler` (see cogs/handoffs.py); LookupError when none does."""
     if isinstance(client, commands.Bot | commands.AutoShardedBot):
         for cog in client.cogs.values():
             if isinstance(cog, handler):

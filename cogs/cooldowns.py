@@ -35,6 +35,7 @@ class Allowance:
 # The README's "Repeating a command" paragraph states these.
 HISTORY = Allowance(5, 60)  # each /history may look up to 100 accounts; turning pages costs nothing
 LINK_ACCOUNT = Allowance(5, 600)  # each registers a grant link with Taubot and sends a DM
+REQUEST = Allowance(5, 300)  # each sends a member a DM: no member can be flooded with requests
 BALANCE_OF_AN_ACCOUNT = Allowance(10, 60, counts=lambda interaction: interaction.namespace.account is not None)
 
 

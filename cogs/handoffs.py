@@ -20,3 +20,12 @@ class RequestPayments:
         """Show the payer the normal payment confirmation for `request` (their own key, their own Confirm); the
         request is claimed only when its payment is journaled, at Confirm."""
         raise NotImplementedError
+
+
+class RequestOutcomes:
+    """What the pay feature tells the requests feature (RequestsCog implements it)."""
+
+    async def request_payment_settled(self, request_id: int) -> None:
+        """A payment of request `request_id` got its verdict (at Confirm, or later from Taubot's log): the
+        request already follows it in storage; tell whoever needs telling. Never raises."""
+        raise NotImplementedError

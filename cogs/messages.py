@@ -372,6 +372,90 @@ def requester_unlinked(requester: str) -> str:
             "Nothing was sent. If you still want to pay them, use /pay.")
 
 
+# /request, refused before anything is stored or sent
+REQUEST_FROM_YOURSELF = "You can't ask yourself for money. Pick the member who should pay you."
+REQUEST_FROM_A_BOT = "Bots don't have Taubot accounts, so they can't pay you. Pick a member instead."
+REQUESTER_NOT_LINKED = ("A request is paid into your Taubot account, so link one first with /link-account. Nothing "
+                        "was sent.")
+
+
+def request_muted(payer: str) -> str:
+    """The payer chose not to take requests from this requester (/requests mute). Said plainly: a requester told
+    "sent" would wait for a payment that cannot come, with the request holding one of their open slots."""
+    return f"{payer} isn't taking money requests from you, so nothing was sent."
+
+
+def too_many_requests(most: int) -> str:
+    return (f"You already have {most} open requests, the most you can have at once. Nothing was sent. Cancel one "
+            "with /requests list, or wait until one is paid, declined or expires.")
+
+
+def request_sent(payer: str, amount: str, account: str, request_id: int, expires: str, *, by_dm: bool) -> str:
+    """The requester's confirmation: where the request went."""
+    where = (f"I've sent {payer} a DM with your request" if by_dm else
+             f"I couldn't DM {payer}, so they'll see your request the next time they use me (and in /requests list)")
+    return (f"{where}: **{amount}** into {account} (request #{request_id}). It expires {expires}; /requests list "
+            "shows it, and lets you cancel it.")
+
+
+# The payer's side of a request
+REQUEST_PAYER_NOT_LINKED = "You haven't linked a Taubot account yet: run /link-account, then press Pay here."
+REQUEST_FOOTER = "Pay shows a confirmation first: nothing is sent until you press Confirm."
+NOT_YOUR_REQUEST_TO_PAY = "Only the member who was asked to pay can pay or decline this request."
+NOT_YOUR_REQUEST = "Only the member who made this request can cancel it."
+
+
+def request_waiting(requester: str, amount: str, account: str, request_id: int, expires: str) -> str:
+    """The notice for a payer whose DMs are closed (a notice has no buttons)."""
+    return (f"{requester} asks you to pay {amount} into {account} (request #{request_id}, expires {expires}). Run "
+            "/requests list to pay or decline it.")
+
+
+# How a request that is no longer open stands, keyed by its state's value (storage's RequestState); `when` is a
+# Discord timestamp. Said to whoever pressed Pay, Decline or Cancel.
+REQUEST_STATE_TEXT = {
+    "paid": "This request was paid {when}, so it won't be paid again. Here is the receipt.",
+    "paying": ("A payment for this request is being sent, or its outcome isn't known yet, so it can't be paid, "
+               "declined or cancelled now. Nothing new was sent; the payer will be told what became of it."),
+    "declined": "This request was declined {when}, so it can't be paid or cancelled any more. Nothing was sent.",
+    "cancelled": "This request was cancelled {when}, so there is nothing to pay. Nothing was sent.",
+    "expired": "This request expired {when}, so it can't be paid or declined any more. Nothing was sent.",
+}
+REQUEST_UNKNOWN = "I have no such request. Nothing was sent; /requests list shows the open ones."
+
+
+def request_declined_for_payer(requester: str) -> str:
+    return f"Declined. I've told {requester}. Nothing was sent."
+
+
+def request_declined_for_requester(payer: str, amount: str, request_id: int) -> str:
+    return f"{payer} declined your request #{request_id} for {amount}."
+
+
+def request_paid_for_requester(payer: str, amount: str, account: str, request_id: int) -> str:
+    return f"{payer} paid your request #{request_id}: {amount} into {account} on Taubot."
+
+
+def request_cancelled(payer: str, request_id: int) -> str:
+    return f"Cancelled request #{request_id}. {payer} can no longer pay it."
+
+
+def requests_muted(requester: str, *, already: bool) -> str:
+    if already:
+        return f"You had already muted {requester}'s money requests."
+    return (f"Muted: {requester} can't send you money requests any more (their open ones stay until they expire). "
+            f"/requests unmute undoes this.")
+
+
+def requests_unmuted(requester: str, *, was_muted: bool) -> str:
+    if not was_muted:
+        return f"You hadn't muted {requester}, so there was nothing to undo."
+    return f"Unmuted: {requester} can send you money requests again."
+
+
+NO_OPEN_REQUESTS = "You have no open money requests, to you or from you. /request asks a member for money."
+
+
 # -- linking -------------------------------------------------------------------------------------------------
 
 CREDENTIALS_REJECTED = ("The bot's Taubot credentials were rejected, so linking is unavailable. Please tell the "

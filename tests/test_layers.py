@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIPPED_FOLDERS = {"tests", ".venv", "venv", ".git", "data", "__pycache__", "node_modules"}
-FEATURES = ("cogs.link", "cogs.pay", "cogs.history", "cogs.balance", "cogs.notifications")
+FEATURES = ("cogs.link", "cogs.pay", "cogs.history", "cogs.balance", "cogs.notifications", "cogs.requests")
 SHARED_COGS = ("cogs", "cogs.ui", "cogs.messages", "cogs.buttons", "cogs.guarded", "cogs.interaction_log",
                "cogs.in_flight")
 TOOLS = ("harness", "sandbox", "demo", "bench")

@@ -34,7 +34,7 @@ from ..ui import format_money, linked_account_or_explain, owners_named_in, refus
 from . import receipts
 from .asking import PaymentAsk, checked_ask, refusal_of_member
 from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
-from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal
+from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal, tell_requests_feature
 from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
 from .settling import Settled, Settler
 from .sharing import ReceiptSharing
@@ -351,4 +351,6 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
             await member_names.look_up(self.bot, owners_named_in([done.payment.to_account_name]))
             await tell(self.bot, done.payment.payer_user_id,
                        receipts.settled(done.payment, done.verdict, self.symbol, interrupted=done.interrupted))
+            if done.payment.request_id is not None:
+                await tell_requests_feature(self.bot, done.payment.request_id)
         return settled

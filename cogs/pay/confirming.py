@@ -16,6 +16,8 @@ from storage import DatabaseGone, LinkedAccount, Payment, PaymentLock, PaymentSt
 from taubot import TaubotError
 
 from .. import messages
+from ..buttons import cog_implementing
+from ..handoffs import RequestOutcomes
 from ..interaction_log import outcome_of, set_outcome
 from . import receipts
 from .buttons import confirmation_buttons, share_buttons
@@ -51,6 +53,15 @@ async def in_flight_refusal(bot: TaubotBot, account_id: str) -> str | None:
     return messages.PAYMENT_OUTCOME_OPEN if open_outcome else messages.PAYMENT_IN_FLIGHT
 
 
+async def tell_requests_feature(bot: TaubotBot, request_id: int) -> None:
+    """A payment of a money request got its verdict: the requests feature, if loaded, tells who needs telling."""
+    try:
+        outcomes = cog_implementing(bot, RequestOutcomes)
+    except LookupError:
+        return
+    await outcomes.request_payment_settled(request_id)
+
+
 class ConfirmFlow:
     def __init__(self, bot: TaubotBot, sender: PaymentSender):
         self.bot = bot
@@ -80,7 +91,9 @@ class ConfirmFlow:
             return False
         payment, result = await self._send_watched(pressed, shown_by, intent, lock)
         await self._deliver(pressed, shown_by, intent, payment, result)
-        if result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
+        if intent.request_id is not None:
+            await tell_requests_feature(self.bot, intent.request_id)  # it tells the requester, whatever they chose
+        elif result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent, intent.recipient_user_id)
         return True
 
