@@ -53,7 +53,7 @@ def test_sync_dry_run_prints_the_command_payloads_offline_without_configuration(
     payloads = json.loads(result.stdout)
     assert [(p["name"], p["type"]) for p in payloads] == [
         ("link-account", 1), ("unlink-account", 1), ("link-status", 1), ("balance", 1), ("pay", 1),
-        ("history", 1), ("notifications", 1), ("help", 1), ("Pay", 2)]
+        ("history", 1), ("notifications", 1), ("request", 1), ("requests", 1), ("help", 1), ("Pay", 2)]
     for payload in payloads:  # installable in servers and by members; usable in servers, the bot's DMs, group DMs
         assert (payload["name"], payload["integration_types"], payload["contexts"]) == (
             payload["name"], [0, 1], [0, 1, 2])

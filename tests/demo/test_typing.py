@@ -53,7 +53,7 @@ async def test_a_name_with_spaces_runs_to_the_next_option(demo):
 
 @pytest.mark.parametrize("line, explanation", [
     ("/", "(Type a command after the /: /link-account, /unlink-account, /link-status, /balance, /pay, /history, "
-          "/notifications and /help. help explains each.)"),
+          "/notifications, /request, /requests and /help. help explains each.)"),
     ("/link-status extra", "(/link-status takes no options; type just /link-status.)"),
     ("/link-status account:Treasury", "(/link-status takes no options; type just /link-status.)"),
     ("/balance to:@bob", "(/balance has no option “to”. It takes: account — An account's exact name (leave "
@@ -81,7 +81,7 @@ async def test_a_name_with_spaces_runs_to_the_next_option(demo):
     ("/history export:maybe", "(export takes yes or no; “maybe” is neither.)"),
     ("/help lots", "(/help takes no options; type just /help.)"),
     ("/balnce", "(There is no /balnce. Did you mean /balance? The commands are /link-account, /unlink-account, "
-                "/link-status, /balance, /pay, /history, /notifications and /help.)"),
+                "/link-status, /balance, /pay, /history, /notifications, /request, /requests and /help.)"),
     ("/frobnicate", "(There is no /frobnicate. The commands are /link-account,"),
     ('/pay account 5 to:"Lemonade', '(That line has a " without its closing ". Close the quote, or leave the '
                                     "quotes out: account:Lemonade Stand works as it is.)"),
@@ -112,8 +112,8 @@ async def test_commands_and_console_words_in_any_case(demo):
 
 @pytest.mark.parametrize("line, answer", [
     ("xyzzy", "(The demo doesn't know “xyzzy”. You can type /link-account, /unlink-account, /link-status, "
-              "/balance, /pay, /history, /notifications, /help, pay @MEMBER, help, as, grant, press, dms, accounts, "
-              "show or quit.)"),
+              "/balance, /pay, /history, /notifications, /request, /requests, /help, pay @MEMBER, help, as, grant, "
+              "press, dms, accounts, show or quit.)"),
     ("hello", "(The demo doesn't know “hello”. Did you mean help?"),
     ("grnat", "(The demo doesn't know “grnat”. Did you mean grant? You can type /link-account,"),
     ("pres Confirm", "(The demo doesn't know “pres”. Did you mean press?"),
