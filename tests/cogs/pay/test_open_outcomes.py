@@ -16,6 +16,7 @@ from tests.cogs.pay.helpers import (
     confirm,
     journal_rows,
     key_of,
+    link_directly,
     transfers,
     until,
 )
@@ -27,6 +28,16 @@ SHORT = {"settle_margin": 0.2, "settle_interval": 0.05, "heartbeat_interval": 0.
 @pytest.fixture
 def settings(settings):
     return dataclasses.replace(settings, taubot_timeout_seconds=0.3)
+
+
+@pytest.fixture
+async def alice_and_bob(discord, sandbox, people):
+    """Alice (100t) and Bob (50t), linked with VIEW BALANCE, TRANSFER FUNDS and a 1,000t limit without the link
+    flow: its Taubot reads would share the 0.3 s timeout, which a loaded machine can miss before the test starts."""
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    for person in (alice, bob):
+        await link_directly(discord, sandbox, person, spending_limit=1_000_00)
+    return alice, bob
 
 
 def settling(timings):
