@@ -130,10 +130,9 @@ def closed(already_sent: Payment | None) -> discord.Embed:
 
 
 def paid_you(intent: PaymentIntent, symbol: str) -> str:
-    """The DM to the member who was paid."""
-    what = f" for your request #{intent.request_id}" if intent.request_id is not None else ""
+    """The DM to the member who was paid (a request's payment is told by the requests feature instead)."""
     memo = f": {shown_memo(intent.memo)}" if intent.memo is not None else "."
-    return f"<@{intent.payer_id}> paid you {format_money(intent.amount, symbol)} on Taubot{what}{memo}"
+    return f"<@{intent.payer_id}> paid you {format_money(intent.amount, symbol)} on Taubot{memo}"
 
 
 def receipt_notice(intent: PaymentIntent, result: PaymentResult, symbol: str) -> str:

@@ -12,7 +12,7 @@ from bot import TaubotBot
 from storage import PaymentStatus, RequestState
 from tests.cogs.pay.helpers import assert_journal_tells_the_truth, confirm, link_directly, transfers, until
 from tests.cogs.requests.helpers import ask, request_id_of, request_row
-from tests.conftest import transfer_sent
+from tests.conftest import ref_of, transfer_sent
 
 
 async def asked(discord, alice, bob, amount="12.50", **options):
@@ -58,9 +58,11 @@ async def test_pay_confirm_and_the_request_is_paid_once(discord, sandbox, alice_
     await assert_journal_tells_the_truth(discord.bot.storage, sandbox)
 
 
-async def test_the_buttons_work_after_a_restart(discord, sandbox, alice_and_bob, make_bot):
+async def test_the_buttons_work_after_a_restart_and_the_requester_is_told_whatever_they_chose(
+        discord, sandbox, alice_and_bob, make_bot):
     alice, bob = alice_and_bob
     dm, request_id = await asked(discord, alice, bob, "5")
+    await discord.run_command("notifications", by=alice.user, **{"paid-you": "off"})  # not about her own requests
     await discord.restart(make_bot)  # a new process on the same database
     paying = await discord.press(dm, "Pay", by=bob.user)
     await confirm(discord, paying, bob)
@@ -128,3 +130,29 @@ async def test_an_unknown_outcome_keeps_the_request_being_paid_until_the_log_set
     assert dm.embed.title.endswith("· paid") and dm.buttons == []
     assert len(transfers(sandbox)) == 1
     await assert_journal_tells_the_truth(discord.bot.storage, sandbox)
+
+
+async def test_a_request_into_an_account_the_requester_manages_is_paid_into_it(discord, sandbox, people):
+    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
+    acme = sandbox.create_account("Acme Ltd", owner_id=alice.id, account_type="CORPORATION", balance=0).account_id
+    await people.link(alice)
+    await people.link(bob)
+    await discord.run_command("link-account", by=alice.user, account="Acme Ltd")  # a link of its own for Acme
+    link_dm = discord.last_dm(alice.user)
+    assert sandbox.grant(ref_of(link_dm), alice.id, accounts=[acme])
+    await discord.press(link_dm, "I've granted access", by=alice.user)
+    suggested = await discord.autocomplete("request", by=alice.user, focused="to", amount="9",
+                                           **{"from": bob.user, "to": "Ac"})
+    assert suggested == [{"name": "Acme Ltd", "value": acme}]
+
+    reply = await ask(discord, alice, bob, "9", to=acme)
+    assert "**9t** into Acme Ltd" in reply.text
+    dm = discord.last_dm(bob.user)
+    assert dm.embed.description == f"<@{alice.id}> asks you to pay **9t** into Acme Ltd."
+    paying = await discord.press(dm, "Pay", by=bob.user)
+    assert paying.last.embed.description == "Pay **9t** to Acme Ltd (corporation)?"
+    await confirm(discord, paying, bob)
+    assert paying.last.embed.title == "Payment sent"
+    assert (sandbox.balance_of(acme), sandbox.balance_of(alice.account_id)) == (9_00, 100_00)
+    assert discord.last_dm(alice.user).content == (
+        f"<@{bob.id}> paid your request #{request_id_of(dm)}: 9t into Acme Ltd on Taubot.")
