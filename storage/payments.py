@@ -115,13 +115,15 @@ class PaymentJournal:
                 payment_id = await self._insert(connection, **row)
                 if row.get("request_id") is not None:
                     await self._claim_request(connection, row["request_id"], payment_id)
+                # Read back inside the transaction: after it, a read may queue (for the shared SQLite connection,
+                # for a pooled PostgreSQL one) while posted_at ages, and the POST must follow posted_at closely.
+                written = await connection.fetch_one(f"SELECT {_COLUMNS} FROM payments WHERE id = ?", (payment_id,))
         except ConstraintViolation as error:
             if "intent_id" in str(error):
                 raise DuplicatePayment(row.get("intent_id")) from None
             raise
-        payment = await self.get(payment_id)
-        assert payment is not None, "the row just written is readable"
-        return payment
+        assert written is not None, "the row just written is readable"
+        return _from_row(written)
 
     async def _insert(self, connection: Transaction, *, intent_id: str, payer_user_id: int,
                       from_account_id: str, to_account_id: str, to_account_name: str, amount: int,

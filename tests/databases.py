@@ -24,6 +24,7 @@ from storage import PostgresDatabase, discover_migrations, without_password
 BACKENDS = ("sqlite", "postgresql")
 ON_SQLITE = pytest.mark.parametrize("database_location", ["sqlite"], indirect=True)
 ON_POSTGRESQL = pytest.mark.parametrize("database_location", ["postgresql"], indirect=True)
+ON_SQLITE_BOT = pytest.mark.parametrize("bot_database", ["sqlite"], indirect=True)  # the cog suite's bot
 ON_POSTGRESQL_NEW = pytest.mark.parametrize("new_database_location", ["postgresql"], indirect=True)
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -19,6 +19,7 @@ from cogs.pay.sender import PaymentSender
 from storage import Payment, PaymentStatus
 from taubot import InvalidTransaction
 from tests.conftest import transfer_requests, transfer_sent
+from tests.databases import BACKENDS, migrated_schema
 
 DIALECT_FIELDS = ({"from_account", "to_account", "amount"}, {"to_account_id", "amount"})
 
@@ -58,6 +59,17 @@ def check_transfer_invariant(posts: list, sent_rows: list[Payment], elsewhere: l
         return
     assert len(posts) == len(sent_rows), f"{len(posts)} transfer POSTs for {len(sent_rows)} journal rows sent"
     assert sent == journaled, f"the transfers sent differ from the journal rows: {sent} != {journaled}"
+
+
+@pytest.fixture(params=BACKENDS)
+async def bot_database(request):
+    """The cog suite runs on both backends: the bot's SQLite file (None), or a PostgreSQL schema of its own
+    (tests/databases.py). A test about the SQLite file itself is marked ON_SQLITE_BOT."""
+    if request.param == "sqlite":
+        yield None
+        return
+    async with migrated_schema() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ asyncio.run(main(json.load(sys.stdin)))
 
 async def in_another_process(settings, user_id: int, grant_key: str | None = None, account_id: str = "") -> None:
     """Unlink the member (grant_key None) or relink them, from a separate Python process on the same file."""
-    order = {"database": str(settings.database_path), "encryption_key": settings.key_encryption_key.hex(),
+    order = {"database": str(settings.database), "encryption_key": settings.key_encryption_key.hex(),
              "user_id": user_id, "grant_key": grant_key, "account_id": account_id}
     process = await asyncio.create_subprocess_exec(sys.executable, "-c", OTHER_PROCESS, cwd=PROJECT_ROOT,
                                                    stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

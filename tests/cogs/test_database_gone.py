@@ -14,6 +14,9 @@ from bot import TaubotBot, Timings
 from harness import FakeDiscord
 from tests.cogs.pay.helpers import confirm, transfers
 from tests.conftest import People, calls
+from tests.databases import ON_SQLITE_BOT
+
+pytestmark = ON_SQLITE_BOT  # the SQLite file deleted or replaced under the bot: SQLite's own
 
 UNAVAILABLE = ("I'm unavailable right now: I can't keep records, so I won't pay or link anything. Nothing was "
                "changed. The bot's host has been alerted; please try again later.")

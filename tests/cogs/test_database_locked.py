@@ -7,6 +7,10 @@ import sqlite3
 
 import pytest
 
+from tests.databases import ON_SQLITE_BOT
+
+pytestmark = ON_SQLITE_BOT  # another process holding SQLite's write lock: SQLite's own
+
 DEADLINE = 0.5  # Discord's 3 s, scaled down with everything else in this test
 HELD_FOR = 1.0  # longer than the deadline, shorter than SQLite's busy timeout (the queued write then succeeds)
 

@@ -4,8 +4,10 @@ import logging
 import re
 
 from sandbox import TRANSFER_FUNDS
+from tests.databases import ON_SQLITE_BOT
 
 
+@ON_SQLITE_BOT  # the failure is SQLite's connection closed under the bot
 async def test_an_unexpected_failure_becomes_one_sentence_and_one_logged_error(discord, people):
     alice = people.member("alice")
     await discord.bot.storage.database.close()  # the disk went away under the bot: every connection fails
@@ -17,6 +19,7 @@ async def test_an_unexpected_failure_becomes_one_sentence_and_one_logged_error(d
     assert re.search("closed database", record.exc_text)
 
 
+@ON_SQLITE_BOT
 async def test_an_unexpected_failure_in_a_button_gets_the_same_answer(discord, people):
     alice = people.member("alice")
     await people.link(alice)

@@ -58,7 +58,7 @@ def pending_ref_on_disk(settings, user_id: int) -> str | None:
     """The user's pending ref as a second process would read it from the database file right now. Blocking, so
     synchronous hooks (the fake Discord's on_request) can look at what was committed before a request."""
     async def read() -> str | None:
-        other = await Storage.open(settings.database_path, settings.key_encryption_key)
+        other = await Storage.open(settings.database, settings.key_encryption_key)
         try:
             link = await other.pending_links.for_user(user_id)
             return link.ref_id if link else None

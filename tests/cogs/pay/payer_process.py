@@ -42,7 +42,8 @@ async def main(config: dict) -> None:
         discord_token="harness-token", taubot_master_key=config["master_key"],
         taubot_app_id=uuid.UUID(config["application_id"]),
         key_encryption_key=base64.urlsafe_b64decode(config["encryption_key"]), taubot_api_url=config["api_url"],
-        database_path=Path(config["database_path"]), taubot_timeout_seconds=config["timeout"],
+        database_path=Path(config["database_path"]), database_url=config["database_url"],
+        taubot_timeout_seconds=config["timeout"],
         taubot_connect_timeout_seconds=config["timeout"])
     bot = TaubotBot(settings, background_tasks=True, timings=Timings(**config["timings"]))
     discord = await FakeDiscord.start(bot)

@@ -11,6 +11,9 @@ import subprocess
 import pytest
 
 from tests.cogs.pay.helpers import confirm, transfers, until
+from tests.databases import ON_SQLITE_BOT
+
+pytestmark = ON_SQLITE_BOT  # the disk under the SQLite file filling up: SQLite's own
 
 JOURNAL_UNAVAILABLE = ("I couldn't write this payment to my journal (my database is unavailable), so nothing was "
                        "sent. Try again in a few minutes.")

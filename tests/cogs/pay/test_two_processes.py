@@ -76,7 +76,8 @@ def config_for(settings, sandbox, members, payments) -> dict:
     return {"api_url": sandbox.api_url, "application_id": sandbox.application_id,
             "master_key": sandbox.master_key,
             "encryption_key": base64.urlsafe_b64encode(settings.key_encryption_key).decode(),
-            "database_path": str(settings.database_path), "timeout": settings.taubot_timeout_seconds,
+            "database_path": str(settings.database_path), "database_url": settings.database_url,
+            "timeout": settings.taubot_timeout_seconds,
             "timings": TIMINGS, "members": [[m.id, m.user.username] for m in members],
             "payments": payments, "concurrency": 25}
 
