@@ -1,6 +1,6 @@
-"""python -m bench [--dialect v2|v2.1] [--runs N] [--burst N] [--rounds N] [--users N]: the bot beside the naive
-cog, then payments, request counts, storage at scale and true memory; a side-by-side table, the targets, and
-one last line of headline `name=value` figures.
+"""python -m bench [--dialect v2|v2.1] [--database URL] [--runs N] [--burst N] [--rounds N] [--users N]: the bot
+beside the naive cog, then payments, request counts, storage at scale and true memory; a side-by-side table, the
+targets, and one last line of headline `name=value` figures.
 
 The sandbox runs in a process of its own; the bot and the naive cog run here, one at a time, driven through
 the harness exactly as the tests drive the bot. The full run takes a few minutes on a 2-core machine.
@@ -12,17 +12,18 @@ import argparse
 import asyncio
 import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
 from sandbox import DIALECTS
+from storage import without_password
 
 from .bot_under_test import BotUnderTest, new_encryption_key
 from .contender import Contender
 from .memory import memory_figures
 from .naive_under_test import NaiveUnderTest
 from .payments import PAY_ROUNDS, pay_latency
+from .postgres_scratch import scratch_space
 from .request_counts import request_counts
 from .sandbox_process import SandboxProcess
 from .side_by_side import SlowTaubot, measure_runs, report_runs
@@ -42,10 +43,12 @@ def machine() -> str:
 async def run(arguments: argparse.Namespace) -> Report:
     report, slow = Report(), SlowTaubot(arguments.slow_latency_ms, arguments.slow_requests_per_second)
     print(f"Machine: {machine()}\nTaubot dialect: {arguments.dialect}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="taubot-bench-") as scratch:
+    print(f"Database: {without_password(arguments.database) if arguments.database else 'SQLite'}", flush=True)
+    async with scratch_space(arguments.database) as (scratch, database_url):
         workdir, encryption_key = Path(scratch), new_encryption_key()
         async with SandboxProcess(workdir, arguments.dialect) as sandbox:
-            bench = await BotUnderTest(sandbox, workdir / "bot.sqlite3", encryption_key).start()
+            bench = await BotUnderTest(sandbox, workdir / "bot.sqlite3", encryption_key,
+                                       database_url=database_url).start()
             try:
                 members = await bench.add_members(arguments.burst, prefix="member")
                 linked = await bench.linked_rows(members)
@@ -71,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench",
                                      description="The bot's benchmarks, beside the naive cog in the same run.")
     parser.add_argument("--dialect", choices=DIALECTS, default="v2", help="the Taubot the sandbox speaks")
+    parser.add_argument("--database", metavar="URL", help="run the bot on PostgreSQL (postgresql://…, a scratch "
+                        "schema dropped after the run) instead of SQLite; storage and memory at scale stay SQLite's")
     parser.add_argument("--runs", type=int, default=3, help="repeats of the side-by-side figures (spread)")
     parser.add_argument("--burst", type=int, default=500, help="members running /balance at once")
     parser.add_argument("--rounds", type=int, default=200, help="paired /balance rounds per run")

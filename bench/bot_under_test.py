@@ -52,7 +52,9 @@ class InteractionLog(logging.Handler):
 
 
 class BotUnderTest:
-    def __init__(self, sandbox: SandboxProcess, database_path: Path, encryption_key: bytes):
+    def __init__(self, sandbox: SandboxProcess, database_path: Path, encryption_key: bytes,
+                 database_url: str | None = None):
+        """database_url: PostgreSQL instead of the SQLite file at database_path (python -m bench --database)."""
         credentials = sandbox.credentials
         self.sandbox = sandbox
         self.settings = Settings(
@@ -63,6 +65,7 @@ class BotUnderTest:
             taubot_api_url=credentials["api_url"],
             taubot_api_dialect=sandbox.dialect,
             database_path=database_path,
+            database_url=database_url,
         )
         self.log = InteractionLog()
         self.bot: TaubotBot | None = None
