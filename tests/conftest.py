@@ -97,34 +97,44 @@ def _worth_running(item: pytest.Item) -> bool:
     return not (params.get("bot_database") == "postgresql" and params.get("sandbox") == "v2.1")
 
 
-def pytest_collection_modifyitems(config, items):
-    """Without a reachable PostgreSQL, leave its runs out (and say so once, at the end); under CI, stop."""
-    items[:] = [item for item in items if _worth_running(item)]
-    on_postgres = [item for item in items if _uses_postgres(item)]
-    if not on_postgres or (reason := postgres_unreachable_reason()) is None:
-        return
-    if os.environ.get("CI"):
+_POSTGRES_UNREACHABLE = pytest.StashKey[str | None]()
+
+
+def _postgres_unreachable(config: pytest.Config) -> str | None:
+    """Why the test PostgreSQL cannot be reached (None: it can), asked once per process."""
+    if _POSTGRES_UNREACHABLE not in config.stash:
+        config.stash[_POSTGRES_UNREACHABLE] = postgres_unreachable_reason()
+    return config.stash[_POSTGRES_UNREACHABLE]
+
+
+def pytest_sessionstart(session):
+    """Under CI, a PostgreSQL that cannot be reached stops the run (on pytest-xdist's controller, before any
+    worker starts): its tests must run there, not be skipped."""
+    if os.environ.get("CI") and not hasattr(session.config, "workerinput") and (
+            reason := _postgres_unreachable(session.config)) is not None:
         pytest.exit(f"CI is set and the test PostgreSQL cannot be reached ({reason}); the PostgreSQL tests must run "
                     "there. Start PostgreSQL on 127.0.0.1:5432 or set TEST_DATABASE_URL.", returncode=1)
-    items[:] = [item for item in items if not _uses_postgres(item)]
-    config.hook.pytest_deselected(items=on_postgres)
-    config.stash[_POSTGRES_LEFT_OUT] = (len(on_postgres), reason)
 
 
-_POSTGRES_LEFT_OUT = pytest.StashKey[tuple[int, str]]()
+def pytest_collection_modifyitems(config, items):
+    """Without a reachable PostgreSQL, leave its runs out; pytest_terminal_summary says so, once."""
+    items[:] = [item for item in items if _worth_running(item)]
+    on_postgres = [item for item in items if _uses_postgres(item)]
+    if on_postgres and _postgres_unreachable(config) is not None:
+        items[:] = [item for item in items if not _uses_postgres(item)]
+        config.hook.pytest_deselected(items=on_postgres)
 
 
 def pytest_sessionfinish(session):
-    if session.config.stash.get(_POSTGRES_LEFT_OUT, None) is None and postgres_was_used():
+    if postgres_was_used():
         drop_test_schemas()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if (left_out := config.stash.get(_POSTGRES_LEFT_OUT, None)) is not None:
-        count, reason = left_out
+    if (reason := _postgres_unreachable(config)) is not None:
         terminalreporter.write_line(
-            f"{count} PostgreSQL test runs were skipped: no PostgreSQL at {reason}. To run them, start PostgreSQL "
-            f"(trust auth on 127.0.0.1:5432, database test) or set TEST_DATABASE_URL (now {test_database_url()}).")
+            f"The PostgreSQL tests were skipped: no PostgreSQL at {reason}. To run them, start PostgreSQL (trust "
+            f"auth on 127.0.0.1:5432, database test) or set TEST_DATABASE_URL (now {test_database_url()}).")
 
 
 def transfer_requests(sandbox: Sandbox) -> list[RequestRecord]:
