@@ -8,11 +8,13 @@ never a network call), so the fleet's writes queue for milliseconds. A write out
 statement; PostgreSQL decides a conditional UPDATE against the row as committed, so compare-and-set claims
 (leases, reminders, requests) hold across processes without the lock. Reads need no lock: each sees committed rows.
 
-Waiting for the write lock gives up after LOCK_TIMEOUT, like SQLite's busy timeout.
+Waiting for the write lock gives up after LOCK_TIMEOUT, like SQLite's busy timeout. Within one process, write
+transactions queue on an asyncio lock first (as on SQLite), so waiting writers hold one pooled connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -68,6 +70,10 @@ class PostgresDatabase(Database):
 
     def __init__(self, pool: asyncpg.Pool, url: str):
         self._pool = pool
+        # This process's write transactions wait for the advisory lock one at a time, holding one pooled
+        # connection: a burst of them must not take every connection while they wait, or the reads by key and
+        # the heartbeat (which need none of the lock) would wait for a connection behind them.
+        self._write_lock = asyncio.Lock()
         self._shown_url = without_password(url)
 
     @classmethod
@@ -138,7 +144,7 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with self._write_lock, self._pool.acquire() as connection, connection.transaction():
             await connection.execute(_WRITE_LOCK)
             yield PostgresTransaction(connection)
 
