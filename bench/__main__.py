@@ -60,6 +60,8 @@ async def run(arguments: argparse.Namespace) -> Report:
                 finally:
                     await naive.stop()
                 report_runs(report, runs, members=arguments.burst, rounds=arguments.rounds, slow=slow)
+                report.line(f"(the bot logged {bench.log_lines()} lines meanwhile, one per interaction: LOG_LEVEL=INFO "
+                            "as `python bot.py run` sets it up, to a file; the naive cog logs nothing of its own)")
                 await pay_latency(bench, members[:20], report, max(1, arguments.rounds * PAY_ROUNDS // 200))
             finally:
                 await bench.stop()

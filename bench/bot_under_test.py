@@ -1,8 +1,10 @@
 """The real bot, logged in to the harness's fake Discord, talking to the sandbox process over loopback.
 
 Members are linked the way a person does it: /link-account, the grant on Taubot's side, then "I've granted
-access". How each interaction ended is read from the bot's own per-interaction log line (the one operators
-see); how many Taubot requests it made is counted by the sandbox (request_counts.py).
+access". Logging is set up exactly as `python bot.py run` sets it up (LOG_LEVEL=INFO: the redacting record
+factory, the real formatter and handler), writing to a file beside the database instead of stderr, so every
+command pays for its log line as in production. How many Taubot requests it made is counted by the sandbox
+(request_counts.py).
 """
 
 from __future__ import annotations
@@ -10,20 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from bot import TaubotBot
 from cogs.link.buttons import grant_ref_of
 from config import Settings
 from harness import FakeDiscord, FakeUser
+from logging_setup import setup_logging
 
 from .sandbox_process import SandboxProcess
 
-INTERACTION_LOGGER = "taubot_bot.interactions"
-LOG_LINE = re.compile(r"^(?P<what>\S+) user=(?P<user>\d+) outcome=(?P<outcome>\S+) .* taubot_requests=(?P<n>\d+)$")
 STARTING_BALANCE = 1_000_000_00
 LINK_BATCH = 25
 
@@ -32,23 +33,6 @@ LINK_BATCH = 25
 class Member:
     user: FakeUser
     account_id: str
-
-
-class InteractionLog(logging.Handler):
-    """Keeps the bot's one-line-per-interaction records: what, outcome, Taubot requests."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.entries: list[tuple[str, str, int]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        matched = LOG_LINE.match(record.getMessage())
-        if matched:
-            self.entries.append((matched["what"], matched["outcome"], int(matched["n"])))
-
-    def take(self) -> list[tuple[str, str, int]]:
-        taken, self.entries = self.entries, []
-        return taken
 
 
 class BotUnderTest:
@@ -67,14 +51,17 @@ class BotUnderTest:
             database_path=database_path,
             database_url=database_url,
         )
-        self.log = InteractionLog()
+        self.log_path = database_path.with_suffix(".log")
+        self._log_file: TextIO | None = None
+        self._log_handler: logging.Handler | None = None
         self.bot: TaubotBot | None = None
         self.discord: FakeDiscord | None = None
 
     async def start(self) -> BotUnderTest:
-        logger = logging.getLogger(INTERACTION_LOGGER)
-        logger.setLevel(logging.INFO)
-        logger.addHandler(self.log)
+        # What cli.connect does for `run`, with a file for stderr.
+        self._log_file = self.log_path.open("a", encoding="utf-8")
+        self._log_handler = setup_logging(self.settings.log_level, self.settings.secret_values(),
+                                          stream=self._log_file)
 
         # No background poller: links are finished by the button, so its timing never mixes in.
         self.bot = TaubotBot(self.settings, background_tasks=False)
@@ -82,10 +69,20 @@ class BotUnderTest:
         return self
 
     async def stop(self) -> None:
-        logging.getLogger(INTERACTION_LOGGER).removeHandler(self.log)
-        if self.discord is not None:
-            self.discord.assert_no_errors_logged()
-            await self.discord.stop()
+        try:
+            if self.discord is not None:
+                self.discord.assert_no_errors_logged()
+                await self.discord.stop()
+        finally:
+            if self._log_handler is not None:
+                logging.getLogger().removeHandler(self._log_handler)
+            if self._log_file is not None:
+                self._log_file.close()
+
+    def log_lines(self) -> int:
+        """Lines the bot has logged so far (its per-interaction lines and anything else at INFO or above)."""
+        with self.log_path.open(encoding="utf-8") as written:
+            return sum(1 for _ in written)
 
     async def add_members(self, count: int, prefix: str) -> list[Member]:
         """`count` members, each with a funded personal account, linked through the real flow."""
@@ -94,7 +91,6 @@ class BotUnderTest:
             batch = await asyncio.gather(*(self._linked_member(f"{prefix}{n}")
                                            for n in range(start, min(count, start + LINK_BATCH))))
             members.extend(batch)
-        self.log.take()
         return members
 
     async def _linked_member(self, name: str) -> Member:
@@ -118,10 +114,6 @@ class BotUnderTest:
     async def linked_rows(self, members: list[Member]) -> list[tuple[int, str, str]]:
         """(Discord user id, grant key, account id) of each member: what the naive cog keeps in its dict."""
         return [(m.user.id, await self.grant_key_of(m), m.account_id) for m in members]
-
-    def outcomes_logged(self, what: str) -> list[str]:
-        """How each `what` (e.g. "command=/balance") logged since the last call ended: "ok", "expired"…"""
-        return [outcome for logged, outcome, _ in self.log.take() if logged == what]
 
 
 def new_encryption_key() -> bytes:
