@@ -147,15 +147,60 @@ async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
     """
     in_flight = in_flight_of(interaction.client)
     expected_wait = in_flight.expected_wait if in_flight is not None else ExpectedWait()
-    defer_now = expected_wait.seconds() >= after
-    task = asyncio.ensure_future(expected_wait.timed(work))
+    deferral = _DeferLater(interaction, 0.0 if expected_wait.seconds() >= after else after)
     try:
-        # asyncio.wait, unlike wait_for, leaves the work running when the time is up.
-        if defer_now or not (await asyncio.wait({task}, timeout=after))[0]:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-    except BaseException:
-        # Cancelled, or the defer failed (e.g. the interaction expired): nobody will read the work's answer,
-        # so it must not go on making Taubot requests behind the interaction's back.
-        task.cancel()
+        result = await expected_wait.timed(work)
+    except asyncio.CancelledError:
+        if not deferral.failed():
+            deferral.abandon()
+            raise
+        # The defer failed (e.g. the interaction expired) and stopped the work: its error is the one to handle.
+        current = asyncio.current_task()
+        if current is not None:
+            current.uncancel()
+        await deferral.settled()
         raise
-    return await task
+    except BaseException:
+        await deferral.settled()  # the error's sentence then follows the "thinking…" it may have started
+        raise
+    await deferral.settled()
+    return result
+
+
+class _DeferLater:
+    """Sends "thinking…" after `delay` seconds unless settled first, while the current task does the work itself:
+    no second task, no waiter, for the common answer that takes milliseconds. If the defer fails, nobody will
+    read the work's answer, so the work is cancelled: it must not go on making Taubot requests behind the
+    interaction's back."""
+
+    def __init__(self, interaction: discord.Interaction, delay: float):
+        self._interaction = interaction
+        self._work: asyncio.Task | None = asyncio.current_task()
+        self._defer: asyncio.Task | None = None
+        self._timer = asyncio.get_running_loop().call_later(delay, self._start)
+
+    def _start(self) -> None:
+        self._defer = asyncio.ensure_future(self._interaction.response.defer(ephemeral=True, thinking=True))
+        self._defer.add_done_callback(self._stop_work_if_failed)
+
+    def _stop_work_if_failed(self, defer: asyncio.Task) -> None:
+        if self._work is not None and not defer.cancelled() and defer.exception() is not None:
+            self._work.cancel()
+
+    def failed(self) -> bool:
+        defer = self._defer
+        return defer is not None and defer.done() and not defer.cancelled() and defer.exception() is not None
+
+    async def settled(self) -> None:
+        """The work is over: no "thinking…" unless it was on its way, and then it has arrived (or raised)."""
+        self._work = None
+        self._timer.cancel()
+        if self._defer is not None:
+            await self._defer
+
+    def abandon(self) -> None:
+        """The work was cancelled (a shutdown): no "thinking…" any more."""
+        self._work = None
+        self._timer.cancel()
+        if self._defer is not None:
+            self._defer.cancel()
