@@ -68,6 +68,12 @@ _REPLACED = (
 )
 # The default link first: the personal account, then the others in the order they were linked.
 _DEFAULT_FIRST = "ORDER BY CASE WHEN account_type = 'USER' THEN 0 ELSE 1 END, linked_at, account_id"
+_LINKS_OF_MEMBER = f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ?"
+
+
+def _default_first(row: Any) -> tuple[bool, float, str]:
+    """_DEFAULT_FIRST, as a sort key of a row."""
+    return row["account_type"] != PERSONAL_ACCOUNT_TYPE, row["linked_at"], row["account_id"]
 
 
 class GrantKeyStore:
@@ -133,11 +139,10 @@ class GrantKeyStore:
     async def get(self, discord_user_id: int) -> LinkedAccount | None:
         """The user's default link (their personal account, else the account they linked first) as committed
         right now (by any process), or None."""
-        row = await self._db.fetch_point(
-            f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ? {_DEFAULT_FIRST} LIMIT 1",
-            (discord_user_id,),
-        )
-        return await self._readable(row)
+        # Every command reads this. The member's few rows come in key order and the default is picked here: an
+        # ORDER BY would make SQLite build a sorter on every read, half the cost of the read.
+        rows = await self._db.fetch_points(_LINKS_OF_MEMBER, (discord_user_id,))
+        return await self._readable(min(rows, key=_default_first)) if rows else None
 
     async def get_for(self, discord_user_id: int, account_id: str) -> LinkedAccount | None:
         """The user's link to this account, as committed right now, or None."""

@@ -43,6 +43,18 @@ async def test_a_member_holds_one_link_per_account_and_the_personal_one_is_the_d
     assert await storage.grant_keys.all_of(1) == []
 
 
+async def test_without_a_personal_account_the_default_is_the_first_linked_then_the_lowest_id(storage):
+    """get() picks the default among the member's rows itself: the same one all_of() puts first."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    for account_id, minutes in (("b-later", 5), ("z-first", 0), ("a-first", 0)):
+        await storage.grant_keys.put(1, KEY, account_id=account_id, account_name=account_id, account_type="CHARITY",
+                                     linked_at=moment + timedelta(minutes=minutes))
+    assert [x.account_id for x in await storage.grant_keys.all_of(1)] == ["a-first", "z-first", "b-later"]
+    assert (await storage.grant_keys.get(1)).account_id == "a-first"
+    await link(storage, 1, "personal")  # linked last, and still the default
+    assert (await storage.grant_keys.get(1)).account_id == "personal"
+
+
 async def test_a_new_personal_account_replaces_the_old_personal_link_but_not_the_others(storage):
     await link(storage, 1, "old-personal")
     await link(storage, 1, "company", kind="CORPORATION")
