@@ -20,7 +20,7 @@ EMBEDS = st.fixed_dictionaries({}, optional={
 })
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(EMBEDS)
 def test_the_shortcut_sends_exactly_what_fitting_sends(embed):
     assert fit_embed(copy.deepcopy(embed)) == _fitted(copy.deepcopy(embed))
