@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot import CommandsOnlyBot, TaubotBot
+from bot import CommandsOnlyBot, TaubotBot, freeze_start_up_objects
 from check import master_key_expiry, run_checks, verdict
 from config import (
     ConfigError,
@@ -92,6 +92,7 @@ async def run_bot(settings: Settings) -> int:
         refused = await know_taubot(bot)  # so does a Taubot whose dialect is unknown
         if refused is not None:
             return refused
+        freeze_start_up_objects()
         await serve_until_signal(bot, bot.start(settings.discord_token))
     log.info("Stopped cleanly")
     return 0
