@@ -31,9 +31,8 @@ class NoticeBoard:
                                  (discord_user_id, text, to_seconds(self._clock())))
 
     async def waiting(self, discord_user_id: int) -> list[Notice]:
-        """The member's notices not shown yet, oldest first. Every command asks, after its answer: read at once
-        by the member's id (point_reads.py), not queued behind the writer connection's statements."""
-        rows = await self._db.fetch_points(
+        """The member's notices not shown yet, oldest first."""
+        rows = await self._db.fetch_all(
             "SELECT id, discord_user_id, text FROM notices WHERE discord_user_id = ? ORDER BY id",
             (discord_user_id,),
         )
