@@ -89,10 +89,12 @@ async def memory_figures(workdir: Path, databases: dict[int, Path], encryption_k
     report.line(f"same work in each: {REAL_MEMBERS} real members, {BALANCE_COMMANDS} /balance "
                 f"(the bot also links them and runs {STATUS_COMMANDS} /link-status over the stored members)")
     for linked, database in sorted(databases.items()):
-        bot = await asyncio.to_thread(measure, "bot", "--database", str(database), "--key", encryption_key.hex(),
-                                      "--credentials", str(credentials), "--stored-members", str(linked))
-        naive = await asyncio.to_thread(measure, "naive", "--members", str(members_file), "--credentials",
-                                        str(credentials), "--stored-members", str(linked))
+        # Side by side: each probe reads its own process's peak, so running them together changes no figure.
+        bot, naive = await asyncio.gather(
+            asyncio.to_thread(measure, "bot", "--database", str(database), "--key", encryption_key.hex(),
+                              "--credentials", str(credentials), "--stored-members", str(linked)),
+            asyncio.to_thread(measure, "naive", "--members", str(members_file), "--credentials", str(credentials),
+                              "--stored-members", str(linked)))
         bot_mib, naive_mib = bot["peak_kib"] / 1024, naive["peak_kib"] / 1024
         report.line(f"{linked:>9,} linked: bot peak {bot_mib:.1f} MiB (resident at the end "
                     f"{bot['resident_kib'] / 1024:.1f}) | naive peak {naive_mib:.1f} MiB | "
