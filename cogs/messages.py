@@ -218,6 +218,8 @@ SENDING_FAILED = "Something went wrong on my side before the payment went out. N
 JOURNAL_UNAVAILABLE = ("I couldn't write this payment to my journal (my database is unavailable), so nothing was "
                        "sent. Try again in a few minutes.")
 LOCK_LOST = "Checking your account took too long, so nothing was sent. Run /pay again."
+NOT_SENT_IN_TIME = ("I was held up too long between writing this payment down and sending it, so I didn't "
+                    "send it: nothing moved. Run /pay again.")
 
 
 # -- /pay: what Taubot did with the transfer ---------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .backend import ConstraintViolation, Database, Row, Transaction
 from .clock import Clock, from_optional_seconds, from_seconds, now, to_seconds
@@ -72,7 +72,8 @@ class Payment:
 
     @property
     def sent_at(self) -> datetime:
-        """When the POST went out (rows from before the journal recorded it: when the row was written)."""
+        """When the row was claimed for its POST (a row never claimed, or from before the journal recorded it:
+        when it was written)."""
         return self.posted_at or self.created_at
 
 
@@ -131,18 +132,35 @@ class PaymentJournal:
                       instance_id: str | None = None, key_id: str | None = None, log_mark: str | None = None,
                       memo: str | None = None, request_id: int | None = None,
                       from_account_name: str | None = None) -> int:
-        # Stamped inside the write transaction, so the POST follows this moment within milliseconds however
-        # long the write lock took: settling waits for Taubot's timeout counted from here.
-        posted = to_seconds(self._clock())
+        # posted_at stays NULL until the sender claims the row for its POST (claim_for_sending).
+        written = to_seconds(self._clock())
         return await connection.insert(
             "INSERT INTO payments (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, "
             "recipient_user_id, amount, status, balance_before, created_at, updated_at, instance_id, key_id, "
-            "log_mark, posted_at, memo, request_id, from_account_name) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "log_mark, memo, request_id, from_account_name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (intent_id, payer_user_id, from_account_id, to_account_id, to_account_name, recipient_user_id, amount,
-             balance_before, posted, posted, instance_id, key_id, log_mark, posted, memo, request_id,
+             balance_before, written, written, instance_id, key_id, log_mark, memo, request_id,
              from_account_name),
         )
+
+    async def claim_for_sending(self, payment_id: int, *, instance_id: str, lock: PaymentLock,
+                                landing_window: timedelta) -> bool:
+        """The sender's right to POST this row, taken right before the POST with one conditional statement: the
+        row is still 'pending', unclaimed and this process's, and its account lock is still this payment's for
+        at least `landing_window` more (so no next payment from the account can start before this transfer can
+        no longer land). Stamps posted_at, from which settling counts the landing window. False: send nothing
+        (another process settled the row, or this one stalled past its lease)."""
+        async with self._db.transaction() as connection:
+            moment = self._clock()  # inside the write transaction: the POST follows within milliseconds
+            return await connection.execute(
+                "UPDATE payments SET posted_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' "
+                "AND posted_at IS NULL AND instance_id = ? AND EXISTS (SELECT 1 FROM payment_locks WHERE "
+                "from_account_id = payments.from_account_id AND intent_id = payments.intent_id "
+                "AND instance_id = ? AND lease_until >= ?)",
+                (to_seconds(moment), to_seconds(moment), payment_id, instance_id, lock.instance_id,
+                 to_seconds(moment + landing_window)),
+            ) > 0
 
     async def _claim_request(self, connection: Transaction, request_id: int, payment_id: int) -> None:
         """The request is being paid by this payment, if it is still open (one statement: two payments of one
@@ -156,26 +174,33 @@ class PaymentJournal:
 
     async def finish(self, payment_id: int, outcome: Outcome, *, settled_by: str | None = None,
                      open_statuses: Iterable[PaymentStatus] = (PaymentStatus.PENDING,),
-                     release: PaymentLock | None = None) -> bool:
+                     release: PaymentLock | None = None, landed_after: timedelta | None = None) -> bool:
         """Record an outcome if the row is still in one of `open_statuses` (so two processes settling one row
         cannot both record it); release `release` in the same transaction. True for the caller that recorded
-        it. Raises EntryClaimed if another row already claimed `outcome.log_entry`."""
+        it. Raises EntryClaimed if another row already claimed `outcome.log_entry`.
+
+        `landed_after` (settling from the log): record it only if the row was claimed for sending at least this
+        long ago, or never; a claim made after the log was read (its transfer may land yet) wins over the
+        reading."""
         if outcome.status is PaymentStatus.PENDING:
             raise ValueError("finish() records an outcome; 'pending' is not one")
         statuses = [status.value for status in open_statuses]
         try:
             async with self._db.transaction() as connection:
+                moment = self._clock()
+                landed = moment - (landed_after or timedelta(0))
                 recorded = await connection.execute(
                     "UPDATE payments SET status = ?, detail = ?, balance_after = COALESCE(?, balance_after), "
                     "log_entry = COALESCE(?, log_entry), taubot_answer = COALESCE(?, taubot_answer), "
                     "check_until = ?, settled_by = ?, updated_at = ? "
-                    f"WHERE id = ? AND status IN ({', '.join('?' for _ in statuses)})",
+                    f"WHERE id = ? AND status IN ({', '.join('?' for _ in statuses)}) "
+                    "AND (? = 0 OR posted_at IS NULL OR posted_at <= ?)",
                     (outcome.status.value, outcome.detail, outcome.balance_after, outcome.log_entry,
                      outcome.taubot_answer, _optional_seconds(outcome.check_until), settled_by,
-                     to_seconds(self._clock()), payment_id, *statuses),
+                     to_seconds(moment), payment_id, *statuses, int(landed_after is not None), to_seconds(landed)),
                 ) > 0
                 if recorded:
-                    await _settle_request_within(connection, payment_id, outcome.status, self._clock())
+                    await _settle_request_within(connection, payment_id, outcome.status, moment)
                 if recorded and release is not None:
                     await self._locks.release_within(connection, release)
         except ConstraintViolation as error:

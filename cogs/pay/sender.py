@@ -139,12 +139,7 @@ class PaymentSender:
         payment = journaled
         self.sending.add(payment.id)
         try:
-            try:
-                result = await self._transfer_and_verify(payment, linked.grant_key)
-            except Exception:
-                log.exception("Payment %s: unexpected failure after it was journaled", payment.id)
-                result = PaymentResult(Verdict.UNKNOWN, messages.PAYMENT_MAY_HAVE_MOVED)
-            result = await self._record(payment, result, lock)
+            result = await self._send_journaled(payment, linked.grant_key, lock)
         finally:
             self.sending.discard(payment.id)
         log.info("Payment %s by user %s: %s", payment.id, intent.payer_id, result.verdict.name)
@@ -196,10 +191,11 @@ class PaymentSender:
 
     async def _begin(self, intent: PaymentIntent, linked: LinkedAccount, lock: PaymentLock, ready: _Ready
                      ) -> Payment | PaymentResult:
-        """Journal the payment and extend the lock past the landing window, in one transaction."""
+        """Journal the payment and extend the lock past the landing window (and the time to claim the row), in
+        one transaction."""
         try:
             payment = await self.journal.begin(
-                lock=lock, lease_until=self.timings.clock() + self.timings.landing_window,
+                lock=lock, lease_until=self.timings.clock() + self.timings.lease_at_journal,
                 intent_id=intent.intent_id, payer_user_id=intent.payer_id, from_account_id=intent.payer_account_id,
                 to_account_id=intent.recipient.account_id, to_account_name=intent.recipient.account_name,
                 amount=intent.amount, recipient_user_id=intent.recipient_user_id, balance_before=ready.balance,
@@ -218,7 +214,41 @@ class PaymentSender:
     def _money(self, cents: int) -> str:
         return format_money(cents, self.currency_symbol)
 
-    # -- the POST and what the log says ---------------------------------------------------------------------
+    # -- the claim, the POST and what the log says -----------------------------------------------------------
+
+    async def _send_journaled(self, payment: Payment, grant_key: str, lock: PaymentLock) -> PaymentResult:
+        """Claim the row, send it once, verify, record. Without the claim nothing is sent: a process that stalled
+        after journaling (past its lease, its heartbeat stopped) may find its row settled by another one."""
+        try:
+            claimed = await self.journal.claim_for_sending(payment.id, instance_id=self.instance_id, lock=lock,
+                                                           landing_window=self.timings.landing_window)
+        except Exception as error:
+            log.error("Payment %s not sent: it could not be claimed for sending: %r", payment.id, error)
+            return await self._not_sent(payment, lock, messages.JOURNAL_UNAVAILABLE)
+        if not claimed:
+            log.warning("Payment %s not sent: claimed too late (its lease ran short, or another process settled "
+                        "it)", payment.id)
+            return await self._not_sent(payment, lock, messages.NOT_SENT_IN_TIME)
+        try:
+            result = await self._transfer_and_verify(payment, grant_key)
+        except Exception:
+            log.exception("Payment %s: unexpected failure after it was journaled", payment.id)
+            result = PaymentResult(Verdict.UNKNOWN, messages.PAYMENT_MAY_HAVE_MOVED)
+        return await self._record(payment, result, lock)
+
+    async def _not_sent(self, payment: Payment, lock: PaymentLock, reason: str) -> PaymentResult:
+        """The row was never claimed, so no transfer went out: it ends 'failed' whoever settles it (another
+        process that judged this one gone may have, or marked it unknown), and the lock is given back."""
+        refused = _refused(reason)
+        try:
+            if not await self.journal.finish(payment.id, Outcome(PaymentStatus.FAILED, detail=reason),
+                                             settled_by=self.instance_id, release=lock,
+                                             open_statuses=(PaymentStatus.PENDING, PaymentStatus.UNKNOWN)):
+                await self.locks.release(lock)  # another process settled it, without this payment's lock
+        except Exception as error:  # the settler finds it unsent in the log; the lock expires on its own
+            log.warning("Payment %s: its unsent row could not be closed: %r", payment.id, error)
+            return dataclasses.replace(refused, recorded=False)
+        return refused
 
     async def _post(self, payment: Payment, grant_key: str) -> None:
         """The one transfer request, built from the journal row so what is sent is what was recorded."""

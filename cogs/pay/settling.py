@@ -2,9 +2,11 @@
 'unknown' ones, looked up again until they settle or `check_for` passes. Knows Taubot and the journal, not
 Discord: PayCog tells the payers.
 
-A row is only touched once its transfer can no longer land (the POST's time plus Taubot's timeout plus a
-margin, on the bot's own clock), and a 'pending' row only when the process that sends it is gone (it stopped
-beating) or is this one and no longer sending it. Two processes settling one row cannot both record it.
+A row is only touched once its transfer can no longer land (the moment its sender claimed it for the POST plus
+Taubot's timeout plus a margin, on the bot's own clock), and a 'pending' row only when the process that sends it
+is gone (it stopped beating) or is this one and no longer sending it. Two processes settling one row cannot both
+record it, and a sender that claims a row after it was read here wins over the reading: a row is either settled
+before its claim (and then never sent) or at least a landing window after it.
 """
 
 from __future__ import annotations
@@ -85,9 +87,11 @@ class Settler:
             self._waits.pop(payment.id, None)
         if outcome is None:
             return None
+        # Recorded only if the row is as it was read: not settled meanwhile, and not claimed for sending after the
+        # log was read (its transfer may land yet).
         if not await self.journal.finish(payment.id, outcome, settled_by=self.sender.instance_id,
-                                         open_statuses=(payment.status,)):
-            return None  # another process settled it first, and tells the payer
+                                         open_statuses=(payment.status,), landed_after=self.timings.landing_window):
+            return None  # another process settled it first and tells the payer, or its sender claimed it
         log.info("Settled payment %s from Taubot's log: %s", payment.id, outcome.status.name)
         return Settled(payment, Verdict(outcome.status), interrupted=payment.status is PaymentStatus.PENDING)
 

@@ -30,6 +30,13 @@ class PaymentTimings:
         return self.taubot_timeout + self.settle_margin
 
     @property
+    def lease_at_journal(self) -> timedelta:
+        """The lock's lease from the journal write: the landing window plus one Taubot timeout in which the
+        sender must claim the row for its POST (storage: PaymentJournal.claim_for_sending). A process that
+        stalls longer sends nothing; another may settle its row."""
+        return self.landing_window + self.taubot_timeout
+
+    @property
     def lock_before_post(self) -> timedelta:
         """The lock's first lease: the reads before the POST, however slow Taubot is; it is extended to the
         landing window in the transaction that journals the payment."""
