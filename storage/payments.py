@@ -144,11 +144,10 @@ class PaymentJournal:
              from_account_name),
         )
 
-    async def claim_for_sending(self, payment_id: int, *, instance_id: str, lock: PaymentLock,
-                                landing_window: timedelta) -> bool:
+    async def claim_for_sending(self, payment_id: int, *, instance_id: str, landing_window: timedelta) -> bool:
         """The sender's right to POST this row, taken right before the POST with one conditional statement: the
-        row is still 'pending', unclaimed and this process's, and its account lock is still this payment's for
-        at least `landing_window` more (so no next payment from the account can start before this transfer can
+        row is still 'pending', unclaimed and this process's, and its account lock is still this payment's (held
+        by this process) for at least `landing_window` more (so no next payment from the account can start before this transfer can
         no longer land). Stamps posted_at, from which settling counts the landing window. False: send nothing
         (another process settled the row, or this one stalled past its lease)."""
         async with self._db.transaction() as connection:
@@ -158,7 +157,7 @@ class PaymentJournal:
                 "AND posted_at IS NULL AND instance_id = ? AND EXISTS (SELECT 1 FROM payment_locks WHERE "
                 "from_account_id = payments.from_account_id AND intent_id = payments.intent_id "
                 "AND instance_id = ? AND lease_until >= ?)",
-                (to_seconds(moment), to_seconds(moment), payment_id, instance_id, lock.instance_id,
+                (to_seconds(moment), to_seconds(moment), payment_id, instance_id, instance_id,
                  to_seconds(moment + landing_window)),
             ) > 0
 

@@ -220,7 +220,7 @@ class PaymentSender:
         """Claim the row, send it once, verify, record. Without the claim nothing is sent: a process that stalled
         after journaling (past its lease, its heartbeat stopped) may find its row settled by another one."""
         try:
-            claimed = await self.journal.claim_for_sending(payment.id, instance_id=self.instance_id, lock=lock,
+            claimed = await self.journal.claim_for_sending(payment.id, instance_id=self.instance_id,
                                                            landing_window=self.timings.landing_window)
         except Exception as error:
             log.error("Payment %s not sent: it could not be claimed for sending: %r", payment.id, error)

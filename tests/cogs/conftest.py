@@ -2,8 +2,8 @@
 
 Every transfer the sandbox saw (in either dialect; v2.1's binding probes are no transfers) must carry exactly
 the dialect's fields and a positive int amount (not a bool) between two different accounts, and must match
-exactly one journal row that was 'pending' when the bot sent it: as many transfers as rows that reached the
-sending stage, so none was sent twice and none without a journal row.
+exactly one journal row that was 'pending', and claimed for sending, when the bot sent it: as many transfers as
+rows that reached the sending stage, so none was sent twice and none without a journal row.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def check_transfer_invariant(posts: list, sent_rows: list[Payment], elsewhere: l
         assert from_account is not None and from_account != to_account, body
     for row in sent_rows:
         assert row.status is PaymentStatus.PENDING, f"payment {row.id} was {row.status} when it was sent"
+        assert row.posted_at is not None, f"payment {row.id} was sent without its sender's claim"
     ids = [row.id for row in [*sent_rows, *elsewhere]]
     assert len(ids) == len(set(ids)), f"a journal row was sent more than once: {ids}"
     sent = Counter((from_account, to_account, amount) for from_account, to_account, amount, _ in posts)
