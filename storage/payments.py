@@ -147,9 +147,9 @@ class PaymentJournal:
     async def claim_for_sending(self, payment_id: int, *, instance_id: str, landing_window: timedelta) -> bool:
         """The sender's right to POST this row, taken right before the POST with one conditional statement: the
         row is still 'pending', unclaimed and this process's, and its account lock is still this payment's (held
-        by this process) for at least `landing_window` more (so no next payment from the account can start before this transfer can
-        no longer land). Stamps posted_at, from which settling counts the landing window. False: send nothing
-        (another process settled the row, or this one stalled past its lease)."""
+        by this process) for at least `landing_window` more (so no next payment from the account can start
+        before this transfer can no longer land). Stamps posted_at, from which settling counts the landing
+        window. False: send nothing (another process settled the row, or this one stalled past its lease)."""
         async with self._db.transaction() as connection:
             moment = self._clock()  # inside the write transaction: the POST follows within milliseconds
             return await connection.execute(

@@ -30,13 +30,16 @@ async def storage(database_location, key, clock):
     await opened.close()
 
 
-async def journaled(storage, clock, *, lease: timedelta = LANDING + timedelta(seconds=10)):
-    lock = PaymentLock("acme", "intent-1", "process-a")
-    assert await storage.locks.take(lock, timedelta(seconds=30))
-    payment = await storage.payments.begin(
-        lock=lock, lease_until=clock.now + lease, intent_id="intent-1", payer_user_id=1, from_account_id="acme",
-        to_account_id="bob", to_account_name="Bob", amount=5_00, instance_id="process-a")
-    return payment, lock
+LOCK = PaymentLock("acme", "intent-1", "process-a")
+
+
+async def journaled(storage, clock):
+    """A row as the sender writes it: its lock's lease extended to the landing window plus 10 s to claim it."""
+    assert await storage.locks.take(LOCK, timedelta(seconds=30))
+    return await storage.payments.begin(
+        lock=LOCK, lease_until=clock.now + LANDING + timedelta(seconds=10), intent_id=LOCK.intent_id,
+        payer_user_id=1, from_account_id="acme", to_account_id="bob", to_account_name="Bob", amount=5_00,
+        instance_id="process-a")
 
 
 async def claim(storage, payment, instance_id="process-a") -> bool:
@@ -49,7 +52,7 @@ async def settle_as_failed(storage, payment) -> bool:
 
 
 async def test_a_row_is_claimed_once_by_its_own_process_and_stamped_with_the_claim(storage, clock):
-    payment, lock = await journaled(storage, clock)
+    payment = await journaled(storage, clock)
     assert payment.posted_at is None and payment.sent_at == payment.created_at
     assert not await claim(storage, payment, instance_id="process-b")
     clock.now += timedelta(seconds=2)
@@ -59,7 +62,7 @@ async def test_a_row_is_claimed_once_by_its_own_process_and_stamped_with_the_cla
 
 
 async def test_a_claim_after_another_process_read_the_log_wins_over_that_reading(storage, clock):
-    payment, lock = await journaled(storage, clock)
+    payment = await journaled(storage, clock)
     # Process B read the row (unclaimed) and then the log, which showed nothing; the sender claims meanwhile.
     assert await claim(storage, payment)
     assert not await settle_as_failed(storage, payment)
@@ -70,18 +73,18 @@ async def test_a_claim_after_another_process_read_the_log_wins_over_that_reading
 
 
 async def test_a_row_settled_before_its_claim_is_never_claimed(storage, clock):
-    payment, lock = await journaled(storage, clock)
+    payment = await journaled(storage, clock)
     assert await settle_as_failed(storage, payment)
     assert not await claim(storage, payment)
     assert (await storage.payments.get(payment.id)).posted_at is None
 
 
 async def test_no_claim_once_the_lock_no_longer_covers_a_landing_window(storage, clock):
-    payment, lock = await journaled(storage, clock)
+    payment = await journaled(storage, clock)
     clock.now += timedelta(seconds=10, microseconds=1)  # the lease ends less than LANDING from now
     assert not await claim(storage, payment)
     clock.now = payment.created_at  # nor while another payment holds the account
-    await storage.locks.release(lock)
+    await storage.locks.release(LOCK)
     assert await storage.locks.take(PaymentLock("acme", "intent-2", "process-a"), LANDING * 2)
     assert not await claim(storage, payment)
     assert (await storage.payments.get(payment.id)).posted_at is None
