@@ -43,7 +43,7 @@ async def test_it_sees_pay_the_pay_menu_and_every_fault(discord, sandbox, people
 def _row(payment_id: int, amount: int = 1_00) -> Payment:
     at = now()
     return Payment(payment_id, f"{payment_id:032x}", 1, "from", "to", "To", None, amount, PaymentStatus.PENDING, "",
-                   None, None, at, at)
+                   None, None, at, at, posted_at=at)
 
 
 def _post(amount=1_00, from_account="from", to_account="to"):
@@ -59,6 +59,7 @@ def _post(amount=1_00, from_account="from", to_account="to"):
     ([_post(to_account="from")], [_row(1)], "from"),
     ([_post(), _post()], [_row(1), _row(1)], "sent more than once"),
     ([_post()], [replace(_row(1), status=PaymentStatus.PAID)], "was paid when it was sent"),
+    ([_post()], [replace(_row(1), posted_at=None)], "sent without its sender's claim"),
     ([_post(2_00)], [_row(1)], "differ from the journal"),  # sent something other than what was journaled
 ])
 def test_it_catches(posts, rows, problem):
