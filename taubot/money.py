@@ -54,7 +54,7 @@ def parse_amount(text: str, *, symbol: str = "t") -> int:
 
 def _too_large(symbol: str) -> AmountError:
     limit = format_amount(MAX_AMOUNT_CENTS, symbol=symbol)
-    return AmountError(f"That amount is too large: the most I can send is {limit}.")
+    return AmountError(f"That amount is too large: the most one payment can be is {limit}.")
 
 
 def format_amount(cents: int, *, symbol: str = "t") -> str:

@@ -37,7 +37,7 @@ def test_another_currency_symbol():
     ("", "Enter an amount, like 12.50."),
     ("   ", "Enter an amount, like 12.50."),
     ("t", "Enter an amount, like 12.50."),
-    ("1000000000.01", "That amount is too large: the most I can send is 1,000,000,000t."),
+    ("1000000000.01", "That amount is too large: the most one payment can be is 1,000,000,000t."),
     ("1,23", "“1,23” isn't an amount. Write it like 12.50 or 1,234.56."),
     ("12,50", "“12,50” isn't an amount. Write it like 12.50 or 1,234.56."),
     ("1.2.3", "“1.2.3” isn't an amount. Write it like 12.50 or 1,234.56."),

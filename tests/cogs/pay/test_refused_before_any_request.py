@@ -19,7 +19,7 @@ from tests.conftest import ON_V2
     ("nan", "That isn't a number. Write an amount like 12.50."),
     ("١٢", "Write the amount with the digits 0–9."),
     ("   ", "Enter an amount, like 12.50."),
-    ("99999999999999", "That amount is too large: the most I can send is 1,000,000,000t."),
+    ("99999999999999", "That amount is too large: the most one payment can be is 1,000,000,000t."),
 ])
 async def test_bad_amounts_are_refused_before_any_request(discord, sandbox, alice_and_bob, amount, message):
     alice, bob = alice_and_bob

@@ -24,7 +24,7 @@ async def assert_nothing_asked(discord, sandbox, payer):
     ("-5", "The amount must be positive."),
     ("twelve", "“twelve” isn't an amount. Write it like 12.50 or 1,234.56."),
     ("1.005", "Amounts have at most two decimal places (cents)."),
-    ("1000000000.01", "That amount is too large: the most I can send is 1,000,000,000t."),
+    ("1000000000.01", "That amount is too large: the most one payment can be is 1,000,000,000t."),
 ])
 async def test_an_amount_that_could_never_be_paid_is_refused(discord, sandbox, alice_and_bob, amount, sentence):
     alice, bob = alice_and_bob
