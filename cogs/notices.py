@@ -44,7 +44,7 @@ async def show_waiting_notices(interaction: discord.Interaction) -> None:
     if storage is None or interaction.response.type not in _FOLLOWUP_AFTER:
         return
     try:
-        waiting = await storage.notices.waiting(interaction.user.id)
+        waiting = await storage.notices.to_show(interaction.user.id)
         for notice in waiting:
             if not await storage.notices.claim(notice):
                 continue  # another command of theirs is showing it

@@ -17,7 +17,7 @@ from typing import Any
 from .backend import Database, Transaction
 from .clock import from_optional_seconds, from_seconds, now, to_seconds
 from .crypto import DecryptionFailed, GrantKeyCipher
-from .notices import NoticeBoard
+from .notices import NOTICES_WAITING_COLUMN, NoticeBoard, note_seen_with_links
 
 log = logging.getLogger("taubot_bot.storage")
 
@@ -68,7 +68,9 @@ _REPLACED = (
 )
 # The default link first: the personal account, then the others in the order they were linked.
 _DEFAULT_FIRST = "ORDER BY CASE WHEN account_type = 'USER' THEN 0 ELSE 1 END, linked_at, account_id"
-_LINKS_OF_MEMBER = f"SELECT {_COLUMNS} FROM linked_accounts WHERE discord_user_id = ?"
+# A member's links, and whether notices wait for them: the notices check after the command needs no read of its
+# own when none did (notices.py).
+_LINKS_OF_MEMBER = f"SELECT {_COLUMNS}, {NOTICES_WAITING_COLUMN} FROM linked_accounts WHERE discord_user_id = ?"
 
 
 def _default_first(row: Any) -> tuple[bool, float, str]:
@@ -142,6 +144,8 @@ class GrantKeyStore:
         # Every command reads this. The member's few rows come in key order and the default is picked here: an
         # ORDER BY would make SQLite build a sorter on every read, half the cost of the read.
         rows = await self._db.fetch_points(_LINKS_OF_MEMBER, (discord_user_id,))
+        if rows:
+            note_seen_with_links(discord_user_id, rows[0]["notices_waiting"])
         return await self._readable(min(rows, key=_default_first)) if rows else None
 
     async def get_for(self, discord_user_id: int, account_id: str) -> LinkedAccount | None:

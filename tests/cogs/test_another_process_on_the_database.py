@@ -18,7 +18,9 @@ from storage import Storage
 async def main(order):
     storage = await Storage.open(order["database"], bytes.fromhex(order["encryption_key"]))
     try:
-        if order["grant_key"] is None:
+        if order.get("notice") is not None:
+            await storage.notices.post(order["user_id"], order["notice"])
+        elif order["grant_key"] is None:
             await storage.grant_keys.delete(order["user_id"])
         else:
             await storage.grant_keys.put(order["user_id"], order["grant_key"], account_id=order["account_id"],
@@ -30,10 +32,12 @@ asyncio.run(main(json.load(sys.stdin)))
 """
 
 
-async def in_another_process(settings, user_id: int, grant_key: str | None = None, account_id: str = "") -> None:
-    """Unlink the member (grant_key None) or relink them, from a separate Python process on the same file."""
+async def in_another_process(settings, user_id: int, grant_key: str | None = None, account_id: str = "",
+                             notice: str | None = None) -> None:
+    """Unlink the member (grant_key None) or relink them, or leave them a notice, from a separate Python process
+    on the same file."""
     order = {"database": str(settings.database), "encryption_key": settings.key_encryption_key.hex(),
-             "user_id": user_id, "grant_key": grant_key, "account_id": account_id}
+             "user_id": user_id, "grant_key": grant_key, "account_id": account_id, "notice": notice}
     process = await asyncio.create_subprocess_exec(sys.executable, "-c", OTHER_PROCESS, cwd=PROJECT_ROOT,
                                                    stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, errors = await process.communicate(json.dumps(order).encode())
@@ -56,3 +60,18 @@ async def test_an_unlink_and_a_relink_by_another_process_are_seen_by_the_next_co
     assert reply.embed.field("Balance") == "**12t**"
     assert [r.key for r in sandbox.requests] == [fresh_key]  # the relinked key, read from the file just now
 
+
+
+async def test_a_notice_left_by_another_process_is_shown_once_after_the_next_command(discord, sandbox, people,
+                                                                                    settings):
+    """The notices check after a command skips its own read when the member's link read (the same statement)
+    saw none waiting: one left by another process since must still show on the very next command."""
+    alice = people.member("alice", balance=12_00)
+    await people.link(alice)
+    assert (await discord.run_command("balance", by=alice.user)).followups == []
+
+    await in_another_process(settings, alice.id, notice="Your payment to Bob went through.")
+    shown = await discord.run_command("balance", by=alice.user)
+    assert shown.messages[0].embed.field("Balance") == "**12t**"
+    assert [(f.text, f.ephemeral) for f in shown.followups] == [("Your payment to Bob went through.", True)]
+    assert (await discord.run_command("balance", by=alice.user)).followups == []  # shown once
