@@ -265,6 +265,18 @@ async def test_account_by_id_and_its_balance_visibility(client, sandbox, alice):
     assert sandbox.requests == []
 
 
+@pytest.mark.parametrize("spelling", [str.upper, lambda text: text.replace("-", ""),
+                                      lambda text: "{" + text + "}", lambda text: f"urn:uuid:{text}"])
+async def test_an_account_id_spelled_otherwise_is_read_by_its_canonical_form(client, sandbox, alice, spelling):
+    """Ids already canonical are sent as they are (no parse on every /balance); any other spelling of a UUID
+    still reads the same account, sent canonical."""
+    account, key = alice
+    sandbox.clear_requests()
+    assert (await client.get_account(key, spelling(account.account_id))).account_id == account.account_id
+    assert (await client.get_account(key, account.account_id)).account_id == account.account_id
+    assert [request.path.rsplit("/", 1)[-1] for request in sandbox.requests] == [account.account_id] * 2
+
+
 async def test_transactions_newest_first_with_the_keys_id_as_actor(client, sandbox, alice):
     account, key = alice
     bob = sandbox.create_account("Bob", owner_id=1002)
