@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -49,7 +50,13 @@ class Call:
         return f"{self.path()}?{pairs}"
 
 
+# Characters quote() never changes, without ".": a segment made only of these (a name, an account id) is as is.
+_LEFT_AS_IS = re.compile(r"[A-Za-z0-9_~-]+")
+
+
 def _segment(part: str) -> str:
+    if _LEFT_AS_IS.fullmatch(part):
+        return part
     encoded = quote(part, safe="")
     # "." and ".." would be collapsed by URL normalisation and reach another endpoint; escape the dots too.
     return encoded.replace(".", "%2E") if set(part) == {"."} else encoded
