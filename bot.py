@@ -70,6 +70,14 @@ class Timings:
     settle_for: float = 7 * 24 * 3600.0
     # After Confirm, how long "Sending payment…" may stand before it is replaced by what is known so far.
     receipt_watchdog: float = 30.0
+    # Leases on work one process of the fleet does at a time (storage/leases.py). A pending link's: at least
+    # this, and always longer than one key retrieval can take (cogs/link/flow.py), so a holder that was merely
+    # slow never retrieves a key a second process retrieves too. One open payment's look-up in Taubot's log:
+    # a process that dies mid-look leaves its row to the others after this long.
+    link_lease: float = 120.0
+    settle_lease: float = 300.0
+    # How often the expiry reminders are looked for.
+    reminder_interval: float = 15 * 60.0
 
 
 def freeze_start_up_objects() -> None:

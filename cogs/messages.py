@@ -497,6 +497,10 @@ LINK_STATE_TEXT = {
         "in a minute."
     ),
     "credentials_rejected": CREDENTIALS_REJECTED,
+    "being_checked": (
+        "Your grant is being checked right now; the link message will say how it went in a moment. If it doesn't, "
+        "press the button again."
+    ),
     "expired": "This link has expired, so nothing was linked. Run /link-account to get a new one.",
     "already_finished": (
         "This link is already finished (linked, cancelled, expired or replaced). Run /link-status to see where "

@@ -19,6 +19,7 @@ from .file_identity import DatabaseGone
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .instances import InstanceRegistry
 from .key_check import WrongEncryptionKey, stored_key_matches, verify_encryption_key, wrong_key_message
+from .leases import Lease, Leases
 from .locks import PaymentLock, PaymentLocks
 from .migration_files import Migration, discover_migrations
 from .notices import Notice, NoticeBoard
@@ -59,6 +60,8 @@ __all__ = [
     "GrantKeyCipher",
     "GrantKeyStore",
     "InstanceRegistry",
+    "Lease",
+    "Leases",
     "LinkedAccount",
     "MemberPreferences",
     "Migration",
@@ -117,6 +120,7 @@ class Storage:
         self.locks = PaymentLocks(database, clock)
         self.payments = PaymentJournal(database, self.locks, clock)
         self.instances = InstanceRegistry(database, clock)
+        self.leases = Leases(database, clock)
         self.requests = MoneyRequests(database, clock)
         self.preferences = MemberPreferences(database, clock)
         self.shared_receipts = SharedReceipts(database, clock)

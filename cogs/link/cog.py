@@ -24,7 +24,7 @@ from ..seen_accounts import suggestions
 from ..ui import INFO, account_name, defer_if_slow, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
 from .embeds import already_linked, link_dm_update, link_status, unlink_question
-from .expiry import REMINDER_TICK_SECONDS, ExpiryReminders
+from .expiry import ExpiryReminders
 from .flow import LinkFlow
 from .polling import POLL_ROUND_GRACE_SECONDS, POLL_TICK_SECONDS, LinkPolling
 from .spending import LinkSpending
@@ -63,6 +63,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
     async def cog_load(self) -> None:
         if self.bot.background_tasks:
             self.poller.start()
+            self.expiry_reminder.change_interval(seconds=self.bot.timings.reminder_interval)
             self.expiry_reminder.start()
 
     async def cog_unload(self) -> None:
@@ -260,7 +261,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
 
     # -- reminding of keys that expire ----------------------------------------------------------------
 
-    @tasks.loop(seconds=REMINDER_TICK_SECONDS)
+    @tasks.loop(seconds=15 * 60)  # Timings.reminder_interval, set at start
     async def expiry_reminder(self) -> None:
         try:
             await self.send_expiry_reminders()

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("taubot_bot.link")
 
 REMIND_BEFORE = timedelta(days=7)
-REMINDER_TICK_SECONDS = 15 * 60
 REMINDERS_PER_ROUND = 50  # Discord rate-limits DMs; the rest wait for the next round
 
 

@@ -9,8 +9,11 @@ The order of steps is what keeps money safe:
 - taking the pending row is the single commit point: the key is stored in the same transaction that removes
   the row (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
   means nothing is stored, and only the one who took it edits the DM;
-- one lock per ref_id, so the background poller, the "I've granted access" button and "Cancel" take turns
-  on the same link.
+- one turn per ref_id across the fleet: an asyncio lock within the process and a lease in the database
+  across processes, so the pollers of every process, the "I've granted access" button and "Cancel" take turns
+  on the same link, and a key that Taubot hands out once (v2.1) is asked for by one process only. A holder
+  checks that its lease is still its own right before asking Taubot for the key: one that was slow past its
+  lease leaves the link to whoever took it over.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from datetime import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
-from storage import PendingLink
+from storage import Lease, PendingLink
 from taubot import Account, Dialect, KeyUnreadable, TaubotError, read_claims
 
 from ..ui import ERROR, INFO, SUCCESS
@@ -38,13 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("taubot_bot.link")
 
+# While another process holds a link's lease, a button press looks again this often (until the lease runs out).
+LEASE_LOOK_EVERY = 0.1
+
 
 class LinkFlow:
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         # A lock lives only while someone holds or waits for it.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.starter = LinkStarter(bot, lock=self.lock, show_in_dm=self.show_in_dm)
+        self.starter = LinkStarter(bot, turn=self.turn, show_in_dm=self.show_in_dm)
         self.keys = KeyCheck(bot)
 
     def now(self) -> datetime:
@@ -52,6 +60,35 @@ class LinkFlow:
 
     def lock(self, ref_id: str) -> asyncio.Lock:
         return self._locks.setdefault(ref_id, asyncio.Lock())
+
+    @property
+    def lease_time(self) -> timedelta:
+        """A link's lease: Timings.link_lease, and always longer than one key retrieval can take (each of its
+        three tries up to the connect and request timeouts)."""
+        settings = self.bot.settings
+        retrieval = 3 * (settings.taubot_connect_timeout_seconds + settings.taubot_timeout_seconds)
+        return timedelta(seconds=max(self.bot.timings.link_lease, 2 * retrieval))
+
+    @asynccontextmanager
+    async def turn(self, ref_id: str, *, wait: bool) -> AsyncIterator[Lease | None]:
+        """This link's turn across the fleet: the process's lock, then the link's lease (None if another process
+        holds it: at once unless `wait`, else once it still holds it after its lease time)."""
+        async with self.lock(ref_id):
+            lease = await self._take_lease(ref_id, wait=wait)
+            try:
+                yield lease
+            finally:
+                if lease is not None:
+                    await self.bot.storage.leases.release(lease)
+
+    async def _take_lease(self, ref_id: str, *, wait: bool) -> Lease | None:
+        leases, name = self.bot.storage.leases, f"link:{ref_id}"
+        give_up_at = asyncio.get_running_loop().time() + self.lease_time.total_seconds()
+        while True:
+            lease = await leases.take(name, self.bot.instance_id, self.lease_time)
+            if lease is not None or not wait or asyncio.get_running_loop().time() >= give_up_at:
+                return lease
+            await asyncio.sleep(LEASE_LOOK_EVERY)  # another process is finishing it: its result is worth the wait
 
     async def start(self, user: discord.User | discord.Member, target: LinkTarget, *, in_dm: bool
                     ) -> str | LinkShownHere:
@@ -62,14 +99,34 @@ class LinkFlow:
     # -- finishing ------------------------------------------------------------------------------------
 
     async def try_complete(self, ref_id: str) -> LinkResult:
-        """Ask Taubot for the key of this link and, if it checks out, store it. Safe to call repeatedly."""
-        async with self.lock(ref_id):
-            return await self._complete(ref_id)
+        """Ask Taubot for the key of this link and, if it checks out, store it. Safe to call repeatedly, from
+        any process: one completion in progress anywhere is waited for (BEING_CHECKED if it takes too long)."""
+        async with self.turn(ref_id, wait=True) as lease:
+            if lease is None:
+                return LinkResult(LinkState.BEING_CHECKED)
+            return await self._complete(ref_id, lease)
+
+    async def poll(self, ref_id: str, next_poll_at: datetime) -> LinkResult | None:
+        """`try_complete` for the background poller: None at once if another process is on this link. A link
+        not finished is given its next turn at `next_poll_at` before the lease goes (so no other process polls
+        it again right away); one that failed too, after the error is raised."""
+        async with self.turn(ref_id, wait=False) as lease:
+            if lease is None:
+                return None
+            try:
+                result = await self._complete(ref_id, lease)
+            except Exception:
+                await self.bot.storage.pending_links.reschedule_poll(ref_id, next_poll_at)
+                raise
+            if not result.state.is_final:
+                await self.bot.storage.pending_links.reschedule_poll(ref_id, next_poll_at)
+            return result
 
     async def cancel(self, ref_id: str, state: LinkState = LinkState.CANCELLED) -> LinkResult:
-        """End the link at its member's request. Waits for a completion in progress, so the answer and the DM
-        say what really happened: `state`, or ALREADY_FINISHED when the link finished first."""
-        async with self.lock(ref_id):
+        """End the link at its member's request. Waits for a completion in progress (in any process), so the
+        answer and the DM say what really happened: `state`, or ALREADY_FINISHED when the link finished first.
+        (Past the wait it ends the link anyway: taking the pending row is the commit point either way.)"""
+        async with self.turn(ref_id, wait=True):
             link = await self.bot.storage.pending_links.get(ref_id)
             if link is None:
                 return LinkResult(LinkState.ALREADY_FINISHED)
@@ -83,7 +140,7 @@ class LinkFlow:
             return False
         return (await self.cancel(pending.ref_id, LinkState.UNLINKED)).state is LinkState.UNLINKED
 
-    async def _complete(self, ref_id: str) -> LinkResult:
+    async def _complete(self, ref_id: str, lease: Lease) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
         if link is None:
             return LinkResult(LinkState.ALREADY_FINISHED)
@@ -94,12 +151,13 @@ class LinkFlow:
         except TaubotError as error:
             log.warning("Could not tell which Taubot version to finish a link with: %s", error)
             return LinkResult(LinkState.TAUBOT_TROUBLE)
-        checked = await self._checked_key(link, dialect)
+        checked = await self._checked_key(link, dialect, lease)
         if isinstance(checked, LinkState):
             return await self._settle(link, checked, dialect)
         return await self._store(link, *checked)
 
-    async def _checked_key(self, link: PendingLink, dialect: Dialect) -> tuple[str, Account] | LinkState:
+    async def _checked_key(self, link: PendingLink, dialect: Dialect, lease: Lease
+                           ) -> tuple[str, Account] | LinkState:
         """The link's grant key (held, or fetched and held now) and the member's account it acts for; or where
         the link stands when there is none.
 
@@ -109,6 +167,8 @@ class LinkFlow:
         attempts = 1 if dialect.retrieve_is_once else 2
         for _ in range(attempts):
             if key is None:
+                if not await self.bot.storage.leases.renew(lease, self.lease_time):
+                    return LinkState.BEING_CHECKED  # this process was slow: another one has the link now
                 fetched = await self.keys.fetch(link)
                 if isinstance(fetched, LinkState):
                     return fetched

@@ -42,7 +42,8 @@ class LinkPolling:
         self._request_debt = 0  # requests the last rounds made beyond their budget
 
     async def poll_due(self, at: datetime) -> int:
-        """Check the links due at `at` within this round's request budget; return how many were checked."""
+        """Check the links due at `at` within this round's request budget; return how many were checked (by
+        this process: one another process is checking is left to it)."""
         pending_links = self.flow.bot.storage.pending_links
         allowance = TAUBOT_REQUESTS_PER_TICK - self._request_debt
         checked = 0
@@ -51,20 +52,17 @@ class LinkPolling:
             for link in due:
                 if stats.taubot_requests >= allowance:
                     break
-                checked += 1
-                await self._poll(link, at)
+                checked += await self._poll(link, at)
         self._request_debt = max(0, stats.taubot_requests - allowance)
         return checked
 
-    async def _poll(self, link: PendingLink, at: datetime) -> None:
+    async def _poll(self, link: PendingLink, at: datetime) -> bool:
+        """Check one link; False if another process is checking it."""
         try:
-            final = (await self.flow.try_complete(link.ref_id)).state.is_final
+            return await self.flow.poll(link.ref_id, next_poll_time(link.poll_count, at)) is not None
         except Exception as error:
             # One broken link must not stall the others: it waits its turn again, backing off. The type
             # only, no traceback: an exception's text could quote what it choked on.
             log.warning("Checking the pending link of user %s failed (%s); trying again later",
                         link.discord_user_id, type(error).__name__)
-            final = False
-        if not final:
-            await self.flow.bot.storage.pending_links.reschedule_poll(link.ref_id,
-                                                                      next_poll_time(link.poll_count, at))
+            return True

@@ -9,17 +9,17 @@ is saved before the grant link is shown, so nobody can grant a link the bot is n
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import discord
 
-from storage import LinkedAccount, PendingLink
+from storage import Lease, LinkedAccount, PendingLink
 from taubot import Dialect, TaubotError, Unauthorized
 
 from .. import messages
@@ -41,11 +41,16 @@ REUSE_AT_LEAST = timedelta(minutes=10)
 ShowInDM = Callable[[PendingLink, str, int], Awaitable[None]]
 
 
+class LinkTurn(Protocol):
+    def __call__(self, ref_id: str, *, wait: bool) -> AbstractAsyncContextManager[Lease | None]: ...
+
+
 class LinkStarter:
-    def __init__(self, bot: TaubotBot, *, lock: Callable[[str], asyncio.Lock], show_in_dm: ShowInDM):
-        """lock: the link flow's lock of a ref_id; show_in_dm: how it replaces a link DM's contents."""
+    def __init__(self, bot: TaubotBot, *, turn: LinkTurn, show_in_dm: ShowInDM):
+        """turn: the link flow's turn on a ref_id (see LinkFlow.turn); show_in_dm: how it replaces a link DM's
+        contents."""
         self.bot = bot
-        self._lock = lock
+        self._turn = turn
         self._show_in_dm = show_in_dm
 
     async def start(self, user: discord.User | discord.Member, target: LinkTarget, *, in_dm: bool
@@ -82,17 +87,17 @@ class LinkStarter:
     async def _reuse(self, user_id: int, target: LinkTarget, dialect: Dialect
                      ) -> tuple[PendingLink, PendingLink] | None:
         """Where references are scarce: (the member's pending link for the same account, where it was shown until
-        now), if enough of it is left and its key is not being fetched (under the link's lock, so it cannot
-        finish meanwhile)."""
+        now), if enough of it is left and its key is not being fetched (in its turn, so it cannot finish
+        meanwhile, in any process)."""
         if dialect.pending_reference_capacity is None:
             return None
         pending_links = self.bot.storage.pending_links
         pending = await pending_links.for_user(user_id)
         if pending is None or pending.account_id != target.account_id:
             return None
-        async with self._lock(pending.ref_id):
+        async with self._turn(pending.ref_id, wait=True) as lease:
             current = await pending_links.get(pending.ref_id)
-            if current is None or current.held_key is not None or \
+            if lease is None or current is None or current.held_key is not None or \
                     current.expires_at - self.bot.timings.clock() < REUSE_AT_LEAST:
                 return None
             await pending_links.set_dm(current.ref_id, channel_id=None, message_id=None)  # until it is shown again

@@ -20,6 +20,7 @@ class LinkState(enum.Enum):
     WAITING = "waiting"                   # not granted yet: Taubot has no key for this ref yet
     TAUBOT_TROUBLE = "taubot_trouble"     # could not ask Taubot; the link stays pending
     CREDENTIALS_REJECTED = "credentials_rejected"  # Taubot refused the master key; the link stays pending
+    BEING_CHECKED = "being_checked"       # another bot process is finishing it right now; it stays pending
     EXPIRED = "expired"
     ALREADY_FINISHED = "already_finished"
     REFERENCE_UNKNOWN = "reference_unknown"  # Taubot forgot the ref (restarted; on v2.1 also expired or evicted)
@@ -33,7 +34,8 @@ class LinkState(enum.Enum):
 
     @property
     def is_final(self) -> bool:
-        return self not in (LinkState.WAITING, LinkState.TAUBOT_TROUBLE, LinkState.CREDENTIALS_REJECTED)
+        return self not in (LinkState.WAITING, LinkState.TAUBOT_TROUBLE, LinkState.CREDENTIALS_REJECTED,
+                            LinkState.BEING_CHECKED)
 
 
 @dataclass(frozen=True)

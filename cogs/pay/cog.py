@@ -75,7 +75,8 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
                                  settle_margin=timedelta(seconds=timings.settle_margin),
                                  check_for=timedelta(seconds=timings.settle_for),
                                  instance_stale_after=timedelta(seconds=timings.instance_stale_after),
-                                 look_again_after=timedelta(seconds=timings.settle_interval)))
+                                 look_again_after=timedelta(seconds=timings.settle_interval),
+                                 settle_lease=timedelta(seconds=timings.settle_lease)))
 
     @functools.cached_property
     def settler(self) -> Settler:

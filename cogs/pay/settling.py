@@ -6,7 +6,9 @@ A row is only touched once its transfer can no longer land (the moment its sende
 Taubot's timeout plus a margin, on the bot's own clock), and a 'pending' row only when the process that sends it
 is gone (it stopped beating) or is this one and no longer sending it. Two processes settling one row cannot both
 record it, and a sender that claims a row after it was read here wins over the reading: a row is either settled
-before its claim (and then never sent) or at least a landing window after it.
+before its claim (and then never sent) or at least a landing window after it. Processes do not both look a row
+up: each look is claimed through the row's lease (storage/leases.py), which is then kept until the next look is
+due, so every process of the fleet backs off together.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from storage import Outcome, Payment, PaymentStatus, Storage
+from storage import Lease, Outcome, Payment, PaymentStatus, Storage
 from taubot import TaubotError
 
 from .. import messages
@@ -39,23 +41,25 @@ class Settler:
         self.journal = storage.payments
         self.grant_keys = storage.grant_keys
         self.instances = storage.instances
+        self.leases = storage.leases
         self.sender = sender
         self.timings = sender.timings
-        # Rows the log could not settle yet: when to look again, and how often it was looked at. Each look
-        # costs Taubot requests, so the waits double (up to LONGEST_WAIT) over the week a row stays open.
-        self._waits: dict[int, tuple[datetime, int]] = {}
 
     async def settle_open(self) -> list[Settled]:
         """One round over the open rows; the ones this round settled (or, for 'pending', marked unknown)."""
         live = await self.instances.live(self.timings.instance_stale_after)
         settled = []
         for payment in await self.journal.open_rows():
-            if not self._may_decide(payment, live) or not self._due(payment):
+            if not self._may_decide(payment, live):
                 continue
+            lease = await self.leases.take(f"settle:{payment.id}", self.sender.instance_id, self.timings.settle_lease)
+            if lease is None:
+                continue  # another process is looking it up, or nobody is to look again before its next turn
             try:
-                done = await self._settle(payment)
+                done = await self._settle(payment, lease)
             except Exception:
                 log.exception("Could not settle payment %s this round; it stays open", payment.id)
+                await self._look_later(lease)
                 continue
             if done is not None:
                 settled.append(done)
@@ -70,21 +74,18 @@ class Settler:
             return payment.id not in self.sender.sending
         return payment.instance_id not in live
 
-    def _due(self, payment: Payment) -> bool:
-        wait = self._waits.get(payment.id)
-        return wait is None or self.timings.clock() >= wait[0]
+    async def _look_later(self, lease: Lease) -> None:
+        """Keep the row's lease until its next look: each look costs Taubot requests, so the waits double (up
+        to LONGEST_WAIT) over the week a row stays open. The lease's turn counts the looks, in every process."""
+        wait = min(self.timings.look_again_after * 2 ** (lease.turn - 1), LONGEST_WAIT)
+        await self.leases.hold_until(lease, self.timings.clock() + wait)
 
-    def _look_later(self, payment: Payment) -> None:
-        _, looks = self._waits.get(payment.id, (None, 0))
-        wait = min(self.timings.look_again_after * 2 ** looks, LONGEST_WAIT)
-        self._waits[payment.id] = (self.timings.clock() + wait, looks + 1)
-
-    async def _settle(self, payment: Payment) -> Settled | None:
+    async def _settle(self, payment: Payment, lease: Lease) -> Settled | None:
         outcome = self._outcome(payment, await self._look_up(payment))
         if outcome is None or outcome.status is PaymentStatus.UNKNOWN:
-            self._look_later(payment)
+            await self._look_later(lease)
         else:
-            self._waits.pop(payment.id, None)
+            await self.leases.release(lease)
         if outcome is None:
             return None
         # Recorded only if the row is as it was read: not settled meanwhile, and not claimed for sending after the

@@ -23,6 +23,7 @@ class PaymentTimings:
     check_for: timedelta              # how long an unknown outcome is looked up in the log again
     instance_stale_after: timedelta   # a process silent this long is gone (see storage/instances.py)
     look_again_after: timedelta       # the first wait before an open row the log could not settle is looked at again
+    settle_lease: timedelta = timedelta(minutes=5)  # one look at an open row, claimed across the fleet
 
     @property
     def landing_window(self) -> timedelta:
