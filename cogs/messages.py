@@ -471,6 +471,11 @@ LINK_REPLACED = "This link was replaced by a newer /link-account: use the newest
 LINK_NOT_STARTED = "I couldn't start your link, so there is nothing to do here. Run /link-account again."
 NOT_YOUR_LINK = "This link belongs to someone else."
 NOTHING_TO_CANCEL = "This link is already finished; there is nothing to cancel."
+
+
+def link_finished_linked(name: str) -> str:
+    """'I've granted access' pressed on a link that had just been finished (by the background check)."""
+    return f"This link is already finished: {name} is linked. Run /link-status to see your links."
 TOO_LATE_TO_CANCEL = "Too late to cancel: this link had already finished. Run /link-status to see where you stand."
 NOTHING_TO_UNLINK = "You have no linked Taubot account, so there is nothing to unlink."
 CANCEL_THE_PENDING_LINK = " To stop the link you started, press Cancel in its DM."

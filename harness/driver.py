@@ -92,6 +92,18 @@ class FakeDiscord:
         await fake.login(bot)
         return fake
 
+    async def another_process(self, bot: discord.Client) -> FakeDiscord:
+        """Log `bot` in as another process of the same application (another shard, another host): the same
+        Discord (members, messages, DMs, interaction tokens), a bot of its own. Presses and commands sent through
+        the FakeDiscord returned go to `bot`; what either bot sends lands in the one shared Discord."""
+        other = type(self)(self.api, self.guild, self.new_id)
+        other._command_ids = self._command_ids
+        other._other_servers = self._other_servers
+        other._private_channels = self._private_channels
+        logging.getLogger().addHandler(other.error_guard)
+        await other.login(bot)
+        return other
+
     def prepare_login(self, client: discord.Client) -> discord.Client:
         """Make `client.login(token)` log in against this fake Discord instead of the network."""
         api = self.api
