@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .backend import ConstraintViolation, Database, Transaction
 from .clock import Clock, now
+from .confirmations import Confirmation, Confirmations, ConfirmationState
 from .crypto import DecryptionFailed, GrantKeyCipher
 from .damage import DamagedDatabase
 from .database import DatabaseError, SqliteDatabase, backup_database
@@ -48,6 +49,9 @@ __all__ = [
     "OPEN_STATUSES",
     "POSTGRES_SCHEMES",
     "Clock",
+    "Confirmation",
+    "ConfirmationState",
+    "Confirmations",
     "ConstraintViolation",
     "DamagedDatabase",
     "Database",
@@ -121,6 +125,7 @@ class Storage:
         self.payments = PaymentJournal(database, self.locks, clock)
         self.instances = InstanceRegistry(database, clock)
         self.leases = Leases(database, clock)
+        self.confirmations = Confirmations(database, clock)
         self.requests = MoneyRequests(database, clock)
         self.preferences = MemberPreferences(database, clock)
         self.shared_receipts = SharedReceipts(database, clock)

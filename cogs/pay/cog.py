@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storage import DatabaseGone, LinkedAccount, MoneyRequest
+from storage import Confirmation, ConfirmationState, DatabaseGone, LinkedAccount, MoneyRequest, PaymentStatus
 from taubot import Account, AccountType, NotFound, TaubotError
 
 from .. import member_names, messages
@@ -38,6 +38,7 @@ from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal, tell
 from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
 from .settling import Settled, Settler
 from .sharing import ReceiptSharing
+from .shown import intent_of, kept
 from .timing import PaymentTimings
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
     def __init__(self, bot: TaubotBot):
         self.bot = bot
         self.symbol = bot.settings.currency_symbol
-        self._intents: dict[str, PaymentIntent] = {}          # open confirmations
+        # The open confirmations themselves are in the database (storage/confirmations.py), so any process can
+        # handle their Confirm; this process keeps only how to edit the ones it showed when they expire.
         self._shown_by: dict[str, discord.Interaction] = {}   # the /pay that showed each confirmation
         self._expiry_tasks: dict[str, asyncio.Task] = {}
         self._sending: dict[str, PaymentIntent] = {}          # confirmations being sent right now
@@ -195,7 +197,8 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
                                else None,
                                amount=cents, balance_before=own.balance, memo=memo, request_id=request_id,
                                from_name=None if linked.is_personal else linked.account_name)
-        self._intents[intent.intent_id] = intent
+        expires_at = self.bot.timings.clock() + timedelta(seconds=self.bot.timings.confirmation_timeout)
+        await self.bot.storage.confirmations.show(kept(intent, expires_at))
         self._shown_by[intent.intent_id] = interaction
         await reply(interaction, embed=self._confirmation(intent),
                     view=confirmation_buttons(intent.payer_id, intent.intent_id))
@@ -272,10 +275,11 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
 
     async def _expire_later(self, intent: PaymentIntent, interaction: discord.Interaction) -> None:
         await asyncio.sleep(self.bot.timings.confirmation_timeout)
-        if self._intents.pop(intent.intent_id, None) is None:
-            return  # sent or cancelled
         self._expiry_tasks.pop(intent.intent_id, None)  # this task itself: nothing left to cancel
         self._shown_by.pop(intent.intent_id, None)
+        if not await self.bot.storage.confirmations.claim(intent.intent_id, ConfirmationState.EXPIRED):
+            return  # confirmed or cancelled, here or in another process
+        await self.bot.storage.confirmations.forget_old()
         try:
             await interaction.edit_original_response(embed=receipts.expired(), view=None)
         except discord.HTTPException as error:
@@ -284,14 +288,23 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
     # -- confirming ---------------------------------------------------------------------------------
 
     async def confirm(self, interaction: discord.Interaction, intent_id: str) -> None:
-        intent = self._intents.get(intent_id)
-        if intent is None:
-            await self._answer_stale(interaction, intent_id)
+        confirmations = self.bot.storage.confirmations
+        shown = await confirmations.get(intent_id)
+        if shown is None or not shown.is_open(self.bot.timings.clock()):
+            await self._answer_stale(interaction, intent_id, shown)
             return
+        intent = intent_of(shown)
         if any(sending.payer_account_id == intent.payer_account_id for sending in self._sending.values()):
             await refuse(interaction, messages.PAYMENT_IN_FLIGHT)  # the confirmation stays open
             return
-        del self._intents[intent_id]  # claimed: a second press finds it sending, not open
+        try:
+            claimed = await confirmations.claim(intent_id, ConfirmationState.CONFIRMED)
+        except Exception as error:  # nothing may be sent without the claim
+            await self.confirm_flow.database_failed(interaction, intent, self._shown_by.get(intent_id), error)
+            return
+        if not claimed:
+            await self._answer_stale(interaction, intent_id, await confirmations.get(intent_id))
+            return  # a second press (in any process) finds it confirmed, not open
         self._sending[intent_id] = intent
         try:
             started = await self.confirm_flow.run(interaction, intent, self._shown_by.get(intent_id))
@@ -300,7 +313,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         if started:
             self._close(intent_id)
         else:
-            self._intents[intent_id] = intent  # held by another process: still open, still expiring
+            await confirmations.reopen(intent_id)  # held by another process: still open, still expiring
 
     def _close(self, intent_id: str) -> None:
         task = self._expiry_tasks.pop(intent_id, None)
@@ -308,19 +321,25 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
             task.cancel()
         self._shown_by.pop(intent_id, None)
 
-    async def _answer_stale(self, interaction: discord.Interaction, intent_id: str) -> None:
+    async def _answer_stale(self, interaction: discord.Interaction, intent_id: str, shown: Confirmation | None
+                            ) -> None:
         """A press on a confirmation that is not open: being sent (never "nothing was sent" then), or what
-        became of its payment, or closed without one."""
+        became of its payment, or closed without one (expired, cancelled, or from before this feature)."""
         set_outcome(interaction, "refused")
         sent = await self.bot.storage.payments.by_intent(intent_id)
-        if intent_id in self._sending or (sent is None and await self.bot.storage.locks.sending(intent_id)):
+        confirmed_now = shown is not None and shown.status is ConfirmationState.CONFIRMED and \
+            self.bot.timings.clock() < shown.expires_at  # Confirm claimed it; the payment is about to be journaled
+        unsettled = sent is None or sent.status is PaymentStatus.PENDING  # nothing known of its outcome yet
+        if intent_id in self._sending or (unsettled and (
+                (sent is None and confirmed_now) or await self.bot.storage.locks.sending(intent_id))):
             await refuse(interaction, messages.PAYMENT_BEING_SENT)
             return
         await interaction.response.edit_message(embed=receipts.closed(sent), view=None)
 
     async def cancel(self, interaction: discord.Interaction, intent_id: str) -> None:
-        if self._intents.pop(intent_id, None) is None:
-            await self._answer_stale(interaction, intent_id)
+        confirmations = self.bot.storage.confirmations
+        if not await confirmations.claim(intent_id, ConfirmationState.CANCELLED):
+            await self._answer_stale(interaction, intent_id, await confirmations.get(intent_id))
             return
         self._close(intent_id)
         set_outcome(interaction, "cancelled")

@@ -76,15 +76,8 @@ class ConfirmFlow:
         await self._acknowledge(pressed, intent)
         try:
             lock = await self.sender.take_lock(intent)
-        except DatabaseGone:  # storage said so once, CRITICAL; the member learns the bot is unavailable
-            await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,
-                                                                              messages.BOT_UNAVAILABLE))
-            set_outcome(pressed, "unavailable")
-            return True
-        except Exception:
-            log.exception("Could not lock the account of user %s's payment", intent.payer_id)
-            await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,
-                                                                              messages.JOURNAL_UNAVAILABLE))
+        except Exception as error:
+            await self._unrecorded(pressed, shown_by, intent, error, "Could not lock the account of user %s's payment")
             return True
         if lock is None:
             await self._reopen(pressed, intent)
@@ -96,6 +89,25 @@ class ConfirmFlow:
         elif result.verdict is Verdict.PAID and intent.recipient_user_id is not None:
             await self._tell_recipient(intent, intent.recipient_user_id)
         return True
+
+    async def database_failed(self, pressed: discord.Interaction, intent: PaymentIntent,
+                              shown_by: discord.Interaction | None, error: Exception) -> None:
+        """Confirm was pressed and its confirmation could not even be claimed in the database: nothing is sent,
+        and the member reads why."""
+        await self._acknowledge(pressed, intent)
+        await self._unrecorded(pressed, shown_by, intent, error, "Could not claim the confirmation of user %s's "
+                                                                 "payment")
+
+    async def _unrecorded(self, pressed: discord.Interaction, shown_by: discord.Interaction | None,
+                          intent: PaymentIntent, error: Exception, log_line: str) -> None:
+        if isinstance(error, DatabaseGone):  # storage said so once, CRITICAL; the member learns the bot is unavailable
+            await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,
+                                                                              messages.BOT_UNAVAILABLE))
+            set_outcome(pressed, "unavailable")
+            return
+        log.error(log_line, intent.payer_id, exc_info=error)
+        await self._deliver(pressed, shown_by, intent, None, PaymentResult(Verdict.FAILED,
+                                                                          messages.JOURNAL_UNAVAILABLE))
 
     async def _acknowledge(self, pressed: discord.Interaction, intent: PaymentIntent) -> None:
         """Disable the buttons at once: a second press is impossible from here on. If Discord loses this, the

@@ -114,3 +114,15 @@ def transfer_log(request, monkeypatch):
     monkeypatch.setattr(sandbox, "clear_requests", clearing_requests)
     yield log
     check_transfer_invariant(log.posts(sandbox), log.sent_rows, log.elsewhere)
+
+
+@pytest.fixture
+async def there(discord, make_bot):
+    """Another bot process of the same application on the same database (another shard, another host, or the
+    bot after a restart while this one still runs), logged in to the same fake Discord."""
+    other = await discord.another_process(make_bot())
+    yield other
+    try:
+        other.assert_no_errors_logged()
+    finally:
+        await other.stop()

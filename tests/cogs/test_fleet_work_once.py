@@ -10,25 +10,12 @@ The second process is a second bot logged in to the same fake Discord on the sam
 import asyncio
 from datetime import timedelta
 
-import pytest
-
 from storage.clock import now
 from tests.cogs.link.helpers import granted_link, link_cog, storage, until
 from tests.cogs.pay.helpers import PAST_THE_LANDING_WINDOW, journaled_as_sent, pay_cog
 from tests.conftest import ON_V21
 
 TEN_SECONDS_ON = timedelta(seconds=11)  # a new link's first poll is due after 10 s
-
-
-@pytest.fixture
-async def there(discord, make_bot):
-    """Another bot process of the same application on the same database."""
-    other = await discord.another_process(make_bot())
-    yield other
-    try:
-        other.assert_no_errors_logged()
-    finally:
-        await other.stop()
 
 
 def retrievals(sandbox) -> list:

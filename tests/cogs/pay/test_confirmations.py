@@ -1,6 +1,7 @@
 """The confirmation: pressed twice, stale, cancelled, expired, someone else's."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -19,10 +20,25 @@ async def test_pressing_confirm_twice_sends_once(discord, sandbox, alice_and_bob
     assert sandbox.balance_of(bob.account_id) == 52_00
 
 
-async def test_a_confirmation_from_before_a_restart_sends_nothing(discord, sandbox, alice_and_bob, make_bot):
+async def test_a_confirmation_from_before_a_restart_is_still_sent_once(discord, sandbox, alice_and_bob, make_bot):
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
-    await discord.restart(make_bot)
+    await discord.restart(make_bot)  # the confirmation is kept in the database, not in the process
+    pressed = await confirm(discord, reply, alice)
+    assert pressed.last.embed.title == "Payment sent"
+    again = await discord.press(reply.last, "Confirm", by=alice.user, as_shown_in=CONFIRMATION)
+    assert again.last.embed.description == "This payment was sent; it won't be sent again."
+    assert len(transfers(sandbox)) == 1
+    assert sandbox.balance_of(bob.account_id) == 52_00
+
+
+async def test_a_confirmation_from_before_a_restart_pressed_past_its_time_sends_nothing(discord, sandbox,
+                                                                                        alice_and_bob, make_bot,
+                                                                                        clock):
+    alice, bob = alice_and_bob
+    reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
+    await discord.restart(make_bot)  # nobody is left to mark it expired when its time runs out
+    clock.ahead += timedelta(seconds=121)  # production's 120 s to confirm
     pressed = await confirm(discord, reply, alice)
     assert pressed.last.embed.description.startswith("This confirmation is no longer valid (it expired or the bot "
                                                      "restarted). Nothing was sent")

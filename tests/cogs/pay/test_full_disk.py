@@ -60,7 +60,7 @@ def fill(disk) -> None:
 
 @pytest.mark.parametrize(("filled", "failed_write"), [
     ("while Taubot is read at Confirm", "the journal could not be written"),  # the journal row itself
-    ("before Confirm", "Could not lock the account"),  # the lock taken first, in the same database
+    ("before Confirm", "Could not claim the confirmation"),  # the first write at Confirm, in the same database
 ])
 async def test_a_full_disk_sends_nothing_and_the_receipt_says_so(discord, sandbox, people, small_disk, filled,
                                                                 failed_write):
