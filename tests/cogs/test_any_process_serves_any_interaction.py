@@ -12,16 +12,6 @@ from tests.cogs.link.helpers import storage
 from tests.cogs.pay.helpers import CONFIRMATION, confirm_while_sending, transfers
 from tests.conftest import ref_of
 
-
-@pytest.fixture
-async def alice_and_bob(discord, sandbox, people):
-    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
-    await people.link(alice)
-    await people.link(bob)
-    sandbox.clear_requests()
-    return alice, bob
-
-
 # -- the link DM: I've granted access, Cancel ----------------------------------------------------------------
 
 
@@ -72,7 +62,7 @@ async def test_the_relink_question_asked_by_one_process_is_answered_on_another(d
 # -- the payment confirmation: Confirm, Cancel ---------------------------------------------------------------
 
 
-@pytest.mark.timings(confirmation_timeout=0.3)
+@pytest.mark.timings(confirmation_timeout=1.5)  # long enough for the other process to confirm first
 async def test_a_confirmation_shown_by_one_process_is_sent_once_by_a_confirm_on_another(discord, there, sandbox,
                                                                                       alice_and_bob):
     alice, bob = alice_and_bob

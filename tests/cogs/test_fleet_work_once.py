@@ -22,6 +22,16 @@ def retrievals(sandbox) -> list:
     return sandbox.requests_to(sandbox.route("retrieve_key"))
 
 
+async def polled_by_the_other_process(discord, there, sandbox, person):
+    """A granted link (its DM sent by this process) and the other process's poll round, caught while it is asking
+    Taubot for the key."""
+    dm = await granted_link(discord, sandbox, person)
+    sandbox.delay(sandbox.route("retrieve_key"), 0.3)
+    polling = asyncio.create_task(link_cog(there).poll_due_links(at=now() + TEN_SECONDS_ON))
+    await until(lambda: len(retrievals(sandbox)) == 1 and retrievals(sandbox)[0].status == 0)
+    return dm, polling
+
+
 async def test_two_processes_polling_one_granted_link_at_once_retrieve_its_key_once(discord, there, sandbox,
                                                                                    people):
     alice = people.member("alice")
@@ -40,11 +50,7 @@ async def test_two_processes_polling_one_granted_link_at_once_retrieve_its_key_o
 async def test_a_press_while_another_process_finishes_the_link_waits_and_says_it_is_linked(discord, there,
                                                                                          sandbox, people):
     alice = people.member("alice")
-    dm = await granted_link(discord, sandbox, alice)
-    sandbox.delay(sandbox.route("retrieve_key"), 0.3)
-    polling = asyncio.create_task(link_cog(there).poll_due_links(at=now() + TEN_SECONDS_ON))
-    await until(lambda: len(retrievals(sandbox)) == 1 and retrievals(sandbox)[0].status == 0)
-
+    dm, polling = await polled_by_the_other_process(discord, there, sandbox, alice)
     pressed = await discord.press(dm, "I've granted access", by=alice.user)  # handled by this process
     assert await polling == 1
     assert pressed.text == "This link is already finished: Alice is linked. Run /link-status to see your links."
@@ -56,10 +62,7 @@ async def test_a_press_while_another_process_finishes_the_link_waits_and_says_it
 async def test_cancel_in_one_process_while_the_other_checks_the_key_waits_and_tells_the_truth(discord, there,
                                                                                              sandbox, people):
     alice = people.member("alice")
-    dm = await granted_link(discord, sandbox, alice)
-    sandbox.delay(sandbox.route("retrieve_key"), 0.3)
-    polling = asyncio.create_task(link_cog(there).poll_due_links(at=now() + TEN_SECONDS_ON))
-    await until(lambda: len(retrievals(sandbox)) == 1 and retrievals(sandbox)[0].status == 0)
+    dm, polling = await polled_by_the_other_process(discord, there, sandbox, alice)
     cancelled = await discord.press(dm, "Cancel", by=alice.user)
     await polling
     assert await storage(discord).grant_keys.get(alice.id) is not None  # the other process finished it first

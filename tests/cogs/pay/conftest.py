@@ -1,18 +1,8 @@
-"""Fixtures shared by the /pay tests."""
+"""Fixtures shared by the /pay tests (alice_and_bob, shared by every cog test, is in tests/cogs/conftest.py)."""
 
 import pytest
 
 from tests.cogs.pay.helpers import link_directly
-
-
-@pytest.fixture
-async def alice_and_bob(discord, sandbox, people):
-    """Alice (100t) and Bob (50t), both linked with VIEW BALANCE, TRANSFER FUNDS and a 1,000t limit."""
-    alice, bob = people.member("alice", balance=100_00), people.member("bob", balance=50_00)
-    await people.link(alice)
-    await people.link(bob)
-    sandbox.clear_requests()
-    return alice, bob
 
 
 @pytest.fixture
