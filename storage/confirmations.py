@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from .clock import Clock, from_seconds, now, to_seconds
 from .backend import Database
+from .clock import Clock, from_seconds, now, to_seconds
 
 
 class ConfirmationState(enum.StrEnum):

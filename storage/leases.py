@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .clock import Clock, from_seconds, now, to_seconds
 from .backend import Database
+from .clock import Clock, from_seconds, now, to_seconds
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Leases: work that one process of the fleet does at a time. Two Storage objects on one file stand for two
-processes (each has its own connections, as a process has); the clock is moved, never waited for."""
+"""Leases: work that one process of the fleet does at a time. Two Storage objects on one database (a SQLite file,
+a PostgreSQL schema) stand for two processes (each has its own connections, as a process has); the clock is
+moved, never waited for."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -25,9 +26,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def two_processes(tmp_path, key, clock):
-    here = await Storage.open(tmp_path / "bot.sqlite3", key, clock=clock)
-    there = await Storage.open(tmp_path / "bot.sqlite3", key, clock=clock)
+async def two_processes(database_location, key, clock):
+    here = await Storage.open(database_location, key, clock=clock)
+    there = await Storage.open(database_location, key, clock=clock)
     yield here, there
     await there.close()
     await here.close()
