@@ -78,6 +78,11 @@ class Timings:
     settle_lease: float = 300.0
     # How often the expiry reminders are looked for.
     reminder_interval: float = 15 * 60.0
+    # Pending links: the first look at a new one, the first minute's looks at one not granted yet (slower after
+    # that), and how often the poller looks for links whose turn has come.
+    link_first_poll: float = 10.0
+    link_poll_interval: float = 10.0
+    link_poll_tick: float = 2.0
 
 
 def freeze_start_up_objects() -> None:

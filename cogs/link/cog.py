@@ -62,6 +62,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
 
     async def cog_load(self) -> None:
         if self.bot.background_tasks:
+            self.poller.change_interval(seconds=self.bot.timings.link_poll_tick)
             self.poller.start()
             self.expiry_reminder.change_interval(seconds=self.bot.timings.reminder_interval)
             self.expiry_reminder.start()
@@ -255,7 +256,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
 
     # -- background polling ---------------------------------------------------------------------------
 
-    @tasks.loop(seconds=POLL_TICK_SECONDS)
+    @tasks.loop(seconds=POLL_TICK_SECONDS)  # Timings.link_poll_tick, set at start
     async def poller(self) -> None:
         self._polling_now = True
         try:

@@ -29,10 +29,10 @@ POLLS_BEFORE_BACKOFF = 6  # about the first minute at the base interval, then sl
 POLL_ROUND_GRACE_SECONDS = 10.0  # at shutdown, how long a poll round already under way may take to finish
 
 
-def next_poll_time(poll_count: int, at: datetime) -> datetime:
-    """Every 10 s for the first minute, then 25 % slower each time, at most once a minute."""
+def next_poll_time(poll_count: int, at: datetime, every: timedelta = POLL_INTERVAL) -> datetime:
+    """Every `every` (10 s) for the first six looks, then 25 % slower each time, at most once a minute."""
     slower = max(0, poll_count + 1 - POLLS_BEFORE_BACKOFF)
-    interval = min(POLL_INTERVAL * (1.25**slower), POLL_INTERVAL_MAX)
+    interval = min(every * (1.25**slower), POLL_INTERVAL_MAX)
     return at + interval
 
 
@@ -40,6 +40,7 @@ class LinkPolling:
     def __init__(self, flow: LinkFlow):
         self.flow = flow
         self._request_debt = 0  # requests the last rounds made beyond their budget
+        self._every = timedelta(seconds=flow.bot.timings.link_poll_interval)
 
     async def poll_due(self, at: datetime) -> int:
         """Check the links due at `at` within this round's request budget; return how many were checked (by
@@ -59,7 +60,7 @@ class LinkPolling:
     async def _poll(self, link: PendingLink, at: datetime) -> bool:
         """Check one link; False if another process is checking it."""
         try:
-            return await self.flow.poll(link.ref_id, next_poll_time(link.poll_count, at)) is not None
+            return await self.flow.poll(link.ref_id, next_poll_time(link.poll_count, at, self._every)) is not None
         except Exception as error:
             # One broken link must not stall the others: it waits its turn again, backing off. The type
             # only, no traceback: an exception's text could quote what it choked on.

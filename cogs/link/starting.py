@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("taubot_bot.link")
 
-FIRST_POLL_AFTER = timedelta(seconds=10)
 # A pending link is given again (instead of a new reference) only if this much of it is left.
 REUSE_AT_LEAST = timedelta(minutes=10)
 
@@ -115,7 +114,8 @@ class LinkStarter:
             log.warning("Could not register a link reference: %s", error)
             return messages.describe_unavailable(error)
         return await self.bot.storage.pending_links.start(
-            str(ref_id), user_id, lifetime=self.lifetime(dialect), first_poll_after=FIRST_POLL_AFTER,
+            str(ref_id), user_id, lifetime=self.lifetime(dialect),
+            first_poll_after=timedelta(seconds=self.bot.timings.link_first_poll),
             account_id=target.account_id, account_name=target.account_name)
 
     async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink, dialect: Dialect
