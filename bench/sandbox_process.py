@@ -21,8 +21,10 @@ STARTUP_SECONDS = 20.0
 class SandboxProcess:
     """`async with SandboxProcess(tmp) as sandbox:` — started on a free port, stopped on exit."""
 
-    def __init__(self, workdir: Path, dialect: str = "v2"):
+    def __init__(self, workdir: Path, dialect: str = "v2", *, grant_key_days: float | None = None):
+        """grant_key_days: v2.1's grant key lifetime (the sandbox's --grant-key-days), default the real servers'."""
         self.dialect = dialect
+        self.grant_key_days = grant_key_days
         self.credentials_path = workdir / f"sandbox-{dialect}-credentials.json"
         self.process: asyncio.subprocess.Process | None = None
         self.credentials: dict[str, Any] = {}
@@ -44,6 +46,7 @@ class SandboxProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--dialect", self.dialect,
             "--credentials", str(self.credentials_path),
+            *(["--grant-key-days", str(self.grant_key_days)] if self.grant_key_days is not None else []),
             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -116,8 +119,16 @@ class SandboxProcess:
         return (await self._request_log(0))["total"]
 
     async def requests_since(self, mark: int) -> list[dict[str, Any]]:
-        """The Taubot API requests the server received since `mark` (method, route name, status, key kind)."""
+        """The Taubot API requests the server received since `mark` (method, route name, path, status, key
+        kind)."""
         return (await self._request_log(mark))["requests"]
+
+    async def transfer_log(self) -> list[dict[str, Any]]:
+        """Every transfer Taubot applied, as its log records it (actor_id, from_account, to_account, amount…)."""
+        async with self._session.get(f"{self.base_url}/sandbox/log") as response:
+            if response.status != 200:
+                raise RuntimeError(f"reading the sandbox's log failed: {response.status}")
+            return (await response.json())["transfers"]
 
     async def _request_log(self, since: int) -> dict[str, Any]:
         async with self._session.get(f"{self.base_url}/sandbox/requests", params={"since": since}) as response:

@@ -78,9 +78,9 @@ class FakeDiscord:
     # -- lifecycle ------------------------------------------------------------------------------------
 
     @classmethod
-    async def start(cls, bot: discord.Client, *, bot_name: str = "taubot") -> FakeDiscord:
-        """Log `bot` in against a fresh fake Discord (runs its real setup_hook)."""
-        new_id = SnowflakeFactory()
+    async def start(cls, bot: discord.Client, *, bot_name: str = "taubot", process: int = 0) -> FakeDiscord:
+        """Log `bot` in against a fresh fake Discord (runs its real setup_hook). `process`: see SnowflakeFactory."""
+        new_id = SnowflakeFactory(process)
         bot_user = FakeUser(new_id(), bot_name, bot=True)
         api = FakeDiscordAPI(bot_user=bot_user, application_id=bot_user.id, new_id=new_id)
         owner = FakeUser(new_id(), "server-owner")

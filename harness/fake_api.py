@@ -193,6 +193,7 @@ class FakeDiscordAPI:
         self.rejected_tokens: set[str] = set()  # tokens Discord answers with 401 at login
         self.response_deadline = self.RESPONSE_DEADLINE_SECONDS
         self.on_request: Callable[[RecordedRequest], None] | None = None
+        self.on_message: Callable[[SentMessage], None] | None = None  # told of every message sent or edited
         self.members_of_bot_servers: set[int] = set()  # whom the bot can DM (set by the driver)
         self.channels_without_bot: set[int] = set()  # other servers' channels, private channels
         self.channels_bot_may_not_post: set[int] = set()  # the bot is there, without Send Messages
@@ -346,6 +347,7 @@ class FakeDiscordAPI:
                 raise HarnessError("an update response needs a component or modal interaction on a message")
             if response_type == 7:
                 message.apply_edit(data, files)
+                self._observe(message)
             outcome.message = message
             summary.update(response_message_id=str(message.id), response_message_loading=False,
                            response_message_ephemeral=message.ephemeral)
@@ -394,6 +396,7 @@ class FakeDiscordAPI:
         if message is None or message.deleted:
             return 404, {"message": "Unknown Message", "code": UNKNOWN_MESSAGE}
         message.apply_edit(body or {}, files)
+        self._observe(message)
         _note_answer(state.outcome)
         return 200, self.message_payload(message)
 
@@ -419,6 +422,7 @@ class FakeDiscordAPI:
         if original is not None and original.loading and not state.outcome.followups:
             # After a "thinking…" defer, Discord turns the first followup into the original response.
             original.apply_edit({key: value for key, value in (body or {}).items() if key != "flags"}, files)
+            self._observe(original)
             return 200, self.message_payload(original)
         message = self._new_message(state.channel_id, body or {}, files, state.dm_user_id, interaction=state)
         state.outcome.followups.append(message)
@@ -459,6 +463,7 @@ class FakeDiscordAPI:
         if message is None or message.deleted or message.channel_id != int(arguments["channel_id"]):
             return 404, {"message": "Unknown Message", "code": UNKNOWN_MESSAGE}
         message.apply_edit(body or {}, files)
+        self._observe(message)
         return 200, self.message_payload(message)
 
     def _on_delete_message(self, arguments, *_: Any) -> tuple[int, Any]:
@@ -504,7 +509,12 @@ class FakeDiscordAPI:
         if interaction is not None:
             message.data["interaction_id"] = interaction.outcome.interaction_id
         self.messages[message_id] = message
+        self._observe(message)
         return message
+
+    def _observe(self, message: SentMessage) -> None:
+        if self.on_message is not None:
+            self.on_message(message)
 
     def message_payload(self, message: SentMessage) -> dict[str, Any]:
         """The message as Discord returns it (and includes it in component interactions)."""

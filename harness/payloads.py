@@ -30,14 +30,17 @@ CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 
 
 class SnowflakeFactory:
-    """Increasing, valid snowflakes (their timestamps are 'now'), so ordering and created_at behave."""
+    """Increasing, valid snowflakes (their timestamps are 'now'), so ordering and created_at behave. `process`
+    (0-31) goes where Discord puts the id of the process that made the snowflake: fake Discords in several OS
+    processes (tests/fleet) never make the same id."""
 
-    def __init__(self) -> None:
+    def __init__(self, process: int = 0) -> None:
         self._sequence = itertools.count()
+        self._process = (process % 32) << 12
 
     def __call__(self) -> int:
         milliseconds = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        return (milliseconds << 22) | (next(self._sequence) % 4096)
+        return (milliseconds << 22) | self._process | (next(self._sequence) % 4096)
 
 
 def iso_now() -> str:

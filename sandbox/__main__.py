@@ -31,6 +31,8 @@ class CannotStart(Exception):
 async def serve(arguments: argparse.Namespace, pacing: PacingSettings) -> None:
     sandbox = Sandbox(seed="demo", dialect=arguments.dialect, state=arguments.state)
     sandbox.pace(latency_seconds=pacing.latency_seconds, requests_per_second=pacing.requests_per_second)
+    if arguments.grant_key_days is not None:
+        sandbox.economy.grant_key_lifetime = arguments.grant_key_days * 24 * 3600
     try:
         await sandbox.start(host=arguments.host, port=arguments.port)
     except OSError as error:
@@ -133,6 +135,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="answer every API request this much later")
     parser.add_argument("--max-requests-per-second", type=float, default=None,
                         help="serve at most this many API requests a second, queueing the rest")
+    parser.add_argument("--grant-key-days", type=float, default=None,
+                        help="v2.1: how long a grant key lives (default 90 days, as the real servers' keys)")
     arguments = parser.parse_args()
     try:
         pacing = PacingSettings(arguments.latency_ms / 1000, arguments.max_requests_per_second)

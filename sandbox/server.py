@@ -167,10 +167,13 @@ class TaubotSandboxServer:
         """What scripts and benchmarks need from outside the process, as JSON requests (no key needed):
         `POST /sandbox/grant` (the grant page's submit), `POST /sandbox/accounts` (open an account),
         `POST /sandbox/pace` (latency and a rate cap, see pacing.py), `GET /sandbox/requests?since=N`
-        (the request log from entry N on: method, route name, status, key kind; never a key) and
-        `GET /sandbox/about` (that this is the sandbox, not a real Taubot: `check` explains a changed key)."""
+        (the request log from entry N on: method, route name, path, status, key kind; never a key),
+        `GET /sandbox/log` (every transfer Taubot applied, as its log records it: who to whom, how much, the key
+        that made it) and `GET /sandbox/about` (that this is the sandbox, not a real Taubot: `check` explains a
+        changed key)."""
         control = {("POST", "/sandbox/grant"): self._scripted_grant, ("POST", "/sandbox/accounts"): self._open_account,
                    ("POST", "/sandbox/pace"): self._set_pace, ("GET", "/sandbox/requests"): self._request_log,
+                   ("GET", "/sandbox/log"): self._transfer_log,
                    ("GET", "/sandbox/about"): self._about}
         action = control.get((request.method, raw_path))
         if action is None:
@@ -207,10 +210,13 @@ class TaubotSandboxServer:
         since = request.query.get("since", "0")
         if not since.isdigit():
             raise Outcome(400)
-        entries = [{"method": r.method, "route": route_name(self.api.routes, r.method, r.target),
+        entries = [{"method": r.method, "route": route_name(self.api.routes, r.method, r.target), "path": r.path,
                     "status": r.status, "key_kind": r.key_kind}
                    for r in self.requests[int(since):] if not r.path.startswith("/sandbox/")]
         return web.json_response({"total": len(self.requests), "requests": entries})
+
+    async def _transfer_log(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"transfers": [entry.as_json() for entry in self.economy.log]})
 
     def _new_account(self, body: dict[str, Any]) -> dict:
         owner, balance, kind = body["owner_id"], body["balance"], body["account_type"]

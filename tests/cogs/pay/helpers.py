@@ -82,17 +82,23 @@ async def assert_journal_tells_the_truth(storage, sandbox) -> list:
     """Every journal row says what Taubot's log shows: no row left open; for each key and transfer, as many paid
     rows as log entries made by that key; every claimed entry really in the log, claimed once. Returns the rows."""
     rows = await journal_rows(storage)
+    assert_rows_match_log(rows, [entry.as_json() for entry in sandbox.economy.log])
+    return rows
+
+
+def assert_rows_match_log(rows: list, log: list[dict]) -> None:
+    """The journal's rows against Taubot's log (its entries as JSON): none open; for each key and transfer, as
+    many paid rows as entries that key made; every claimed entry really in the log, and claimed once."""
     assert [row.id for row in rows if row.status in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)] == []
     keys = {row.key_id for row in rows}
-    logged = Counter((t.actor_id, t.from_account, t.to_account, t.amount) for t in sandbox.economy.log
-                     if t.actor_id in keys)
+    logged = Counter((entry["actor_id"], entry["from_account"], entry["to_account"], entry["amount"])
+                     for entry in log if entry["actor_id"] in keys)
     paid = Counter((row.key_id, row.from_account_id, row.to_account_id, row.amount)
                    for row in rows if row.status is PaymentStatus.PAID)
     assert paid == logged, f"paid rows {paid} != log entries {logged}"
-    entries = {identity(Transaction.from_json(t.as_json())) for t in sandbox.economy.log}
+    entries = {identity(Transaction.from_json(entry)) for entry in log}
     claimed = [row.log_entry for row in rows if row.log_entry is not None]
     assert set(claimed) <= entries and len(claimed) == len(set(claimed))
-    return rows
 
 
 async def link_directly(discord, sandbox, person, *, permissions=(VIEW_BALANCE, TRANSFER_FUNDS),
