@@ -145,6 +145,8 @@ def describe_history_failure(error: TaubotError) -> str:
 
 PAYING_YOURSELF = "You can't pay yourself."
 PAYING_A_BOT = "Bots don't have Taubot accounts. Pick a member instead."
+PAY_FORM_RECIPIENT_GONE = ("I can't find the member this form was for any more, so nothing was sent. Right-click "
+                           "them → Apps → Pay to start again.")
 # /pay user or Apps → Pay in the DM with the bot, where Discord offers only the member and the bot to pick.
 ONLY_US_IN_THIS_DM = ("In our DM, Discord only lets you pick yourself or me. To pay a member, run /pay user where "
                       "they are (a server or a group DM), or use /pay account with the name of their account.")

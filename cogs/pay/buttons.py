@@ -3,10 +3,17 @@ command.
 
 Every button is persistent (see cogs/buttons.py). Confirm and Cancel carry the payer and the intent id, so a
 press on a confirmation from before a restart still gets an answer (and, the intent being gone, sends nothing);
-Share carries the payer and the journal row, from which the copy is made whenever it is pressed."""
+Share carries the payer and the journal row, from which the copy is made whenever it is pressed.
+
+The form's id names its recipient and its fields have fixed ids, so a form submitted to another process (another
+shard, or this one after a restart), which does not hold it in memory, is read from the submission itself
+(`form_submitted`) and answered the same way."""
 
 from __future__ import annotations
 
+import re
+import uuid
+from dataclasses import dataclass
 from typing import ClassVar
 
 import discord
@@ -102,14 +109,45 @@ class AmountModal(GuardedModal):
 
     log_name = "pay-amount"
     amount: discord.ui.TextInput = discord.ui.TextInput(label="Amount", placeholder="12.50", min_length=1,
-                                                        max_length=32)
+                                                        max_length=32, custom_id="amount")
     memo: discord.ui.TextInput = discord.ui.TextInput(label="Memo", placeholder="What it's for", required=False,
-                                                      max_length=MEMO_MAX)
+                                                      max_length=MEMO_MAX, custom_id="memo")
 
     def __init__(self, recipient: discord.User | discord.Member):
-        super().__init__(title=clip(f"Pay {recipient.display_name}", MODAL_TITLE))
+        super().__init__(title=clip(f"Pay {recipient.display_name}", MODAL_TITLE), timeout=FORM_HELD_FOR,
+                         custom_id=f"{FORM_PREFIX}{recipient.id}:{uuid.uuid4().hex}")
         self.recipient = recipient
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await cog_of(interaction, PaymentButtonHandler).prepare(
             interaction, PaymentAsk(self.amount.value, user=self.recipient, memo_text=self.memo.value))
+
+
+FORM_PREFIX = "pay:form:"
+_FORM_ID = re.compile(re.escape(FORM_PREFIX) + r"(\d+):[0-9a-f]{32}")
+# How long the process that opened a form answers it from memory (discord.py then forgets it); later, or on
+# another process, `form_submitted` reads it.
+FORM_HELD_FOR = 15 * 60.0
+
+
+@dataclass(frozen=True)
+class FormSubmitted:
+    form_id: str
+    recipient_id: int
+    amount_text: str
+    memo_text: str
+
+
+def form_submitted(interaction: discord.Interaction) -> FormSubmitted | None:
+    """The Pay form this interaction submits, read from the submission alone; None for anything else."""
+    if interaction.type is not discord.InteractionType.modal_submit or not isinstance(interaction.data, dict):
+        return None
+    form_id = str(interaction.data.get("custom_id", ""))
+    match = _FORM_ID.fullmatch(form_id)
+    if match is None:
+        return None
+    rows: list[dict] = interaction.data.get("components", [])  # type: ignore[assignment]  # a modal's rows
+    values = {field.get("custom_id"): str(field.get("value") or "")
+              for row in rows for field in row.get("components", [])}
+    return FormSubmitted(form_id, int(match[1]), values.get("amount", ""), values.get("memo", ""))
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from storage import Confirmation, ConfirmationState, DatabaseGone, LinkedAccount
 from taubot import Account, AccountType, NotFound, TaubotError
 
 from .. import member_names, messages
+from ..guarded import run_guarded
 from ..handoffs import RequestPayments
 from ..interaction_log import outcome_of, set_outcome
 from ..linked_accounts import chosen_link_or_explain, linked_account_choices
@@ -33,7 +35,14 @@ from ..seen_accounts import suggestions
 from ..ui import format_money, linked_account_or_explain, owners_named_in, refuse, reply
 from . import receipts
 from .asking import PaymentAsk, checked_ask, refusal_of_member
-from .buttons import AmountModal, PaymentButtonHandler, confirmation_buttons
+from .buttons import (
+    FORM_HELD_FOR,
+    AmountModal,
+    FormSubmitted,
+    PaymentButtonHandler,
+    confirmation_buttons,
+    form_submitted,
+)
 from .confirming import ConfirmFlow, in_flight_refusal, outcome_of_refusal, tell_requests_feature
 from .sender import PaymentIntent, PaymentSender, check_balance, may_pay_blind
 from .settling import Settled, Settler
@@ -57,6 +66,7 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         # handle their Confirm; this process keeps only how to edit the ones it showed when they expire.
         self._shown_by: dict[str, discord.Interaction] = {}   # the /pay that showed each confirmation
         self._expiry_tasks: dict[str, asyncio.Task] = {}
+        self._forms_held: dict[str, float] = {}               # Pay forms this process opened, by id: when
         self._sending: dict[str, PaymentIntent] = {}          # confirmations being sent right now
         self._pay_menu = app_commands.ContextMenu(
             name="Pay", callback=self.pay_member,
@@ -150,7 +160,43 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         if refusal:
             await refuse(interaction, refusal)
             return
-        await interaction.response.send_modal(AmountModal(member))
+        form = AmountModal(member)
+        self._note_form_opened_here(form.custom_id)
+        await interaction.response.send_modal(form)
+
+    def _note_form_opened_here(self, form_id: str) -> None:
+        """Forms this process holds (discord.py answers them from memory, for FORM_HELD_FOR); kept twice as long
+        here, so the listener below never answers one of them a second time."""
+        now = time.monotonic()
+        self._forms_held = {held: at for held, at in self._forms_held.items() if now - at < 2 * FORM_HELD_FOR}
+        self._forms_held[form_id] = now
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A Pay form this process does not hold (opened on another process, or before a restart): answered
+        from the submission itself, exactly as the form would have been."""
+        submitted = form_submitted(interaction)
+        if submitted is None or submitted.form_id in self._forms_held:
+            return
+        await run_guarded("modal", AmountModal.log_name, interaction,
+                          lambda: self._pay_from_form(interaction, submitted))
+
+    async def _pay_from_form(self, interaction: discord.Interaction, submitted: FormSubmitted) -> None:
+        recipient = await self._user(interaction, submitted.recipient_id)
+        if recipient is None:
+            await refuse(interaction, messages.PAY_FORM_RECIPIENT_GONE)
+            return
+        await self.prepare(interaction, PaymentAsk(submitted.amount_text, user=recipient,
+                                                   memo_text=submitted.memo_text))
+
+    async def _user(self, interaction: discord.Interaction, user_id: int) -> discord.User | discord.Member | None:
+        member = interaction.guild.get_member(user_id) if interaction.guild is not None else None
+        if member is not None:
+            return member
+        try:
+            return self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+        except discord.NotFound:
+            return None
 
     async def prepare(self, interaction: discord.Interaction, ask: PaymentAsk) -> None:
         """Refuse bad input, find the paying account and the recipient, check the balance, and show the

@@ -118,6 +118,46 @@ async def test_a_confirmation_pressed_on_another_process_past_its_time_sends_not
     assert transfers(sandbox) == []
 
 
+# -- the Apps → Pay form ------------------------------------------------------------------------------------
+
+
+async def test_the_pay_form_opened_on_one_process_is_submitted_on_another_and_paid(discord, there, sandbox,
+                                                                                     alice_and_bob):
+    alice, bob = alice_and_bob
+    opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
+    submitted = await there.submit_modal(opened, {"Amount": "7.25", "Memo": "lunch"}, by=alice.user)
+    assert submitted.embed.description == f"Pay **7.25t** to <@{bob.id}> (Bob)?"
+    assert submitted.ephemeral
+    sent = await there.press(submitted.last, "Confirm", by=alice.user)
+    assert sent.last.embed.title == "Payment sent"
+    assert sandbox.balance_of(bob.account_id) == 57_25
+    assert len(transfers(sandbox)) == 1
+
+
+async def test_the_pay_form_opened_before_a_restart_is_answered_after_it(discord, make_bot, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
+    await discord.restart(make_bot)
+    submitted = await discord.submit_modal(opened, {"Amount": "3"}, by=alice.user)
+    assert submitted.embed.description == f"Pay **3t** to <@{bob.id}> (Bob)?"
+
+
+async def test_the_pay_form_submitted_elsewhere_refuses_bad_input_there_too(discord, there, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
+    bad = await there.submit_modal(opened, {"Amount": "seven"}, by=alice.user)
+    assert bad.text == "“seven” isn't an amount. Write it like 12.50 or 1,234.56."
+    assert transfers(sandbox) == []
+
+
+async def test_the_pay_form_is_answered_once_by_the_process_that_opened_it(discord, sandbox, alice_and_bob):
+    alice, bob = alice_and_bob
+    opened = await discord.run_user_command("Pay", by=alice.user, target=bob.user)
+    submitted = await discord.submit_modal(opened, {"Amount": "2"}, by=alice.user)
+    assert submitted.embed.description == f"Pay **2t** to <@{bob.id}> (Bob)?"
+    assert [message.embed.description for message in submitted.messages] == [submitted.embed.description]
+
+
 # -- history pages -------------------------------------------------------------------------------------------
 
 
