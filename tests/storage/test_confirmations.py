@@ -5,33 +5,9 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from storage import Confirmation, ConfirmationState, Storage
+from storage import Confirmation, ConfirmationState
 
 SHOWN_AT = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = SHOWN_AT
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def two_processes(database_location, key, clock):
-    here = await Storage.open(database_location, key, clock=clock)
-    there = await Storage.open(database_location, key, clock=clock)
-    yield here, there
-    await there.close()
-    await here.close()
 
 
 def shown(intent_id: str = "intent-1") -> Confirmation:

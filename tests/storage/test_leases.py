@@ -5,33 +5,7 @@ moved, never waited for."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from storage import Storage
-
 MINUTE = timedelta(minutes=1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def two_processes(database_location, key, clock):
-    here = await Storage.open(database_location, key, clock=clock)
-    there = await Storage.open(database_location, key, clock=clock)
-    yield here, there
-    await there.close()
-    await here.close()
 
 
 async def test_of_many_takes_at_once_from_two_processes_exactly_one_wins(two_processes):
