@@ -55,6 +55,10 @@ async def test_pacing_and_the_request_log_over_the_control_endpoints(any_raw):
     log = (await any_raw.request("GET", "/sandbox/requests?since=1")).json()
     # The control requests are counted in `total` (so `since` stays an index) but never listed.
     assert log["total"] == 4
+    # Each request's path without its query (an id or a reference, never a key: keys travel in headers).
+    assert [entry.pop("path") for entry in log["requests"]] == [
+        "/api/users/1001" if sandbox.dialect == "v2" else "/api/accounts",
+        "/api/accounts/3fa85f64-5717-4562-b3fc-2c963f66afa6"]
     assert log["requests"] == [
         {"method": "GET", "route": "user_account", "status": 200, "key_kind": "master"},
         {"method": "GET", "route": "account_by_id", "status": 500 if sandbox.dialect == "v2" else 401,
