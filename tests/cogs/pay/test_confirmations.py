@@ -1,11 +1,13 @@
 """The confirmation: pressed twice, stale, cancelled, expired, someone else's."""
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
-from tests.cogs.pay.helpers import CONFIRMATION, confirm, transfers
+from bot import TaubotBot
+from tests.cogs.pay.helpers import CONFIRMATION, confirm, transfers, until
 
 # -- confirmations: twice, stale, cancelled, expired, someone else's ----------------------------------------
 
@@ -60,7 +62,7 @@ async def test_cancel(discord, sandbox, alice_and_bob):
 async def test_an_unconfirmed_payment_times_out_to_cancelled(discord, sandbox, alice_and_bob):
     alice, bob = alice_and_bob
     reply = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
-    await asyncio.sleep(0.2)
+    await until(lambda: reply.last.embed.title != "Confirm payment")  # the expiry, however slow the machine
     assert reply.last.embed.title == "Payment cancelled"
     assert reply.last.embed.description.startswith("You didn't confirm in time, so nothing was sent.")
     late = await discord.press(reply.last, "Confirm", by=alice.user, as_shown_in=CONFIRMATION)
@@ -76,17 +78,22 @@ async def test_only_the_payer_can_confirm(discord, sandbox, alice_and_bob):
     assert transfers(sandbox) == []
 
 
-async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob):
+async def test_one_payment_in_flight_per_member(discord, sandbox, alice_and_bob, settings, timings):
     alice, bob = alice_and_bob
+    # Production's Taubot timeout: the transfer is held at Taubot for as long as the test needs, never given up on.
+    await discord.restart(lambda: TaubotBot(dataclasses.replace(settings, taubot_timeout_seconds=10.0,
+                                                                taubot_connect_timeout_seconds=5.0),
+                                            background_tasks=False, timings=timings))
     first = await discord.run_command("pay user", by=alice.user, amount="1", to=bob.user)
     second = await discord.run_command("pay user", by=alice.user, amount="2", to=bob.user)
-    sandbox.delay(sandbox.route("transfer"), 0.3, times=1)
+    release = sandbox.hold(sandbox.route("transfer"))
     sending = asyncio.create_task(confirm(discord, first, alice))
-    await asyncio.sleep(0.1)
+    await until(lambda: len(transfers(sandbox)) == 1)  # the first is at Taubot, held there
     blocked = await confirm(discord, second, alice)
     assert blocked.text == "Your other payment is still being sent — wait for its receipt."
     asked = await discord.run_command("pay user", by=alice.user, amount="3", to=bob.user)
     assert asked.text == "Your other payment is still being sent — wait for its receipt."
+    release()
     await sending
     assert first.last.embed.title == "Payment sent"
     assert second.last.buttons  # still waiting for a decision: nothing was sent for it
