@@ -1,26 +1,13 @@
 """The sender's claim on a journal row right before its POST, and settling that respects it (SQLite and
 PostgreSQL): a row is either settled before its claim, and then never claimed, or a landing window after it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from storage import Outcome, PaymentLock, PaymentStatus, Storage
 
 LANDING = timedelta(seconds=70)  # Taubot's timeout plus the settle margin
-
-
-class StoppedClock:
-    def __init__(self) -> None:
-        self.now = datetime(2030, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> StoppedClock:
-    return StoppedClock()
 
 
 @pytest.fixture
@@ -37,7 +24,7 @@ async def journaled(storage, clock):
     """A row as the sender writes it: its lock's lease extended to the landing window plus 10 s to claim it."""
     assert await storage.locks.take(LOCK, timedelta(seconds=30))
     return await storage.payments.begin(
-        lock=LOCK, lease_until=clock.now + LANDING + timedelta(seconds=10), intent_id=LOCK.intent_id,
+        lock=LOCK, lease_until=clock.at + LANDING + timedelta(seconds=10), intent_id=LOCK.intent_id,
         payer_user_id=1, from_account_id="acme", to_account_id="bob", to_account_name="Bob", amount=5_00,
         instance_id="process-a")
 
@@ -55,9 +42,9 @@ async def test_a_row_is_claimed_once_by_its_own_process_and_stamped_with_the_cla
     payment = await journaled(storage, clock)
     assert payment.posted_at is None and payment.sent_at == payment.created_at
     assert not await claim(storage, payment, instance_id="process-b")
-    clock.now += timedelta(seconds=2)
+    clock.at += timedelta(seconds=2)
     assert await claim(storage, payment)
-    assert (await storage.payments.get(payment.id)).posted_at == clock.now
+    assert (await storage.payments.get(payment.id)).posted_at == clock.at
     assert not await claim(storage, payment)
 
 
@@ -66,9 +53,9 @@ async def test_a_claim_after_another_process_read_the_log_wins_over_that_reading
     # Process B read the row (unclaimed) and then the log, which showed nothing; the sender claims meanwhile.
     assert await claim(storage, payment)
     assert not await settle_as_failed(storage, payment)
-    clock.now += LANDING - timedelta(seconds=1)
+    clock.at += LANDING - timedelta(seconds=1)
     assert not await settle_as_failed(storage, payment)
-    clock.now += timedelta(seconds=1)  # now nothing it sent can land any more
+    clock.at += timedelta(seconds=1)  # now nothing it sent can land any more
     assert await settle_as_failed(storage, payment)
 
 
@@ -81,9 +68,9 @@ async def test_a_row_settled_before_its_claim_is_never_claimed(storage, clock):
 
 async def test_no_claim_once_the_lock_no_longer_covers_a_landing_window(storage, clock):
     payment = await journaled(storage, clock)
-    clock.now += timedelta(seconds=10, microseconds=1)  # the lease ends less than LANDING from now
+    clock.at += timedelta(seconds=10, microseconds=1)  # the lease ends less than LANDING from now
     assert not await claim(storage, payment)
-    clock.now = payment.created_at  # nor while another payment holds the account
+    clock.at = payment.created_at  # nor while another payment holds the account
     await storage.locks.release(LOCK)
     assert await storage.locks.take(PaymentLock("acme", "intent-2", "process-a"), LANDING * 2)
     assert not await claim(storage, payment)
