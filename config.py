@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from env_file import EnvFile, EnvFileError, read_env_file
 from env_file_problems import env_file_problems
@@ -326,10 +326,8 @@ class _Reader:
         value = self._raw(name)
         if value is None:
             return default
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError:
+        parts = _split_url(value)
+        if parts is None:
             self.problems.append(f"{name} is not a valid URL. Use the API base, e.g. {DEFAULT_API_URL}")
             return default
         if "@" in parts.netloc or (not parts.netloc and "@" in value):
@@ -355,10 +353,8 @@ class _Reader:
         if value is None:
             return None
         example = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError:
+        parts = _split_url(value)
+        if parts is None:
             self.problems.append(f"{name} is not a valid URL; it looks like {example}.")
             return None
         if parts.scheme not in POSTGRES_SCHEMES:
@@ -473,3 +469,13 @@ class _Reader:
             self.problems.append("SHARD_IDS is set but SHARD_COUNT is not. Set both, or neither.")
         elif any(shard_id >= shard_count for shard_id in shard_ids):
             self.problems.append(f"SHARD_IDS must all be smaller than SHARD_COUNT ({shard_count}).")
+
+
+def _split_url(value: str) -> SplitResult | None:
+    """The URL's parts, or None when it cannot be one (urlsplit accepts a port that is not a number until asked)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts

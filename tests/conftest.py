@@ -54,20 +54,22 @@ async def sandbox(request):
 @pytest.fixture(params=BACKENDS)
 async def database_location(request, tmp_path):
     """Where the test's database is: a new SQLite file, or a new PostgreSQL schema (see tests/databases.py)."""
-    if request.param == "sqlite":
-        yield tmp_path / "bot.sqlite3"
-        return
-    async with migrated_schema() as url:
-        yield url
+    async for location in _location(request.param, tmp_path, migrated_schema):
+        yield location
 
 
 @pytest.fixture(params=BACKENDS)
 async def new_database_location(request, tmp_path):
     """As `database_location`, but empty: no tables yet, for tests of the migrations themselves."""
-    if request.param == "sqlite":
+    async for location in _location(request.param, tmp_path, fresh_schema):
+        yield location
+
+
+async def _location(backend, tmp_path, schema):
+    if backend == "sqlite":
         yield tmp_path / "bot.sqlite3"
         return
-    async with fresh_schema() as url:
+    async with schema() as url:
         yield url
 
 
