@@ -21,9 +21,11 @@ async def _timed(action: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report, rounds: int = PAY_ROUNDS) -> None:
+async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report, rounds: int = PAY_ROUNDS,
+                      database: str = "SQLite") -> None:
     """Confirm → receipt ÷ the raw requests a log-verified payment needs (a fresh balance and the log's newest
-    entry at once, the transfer, then the log read back and the balance at once)."""
+    entry at once, the transfer, then the log read back and the balance at once). `database`: which of the
+    report's databases `bench` runs on."""
     discord, taubot = bench.discord, bench.bot.taubot
     confirm_times, raw_times = [], []
     for round_number in range(WARMUP_ROUNDS + rounds):
@@ -56,12 +58,11 @@ async def pay_latency(bench: BotUnderTest, members: list[Member], report: Report
             confirm_times.append(confirm_time)
             raw_times.append(raw_time)
 
-    report.section(f"/pay confirm → receipt ({rounds} payments)")
+    report.section(f"/pay confirm → receipt{report.on(database)} ({rounds} payments)")
     base50, base99 = percentile(raw_times, 0.5), percentile(raw_times, 0.99)
     p50, p99 = percentile(confirm_times, 0.5), percentile(confirm_times, 0.99)
     report.line(f"confirm → receipt: p50 {ms(p50)}  p99 {ms(p99)}")
     report.line(f"raw balance ‖ log mark, transfer, log ‖ balance: p50 {ms(base50)}  p99 {ms(base99)}")
     report.line(f"ratio p50 {p50 / base50:.2f}  p99 {p99 / base99:.2f}")
-    ratio50 = p50 / base50
-    report.figure("pay_p50_ratio", ratio50, "{:.2f}")
-    report.figure("pay_confirm_p50_ms", percentile(confirm_times, 0.5) * 1000, "{:.2f}")
+    report.figure(f"pay_p50_ratio{report.suffix(database)}", p50 / base50, "{:.2f}")
+    report.figure(f"pay_confirm_p50_ms{report.suffix(database)}", p50 * 1000, "{:.2f}")
