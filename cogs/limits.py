@@ -10,8 +10,10 @@ shortened where they are shown (ui.account_name), so this is the net under every
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC
+from types import MappingProxyType
+from typing import Any, Self
 
 import discord
 
@@ -69,11 +71,75 @@ def _cut(text: str, length: int) -> str:
     return cut[:-1] if cut.endswith("\\") and not cut.endswith("\\\\") else cut
 
 
+# discord.Embed's raw parts, named as its JSON names them ("_footer" → "footer").
+_RAW_PARTS = tuple((slot, slot[1:]) for slot in discord.Embed.__slots__ if slot.startswith("_"))
+# What a FittedEmbed's footer, image, thumbnail, video and provider hold until set: they read the same to discord.py
+# as unset parts (its properties and checks read them with an empty default), and are never sent. The author is
+# not preset: len(embed) reads its name unguarded.
+_NOT_SET: Mapping[str, Any] = MappingProxyType({})
+
+
 class FittedEmbed(discord.Embed):
-    """An embed that always fits Discord's limits when sent: built and filled like any discord.Embed."""
+    """An embed that always fits Discord's limits when sent: built and filled like any discord.Embed.
+
+    Its JSON is made as discord.Embed.to_dict makes it, without that method's `hasattr` on every part: reading a
+    part nobody set raises an AttributeError inside it, seven of them for a usual embed. So the parts are preset
+    (`__new__`, which from_dict calls too) to what reads the same as unset, and left out of the JSON."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        embed = super().__new__(cls)
+        parts: Any = embed  # discord.py types these parts as set; here they are preset
+        parts._timestamp = parts._colour = None  # what the timestamp and colour setters store for "none"
+        parts._footer = parts._image = parts._thumbnail = parts._video = parts._provider = _NOT_SET
+        return embed
 
     def to_dict(self) -> Any:
-        return fit_embed(dict(super().to_dict()))  # EmbedData is a TypedDict; fit_embed edits plain JSON
+        parts: Any = self  # discord.py types these parts as set; here they may hold _NOT_SET
+        try:
+            timestamp, colour, flags = parts._timestamp, parts._colour, parts._flags
+            footer, image, thumbnail, video, provider = (parts._footer, parts._image, parts._thumbnail,
+                                                         parts._video, parts._provider)
+        except AttributeError:  # a part removed since (remove_footer, set_image(url=None)…)
+            return fit_embed(self._json_part_by_part())
+        data: dict[str, Any] = {}
+        if footer is not _NOT_SET:
+            data["footer"] = footer
+        if image is not _NOT_SET:
+            data["image"] = image
+        if thumbnail is not _NOT_SET:
+            data["thumbnail"] = thumbnail
+        if video is not _NOT_SET:
+            data["video"] = video
+        if provider is not _NOT_SET:
+            data["provider"] = provider
+        author, fields = getattr(self, "_author", _NOT_SET), getattr(self, "_fields", _NOT_SET)
+        if author is not _NOT_SET:
+            data["author"] = author
+        if fields is not _NOT_SET:
+            data["fields"] = fields
+        data["flags"] = flags
+        return fit_embed(self._with_plain_parts(data, colour, timestamp))
+
+    def _json_part_by_part(self) -> dict[str, Any]:
+        data = {key: part for slot, key in _RAW_PARTS if (part := getattr(self, slot, _NOT_SET)) is not _NOT_SET}
+        return self._with_plain_parts(data, data.pop("colour", None), data.pop("timestamp", None))
+
+    def _with_plain_parts(self, data: dict[str, Any], colour: Any, timestamp: Any) -> dict[str, Any]:
+        """The rest of the JSON exactly as discord.Embed.to_dict makes it (tests/cogs/test_embed_json.py compares)."""
+        if colour:
+            data["color"] = colour.value
+        if timestamp:
+            data["timestamp"] = (timestamp.astimezone(tz=UTC) if timestamp.tzinfo
+                                 else timestamp.replace(tzinfo=UTC)).isoformat()
+        if self.type:
+            data["type"] = self.type
+        if self.description:
+            data["description"] = self.description
+        if self.url:
+            data["url"] = self.url
+        if self.title:
+            data["title"] = self.title
+        return data
 
 
 def fit_embed(data: dict[str, Any]) -> dict[str, Any]:
@@ -87,16 +153,25 @@ def _within_limits(data: dict[str, Any]) -> bool:
     fields = data.get("fields", ())
     if len(fields) > FIELDS:
         return False
-    places = [(data, "title", TITLE), (data, "description", DESCRIPTION), (data.get("footer"), "text", FOOTER),
-              (data.get("author"), "name", AUTHOR)]
-    places += [(field, key, limit) for field in fields for key, limit in (("name", FIELD_NAME), ("value", FIELD_VALUE))]
+    footer, author = data.get("footer"), data.get("author")
     total = 0
-    for holder, key, limit in places:
-        text = holder.get(key) if holder else None
+    for text, limit in ((data.get("title"), TITLE), (data.get("description"), DESCRIPTION),
+                        (footer.get("text") if footer else None, FOOTER),
+                        (author.get("name") if author else None, AUTHOR)):
         if isinstance(text, str):
             if len(text) > limit:
                 return False
             total += len(text)
+    for field in fields:
+        name, value = field.get("name"), field.get("value")
+        if isinstance(name, str):
+            if len(name) > FIELD_NAME:
+                return False
+            total += len(name)
+        if isinstance(value, str):
+            if len(value) > FIELD_VALUE:
+                return False
+            total += len(value)
     return total <= EMBED_TOTAL
 
 
