@@ -10,9 +10,8 @@ any notice waiting for them (notices.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -23,7 +22,7 @@ from taubot import TaubotError
 
 from . import member_names
 from .in_flight import in_flight_of, was_answered
-from .interaction_log import InteractionStats, logged, logged_as, set_outcome
+from .interaction_log import InteractionLine, InteractionStats, logged_as, set_outcome
 from .messages import (
     BOT_UNAVAILABLE,
     NOT_ALLOWED_NOW,
@@ -40,19 +39,32 @@ log = logging.getLogger("taubot_bot.interactions")
 UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (no answer within 3 s) or was already answered
 
 
-@contextlib.contextmanager
-def handling(what: str, interaction: discord.Interaction) -> Iterator[InteractionStats]:
-    """Run a handler in the block: counted in flight (shutdown waits for it) and logged when it ends."""
-    member_names.remember(interaction.user)  # free, and lets account names show members' names
-    in_flight = in_flight_of(interaction.client)
-    with logged(what, interaction) as stats, (in_flight.tracking(interaction) if in_flight is not None
-                                              else contextlib.nullcontext()):
+class Handling:
+    """Run a handler in the block: counted in flight (shutdown waits for it) and logged when it ends. One class
+    rather than nested context managers: every interaction enters it."""
+
+    __slots__ = ("_in_flight", "_interaction", "_line", "_task")
+
+    def __init__(self, what: str, interaction: discord.Interaction):
+        self._interaction = interaction
+        self._line = InteractionLine(what, interaction)
+
+    def __enter__(self) -> InteractionStats:
+        interaction = self._interaction
+        member_names.remember(interaction.user)  # free, and lets account names show members' names
+        stats = self._line.start()
+        self._in_flight = in_flight_of(interaction.client)
+        self._task = self._in_flight.start(interaction) if self._in_flight is not None else None
+        return stats
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
         try:
-            yield stats
-        except asyncio.CancelledError:
-            if not was_answered(interaction):
-                stats.outcome = "cut_off"  # only shutdown cancels an interaction's task
-            raise
+            if kind is not None and issubclass(kind, asyncio.CancelledError) and not was_answered(self._interaction):
+                self._line.stats.outcome = "cut_off"  # only shutdown cancels an interaction's task
+            if self._in_flight is not None:
+                self._in_flight.stop(self._task)
+        finally:
+            self._line.end()
 
 
 async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> bool:
@@ -96,7 +108,7 @@ async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
     """Run a button's or a modal's handler the way the command tree runs a command."""
     if await refuse_while_stopping(interaction, f"{kind}={name}"):
         return
-    with handling(f"{kind}={name}", interaction) as stats:
+    with Handling(f"{kind}={name}", interaction) as stats:
         try:
             await handler()
         except Exception as error:  # one place for every component's unexpected failure
@@ -117,7 +129,7 @@ def _logged_name(interaction: discord.Interaction) -> object:
 
 
 class TaubotCommandTree(app_commands.CommandTree):
-    """The bot's command tree: every command runs through `handling`, and an unexpected error ends in one
+    """The bot's command tree: every command runs through `Handling`, and an unexpected error ends in one
     sentence. Its defaults make a command that declares nothing usable wherever Discord can offer it (server
     and user installs; servers, the bot's DMs and private channels), as every command here is; each command
     also declares its own, so `sync --dry-run` shows the decision next to it."""
@@ -133,7 +145,7 @@ class TaubotCommandTree(app_commands.CommandTree):
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
         if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
             return
-        with handling(f"{kind}=/{name}", interaction):
+        with Handling(f"{kind}=/{name}", interaction):
             await super()._call(interaction)
             await show_waiting_notices(interaction)
 

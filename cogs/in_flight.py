@@ -9,9 +9,7 @@ those members to check before trying again, unless they already had their answer
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 
 import discord
 
@@ -34,17 +32,16 @@ class InFlight:
     def __len__(self) -> int:
         return len(self._running)
 
-    @contextlib.contextmanager
-    def tracking(self, interaction: discord.Interaction) -> Iterator[None]:
-        """Count the current task as handling `interaction` until the block ends."""
+    def start(self, interaction: discord.Interaction) -> asyncio.Task | None:
+        """Count the current task as handling `interaction` until `stop` is given what this returned."""
         task = asyncio.current_task()
         if task is not None:
             self._running[task] = interaction
-        try:
-            yield
-        finally:
-            if task is not None:
-                self._running.pop(task, None)
+        return task
+
+    def stop(self, task: asyncio.Task | None) -> None:
+        if task is not None:
+            self._running.pop(task, None)
 
     async def drain(self, grace_seconds: float) -> None:
         """Stop accepting work, let what runs finish within `grace_seconds`, then cut off the rest."""

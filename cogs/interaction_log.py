@@ -84,19 +84,26 @@ def counting_taubot_requests() -> Iterator[InteractionStats]:
         _current.reset(token)
 
 
-@contextlib.contextmanager
-def logged(what: str, interaction: discord.Interaction) -> Iterator[InteractionStats]:
-    """Handle `interaction` inside the block on fresh stats (where set_outcome and the request counter find
-    them) and write its line when the block ends."""
-    stats = InteractionStats()
-    interaction.extras["stats"] = stats
-    token = _current.set(stats)
-    started = time.perf_counter()
-    try:
-        yield stats
-    finally:
-        _current.reset(token)
-        _write_line(what, interaction, stats, started)
+class InteractionLine:
+    """An interaction's line: `start` puts fresh stats where set_outcome and the request counter find them, `end`
+    takes them away and writes the line. (A class, not a context manager: guarded.py's one `with` per
+    interaction calls both.)"""
+
+    __slots__ = ("_started", "_token", "interaction", "stats", "what")
+
+    def __init__(self, what: str, interaction: discord.Interaction):
+        self.what, self.interaction = what, interaction
+
+    def start(self) -> InteractionStats:
+        self.stats = InteractionStats()
+        self.interaction.extras["stats"] = self.stats
+        self._token = _current.set(self.stats)
+        self._started = time.perf_counter()
+        return self.stats
+
+    def end(self) -> None:
+        _current.reset(self._token)
+        _write_line(self.what, self.interaction, self.stats, self._started)
 
 
 @contextlib.contextmanager
@@ -110,5 +117,6 @@ def logged_as(what: str, interaction: discord.Interaction, outcome: str) -> Iter
 
 
 def _write_line(what: str, interaction: discord.Interaction, stats: InteractionStats, started: float) -> None:
-    log.info("%s user=%s outcome=%s duration_ms=%.0f taubot_requests=%d", what, interaction.user.id, stats.outcome,
-             (time.perf_counter() - started) * 1000, stats.taubot_requests)
+    # Formatted here, not by logging: the record then carries no arguments for redaction to go through.
+    log.info(f"{what} user={interaction.user.id} outcome={stats.outcome} "
+             f"duration_ms={(time.perf_counter() - started) * 1000:.0f} taubot_requests={stats.taubot_requests}")
