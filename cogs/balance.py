@@ -16,11 +16,12 @@ from taubot import Account, TaubotError
 
 from . import member_names, messages
 from .cooldowns import BALANCE_OF_AN_ACCOUNT, member_cooldown
+from .deferral import defer_if_slow
 from .interaction_log import outcome_of
 from .limits import CHOICES, FittedEmbed
 from .linked_accounts import chosen_link, linked_account_choices
 from .seen_accounts import suggestions
-from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, defer_if_slow, format_money, owners_named_in, refuse, reply
+from .ui import ACCOUNT_TYPE_NAMES, INFO, account_name, format_money, owners_named_in, refuse, reply
 
 if TYPE_CHECKING:
     from bot import TaubotBot

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
-T = TypeVar("T")
 # Weight of the newest finished work in the moving average: one slow answer among quick ones moves it a fifth.
 SMOOTHING = 0.2
 
@@ -26,16 +24,18 @@ class ExpectedWait:
         self._latency = 0.0
         self._running: OrderedDict[object, float] = OrderedDict()  # start times, oldest first
 
-    async def timed(self, work: Awaitable[T]) -> T:
-        """Await `work`, counting it as in flight meanwhile and its duration, once it finishes, as recent."""
-        token, started = object(), self._clock()
-        self._running[token] = started
-        try:
-            result = await work
-        finally:
-            del self._running[token]
+    def started(self, work: object) -> None:
+        """Count `work` as in flight from now on."""
+        self._running[work] = self._clock()
+
+    def stopped(self, work: object) -> None:
+        """`work` failed or was cancelled: no longer in flight, and no measure of how long work takes."""
+        del self._running[work]
+
+    def finished(self, work: object) -> None:
+        """`work` is done: no longer in flight, and its duration counts as recent."""
+        started = self._running.pop(work)
         self._latency += SMOOTHING * (self._clock() - started - self._latency)
-        return result
 
     def seconds(self) -> float:
         """The wait to expect for work starting now."""

@@ -15,6 +15,7 @@ import discord
 
 from .expected_wait import ExpectedWait
 from .messages import CUT_OFF
+from .shared_timer import SharedTimer
 
 log = logging.getLogger("taubot_bot")
 # Where each interaction's own lines go (see interaction_log.py); the drain's summary lines are the bot's.
@@ -28,6 +29,7 @@ class InFlight:
         self.stopping = False  # set at shutdown: new interactions are turned away politely
         self._running: dict[asyncio.Task, discord.Interaction] = {}
         self.expected_wait = ExpectedWait()  # how long members' work takes right now (for deferring)
+        self.defer_timers: dict[float, SharedTimer] = {}  # deferrals waiting to start, by delay (deferral.py)
 
     def __len__(self) -> int:
         return len(self._running)

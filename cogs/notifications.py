@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from . import messages
-from .ui import defer_if_slow, reply
+from .deferral import defer_if_slow
+from .ui import reply
 
 if TYPE_CHECKING:
     from bot import TaubotBot

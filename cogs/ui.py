@@ -1,21 +1,19 @@
 """How the feature cogs show things: colours, amounts, account names and labels, Discord timestamps, and the
-private reply (direct, deferred, or refused with its outcome word)."""
+private reply (direct or after a defer, or refused with its outcome word; when to defer: deferral.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from taubot import AccountType, format_amount
 
 from . import member_names
-from .expected_wait import ExpectedWait
-from .in_flight import in_flight_of, note_answered
+from .in_flight import note_answered
 from .interaction_log import set_outcome
 from .limits import CONTENT, clip, clip_pieces
 from .lookalikes import revealed_pieces
@@ -26,11 +24,6 @@ if TYPE_CHECKING:
 
     from storage import GrantKeyStore, LinkedAccount
     from taubot import Account
-
-T = TypeVar("T")
-# Discord drops an interaction not answered within 3 s; deferring after 1 s leaves room for a slow link to
-# Discord itself.
-DEFER_AFTER_SECONDS = 1.0
 
 # Taubot's default personal account names: "<@!123> 's account" (v2), "<@!123>'s account" (v2.1).
 DEFAULT_PERSONAL_NAME = re.compile(r"<@!?(\d{1,20})> ?'s account")
@@ -133,74 +126,3 @@ async def linked_account_or_explain(grant_keys: GrantKeyStore, interaction: disc
     if linked is None:
         await refuse(interaction, NOT_LINKED, outcome="not_linked")
     return linked
-
-
-async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[T], *,
-                        after: float = DEFER_AFTER_SECONDS) -> T:
-    """Await `work`, deferring the (ephemeral) response only if it takes longer than `after` seconds.
-
-    Most Taubot reads take milliseconds, and answering them directly saves a whole round trip to Discord
-    (and one request against its rate limits); a slow one still gets its "thinking…" within the window. When
-    the answer is expected to take longer than `after` anyway (recent work was that slow, or work still in
-    flight has waited that long: expected_wait.py), it defers at once instead of making the member wait for
-    a timer that would only defer later.
-    """
-    in_flight = in_flight_of(interaction.client)
-    expected_wait = in_flight.expected_wait if in_flight is not None else ExpectedWait()
-    deferral = _DeferLater(interaction, 0.0 if expected_wait.seconds() >= after else after)
-    try:
-        result = await expected_wait.timed(work)
-    except asyncio.CancelledError:
-        if not deferral.failed():
-            deferral.abandon()
-            raise
-        # The defer failed (e.g. the interaction expired) and stopped the work: its error is the one to handle.
-        current = asyncio.current_task()
-        if current is not None:
-            current.uncancel()
-        await deferral.settled()
-        raise
-    except BaseException:
-        await deferral.settled()  # the error's sentence then follows the "thinking…" it may have started
-        raise
-    await deferral.settled()
-    return result
-
-
-class _DeferLater:
-    """Sends "thinking…" after `delay` seconds unless settled first, while the current task does the work itself:
-    no second task, no waiter, for the common answer that takes milliseconds. If the defer fails, nobody will
-    read the work's answer, so the work is cancelled: it must not go on making Taubot requests behind the
-    interaction's back."""
-
-    def __init__(self, interaction: discord.Interaction, delay: float):
-        self._interaction = interaction
-        self._work: asyncio.Task | None = asyncio.current_task()
-        self._defer: asyncio.Task | None = None
-        self._timer = asyncio.get_running_loop().call_later(delay, self._start)
-
-    def _start(self) -> None:
-        self._defer = asyncio.ensure_future(self._interaction.response.defer(ephemeral=True, thinking=True))
-        self._defer.add_done_callback(self._stop_work_if_failed)
-
-    def _stop_work_if_failed(self, defer: asyncio.Task) -> None:
-        if self._work is not None and not defer.cancelled() and defer.exception() is not None:
-            self._work.cancel()
-
-    def failed(self) -> bool:
-        defer = self._defer
-        return defer is not None and defer.done() and not defer.cancelled() and defer.exception() is not None
-
-    async def settled(self) -> None:
-        """The work is over: no "thinking…" unless it was on its way, and then it has arrived (or raised)."""
-        self._work = None
-        self._timer.cancel()
-        if self._defer is not None:
-            await self._defer
-
-    def abandon(self) -> None:
-        """The work was cancelled (a shutdown): no "thinking…" any more."""
-        self._work = None
-        self._timer.cancel()
-        if self._defer is not None:
-            self._defer.cancel()

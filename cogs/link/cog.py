@@ -18,10 +18,11 @@ from storage import DatabaseGone
 
 from .. import messages
 from ..cooldowns import LINK_ACCOUNT, member_cooldown
+from ..deferral import defer_if_slow
 from ..interaction_log import set_outcome
 from ..linked_accounts import is_named, linked_account_choices
 from ..seen_accounts import suggestions
-from ..ui import INFO, account_name, defer_if_slow, refuse, reply
+from ..ui import INFO, account_name, refuse, reply
 from .buttons import LinkButtonHandler, relink_buttons, unlink_buttons
 from .embeds import already_linked, link_dm_update, link_status, unlink_question
 from .expiry import ExpiryReminders
