@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -128,6 +129,13 @@ class TaubotBot(commands.AutoShardedBot):
         self.storage: Storage = None  # type: ignore[assignment]  # see the comment above
         self.http_session: aiohttp.ClientSession | None = None
         self.taubot: TaubotClient = None  # type: ignore[assignment]  # see the comment above
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event_name, *args, **kwargs)
+        # Submitted forms get an event of their own, for the one listener that needs them (cogs/pay/cog.py):
+        # listening to every interaction would start a task per command only to look and return.
+        if event_name == "interaction" and args[0].type is discord.InteractionType.modal_submit:
+            super().dispatch("form_submitted", *args)
 
     async def open_storage(self) -> Storage:
         if self.storage is None:

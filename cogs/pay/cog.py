@@ -172,9 +172,10 @@ class PayCog(commands.Cog, PaymentButtonHandler, RequestPayments, name="Pay"):
         self._forms_held[form_id] = now
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_form_submitted(self, interaction: discord.Interaction) -> None:
         """A Pay form this process does not hold (opened on another process, or before a restart): answered
-        from the submission itself, exactly as the form would have been."""
+        from the submission itself, exactly as the form would have been. (The bot dispatches every submitted
+        form as "form_submitted".)"""
         submitted = form_submitted(interaction)
         if submitted is None or submitted.form_id in self._forms_held:
             return
