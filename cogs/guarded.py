@@ -67,15 +67,17 @@ class Handling:
             self._line.end()
 
 
-async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> bool:
-    """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
+def stopping(interaction: discord.Interaction) -> bool:
+    """Whether the bot is shutting down: new work is then turned away (`refuse_while_stopping`)."""
     in_flight = in_flight_of(interaction.client)
-    if in_flight is None or not in_flight.stopping:
-        return False
+    return in_flight is not None and in_flight.stopping
+
+
+async def refuse_while_stopping(interaction: discord.Interaction, what: str) -> None:
+    """During shutdown, new work is turned away with a sentence instead of being cut off halfway."""
     with logged_as(what, interaction, "stopping"):
         if interaction.type is not discord.InteractionType.autocomplete:
             await reply(interaction, STOPPING)
-    return True
 
 
 async def handle_unexpected(interaction: discord.Interaction, error: Exception, what: str) -> str:
@@ -106,7 +108,8 @@ async def handle_unexpected(interaction: discord.Interaction, error: Exception, 
 async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
                       handler: Callable[[], Awaitable[None]]) -> None:
     """Run a button's or a modal's handler the way the command tree runs a command."""
-    if await refuse_while_stopping(interaction, f"{kind}={name}"):
+    if stopping(interaction):
+        await refuse_while_stopping(interaction, f"{kind}={name}")
         return
     with Handling(f"{kind}={name}", interaction) as stats:
         try:
@@ -116,16 +119,23 @@ async def run_guarded(kind: str, name: str, interaction: discord.Interaction,
         await show_waiting_notices(interaction)
 
 
-def _name_in(data: object) -> object:
-    """The command name in an interaction's payload, for one the tree does not know."""
-    return data.get("name") if isinstance(data, dict) else None
+# Application command option types that name a subcommand or a group of them.
+_SUBCOMMAND_TYPES = (1, 2)
 
 
 def _logged_name(interaction: discord.Interaction) -> object:
-    """'pay.user' for /pay user: log lines are space-separated fields, and no command name has a dot."""
-    if interaction.command is None:
-        return _name_in(interaction.data)
-    return interaction.command.qualified_name.replace(" ", ".")
+    """'pay.user' for /pay user: log lines are space-separated fields, and no command name has a dot. Read from
+    the payload (the names Discord sent: the command's, then its group's and subcommand's), so the log line does
+    not make discord.py look the command up once more before the tree does."""
+    data = interaction.data
+    if not isinstance(data, dict):
+        return None
+    name = data.get("name")
+    options: Any = data.get("options")  # a list of option objects, as Discord sent them
+    while options and isinstance(options[0], dict) and options[0].get("type") in _SUBCOMMAND_TYPES:
+        name = f"{name}.{options[0].get('name')}"
+        options = options[0].get("options")
+    return name
 
 
 class TaubotCommandTree(app_commands.CommandTree):
@@ -143,7 +153,8 @@ class TaubotCommandTree(app_commands.CommandTree):
     async def _call(self, interaction: discord.Interaction) -> None:
         name = _logged_name(interaction)
         kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
-        if await refuse_while_stopping(interaction, f"{kind}=/{name}"):
+        if stopping(interaction):
+            await refuse_while_stopping(interaction, f"{kind}=/{name}")
             return
         with Handling(f"{kind}=/{name}", interaction):
             await super()._call(interaction)
