@@ -66,8 +66,13 @@ class BalanceCog(commands.Cog, name="Balance"):
         """The member's own account (name None), one of their linked accounts, or any account by its name, read
         with their key (a linked account's own): ("ok", an embed), or the outcome word and the sentence that
         explains why not."""
-        found_link = await chosen_link(self.bot.storage.grant_keys, user_id, name)
-        linked = found_link if isinstance(found_link, LinkedAccount) else await self.bot.storage.grant_keys.get(user_id)
+        grant_keys = self.bot.storage.grant_keys
+        found_link: LinkedAccount | list[LinkedAccount] | None
+        if name is None:  # their own account: the default link, read once
+            found_link = linked = await grant_keys.get(user_id)
+        else:
+            found_link = await chosen_link(grant_keys, user_id, name)
+            linked = found_link if isinstance(found_link, LinkedAccount) else await grant_keys.get(user_id)
         if linked is None:
             return "not_linked", messages.NOT_LINKED
         try:
@@ -81,7 +86,9 @@ class BalanceCog(commands.Cog, name="Balance"):
         is_own = found.account_id == linked.account_id
         if not is_own:
             self.bot.seen_accounts.note(user_id, [found.account_name])
-        await member_names.look_up(self.bot, owners_named_in([found.account_name]))
+        owners = owners_named_in([found.account_name])
+        if owners:  # a default personal account's name: its owner's name is shown
+            await member_names.look_up(self.bot, owners)
         if is_own:
             await self.bot.storage.grant_keys.record_use(linked, balance_visible=found.balance is not None)
         return "ok", balance_embed(found, is_own=is_own, symbol=self.bot.settings.currency_symbol)
