@@ -262,12 +262,14 @@ class Sandbox:
         method, prefix = parse_route(route)
         self.server.faults.append(FaultRule(method, prefix, "delay", times, seconds=seconds))
 
-    def hold(self, route: str, *, after: int = 0) -> Callable[[], None]:
-        """Answer the first `after` requests to `route`, then keep the rest waiting (a Taubot stalled, for as
-        long as a test needs, with no timer to race) until the returned release() is called."""
+    def hold(self, route: str, *, after: int = 0, times: int | None = None) -> Callable[[], None]:
+        """Answer the first `after` requests to `route`, then keep the rest (or only the next `times`) waiting (a
+        Taubot stalled, for as long as a test needs, with no timer to race) until the returned release() is
+        called."""
         method, prefix = parse_route(route)
         released = asyncio.Event()
-        rule = FaultRule(method, prefix, "hold", None, released=released, let_through=after)
+        rule = FaultRule(method, prefix, "hold", None if times is None else after + times, released=released,
+                         let_through=after)
         self.server.faults.append(rule)
 
         def release() -> None:

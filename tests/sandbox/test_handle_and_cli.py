@@ -89,6 +89,22 @@ async def test_delays_and_dropped_connections(any_raw, any_sandbox):
         await read_user(any_raw, sandbox, 1, master_header(sandbox))
 
 
+async def test_a_hold_keeps_the_requests_it_holds_waiting_until_released(any_raw, any_sandbox):
+    sandbox, master = any_sandbox, master_header(any_sandbox)
+    sandbox.create_account("Alice", owner_id=1001)
+    release = sandbox.hold(sandbox.route("user_account"), after=1, times=1)  # the second request only
+    assert (await read_user(any_raw, sandbox, 1001, master)).status == 200
+    held = asyncio.create_task(read_user(any_raw, sandbox, 1001, master))
+    for _ in range(1000):  # until Taubot has received it (and keeps it waiting)
+        if len(sandbox.requests) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert (await read_user(any_raw, sandbox, 1001, master)).status == 200  # the third is answered meanwhile
+    assert not held.done() and sandbox.requests[1].status == 0
+    release()
+    assert (await held).status == 200
+
+
 async def test_scripted_grants_clock_offset_and_minted_keys(any_raw, any_sandbox):
     sandbox = any_sandbox
     alice = sandbox.create_account("Alice", owner_id=1001, balance=10)
