@@ -17,7 +17,16 @@ SOMEONE_ELSE = {
 def key_check_route(sandbox) -> str:
     """The request with which the bot checks whose a new key is: v2's "who am I", v2.1's look-up of the
     member's personal account (followed by the binding probe)."""
-    return sandbox.route("my_account" if "my_account" in sandbox.server.api.routes else "user_account")
+    return sandbox.route(_key_check(sandbox))
+
+
+def key_check_in_progress(sandbox):
+    """A condition: Taubot has received a key check (key_check_route) and not answered it yet."""
+    return lambda: any(record.status == 0 for record in sandbox.requests_to(_key_check(sandbox)))
+
+
+def _key_check(sandbox) -> str:
+    return "my_account" if "my_account" in sandbox.server.api.routes else "user_account"
 
 
 def link_cog(discord):
@@ -41,13 +50,14 @@ async def granted_link(discord, sandbox, person):
     return dm
 
 
-async def until(condition) -> None:
-    """Wait (at most two seconds) until `condition()` holds, e.g. the sandbox is busy answering a request."""
-    for _ in range(400):
-        if condition():
-            return
+async def until(condition, *, within: float = 10.0) -> None:
+    """Wait until `condition()` holds, e.g. the sandbox is busy answering a request: for `within` seconds of wall
+    time (generous: a loaded machine can take seconds for what takes milliseconds alone)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the condition never held in {within:g} s")
         await asyncio.sleep(0.005)
-    raise AssertionError("the condition never held")
 
 
 def in_progress(sandbox, path: str):

@@ -31,23 +31,29 @@ async def confirm(discord, reply, person):
     return await discord.press(reply.last, "Confirm", by=person.user)
 
 
-async def until(condition):
-    for _ in range(300):
-        if condition():
-            return
+async def until(condition, *, within: float = 10.0):
+    """Wait until `condition()` holds: checked every hundredth of a second, for `within` seconds of wall time
+    (generous: a loaded machine can take seconds for what takes milliseconds alone)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"waited {within:g} s in vain")
         await asyncio.sleep(0.01)
-    raise AssertionError("waited 3 s in vain")
 
 
 async def confirm_while_sending(discord, sandbox, reply, person, meanwhile):
-    """Press Confirm and, while the transfer is held up at Taubot (received, not yet applied), run `meanwhile`."""
+    """Press Confirm and, while the transfer is held up at Taubot (received, not yet applied), run `meanwhile`.
+    Taubot holds it until `meanwhile` is done, however long a loaded machine takes (a 0.3 s delay did not wait)."""
     sent_before = len(transfers(sandbox))
-    sandbox.delay(sandbox.route("transfer"), 0.3, times=1)
+    release = sandbox.hold(sandbox.route("transfer"), times=1)  # this one; any `meanwhile` sends is answered
     pressing = asyncio.create_task(confirm(discord, reply, person))
-    await until(lambda: len(transfers(sandbox)) > sent_before)
-    result = meanwhile()
-    if inspect.isawaitable(result):
-        await result
+    try:
+        await until(lambda: len(transfers(sandbox)) > sent_before)
+        result = meanwhile()
+        if inspect.isawaitable(result):
+            await result
+    finally:
+        release()
     return await pressing
 
 
