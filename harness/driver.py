@@ -14,6 +14,7 @@ CommandTree, Views, DynamicItems and Modals handle them. Every request the bot m
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import itertools
 import logging
@@ -387,8 +388,11 @@ class FakeDiscord:
         return outcome
 
     async def _feed(self, payload: dict[str, Any]) -> None:
-        """Hand the payload to discord.py's gateway parser and wait for exactly the tasks it started."""
-        started = _tasks_created_by(lambda: self.bot._connection.parsers["INTERACTION_CREATE"](payload))
+        """Hand the payload to discord.py's gateway parser and wait for exactly the tasks it started. The parser
+        runs in a context of its own, as in discord.py's gateway task: what the test's own code left in context
+        variables (a storage read's note of the member's notices, say) never reaches the bot's handling."""
+        parse = self.bot._connection.parsers["INTERACTION_CREATE"]
+        started = _tasks_created_by(lambda: contextvars.Context().run(parse, payload))
         results = await asyncio.gather(*started, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
