@@ -1,14 +1,15 @@
 """/history: paged embeds of the caller's transactions, CSV export, and the failures around it."""
 
+import asyncio
 import csv
 import io
-import time
 
 import pytest
 
 from cogs.history.counterparties import LOOKUP_CONCURRENCY
 from harness import HarnessError
 from sandbox import TRANSFER_FUNDS
+from tests.cogs.link.helpers import in_progress, until
 from tests.conftest import ON_V2, ON_V21
 
 
@@ -95,8 +96,8 @@ async def test_pages_after_a_restart_say_they_expired(discord, sandbox, alice_an
         move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
     reply = await discord.run_command("history", by=alice.user)
     await discord.restart(make_bot)
-    await discord.press(reply.last, "Next", by=alice.user)
-    assert reply.last.content == "This history view has expired. Run /history again."
+    pressed = await discord.press(reply.last, "Next", by=alice.user)
+    assert reply.last.content == "This history view has expired. Run /history again.", pressed
 
 
 async def test_limit_is_respected_and_bounded_like_discord_does(discord, sandbox, alice_and_bob):
@@ -199,15 +200,19 @@ async def test_counterparties_are_looked_up_concurrently_and_once_each(discord, 
         move(sandbox, alice_key, alice.account_id, bob.account_id, cents)
         move(sandbox, alice_key, alice.account_id, treasury.account_id, cents)
     sandbox.clear_requests()
-    sandbox.delay(f"GET /api/accounts/{bob.account_id}", 0.5)
-    sandbox.delay(f"GET /api/accounts/{treasury.account_id}", 0.5)
-
-    started = time.perf_counter()
-    reply = await discord.run_command("history", by=alice.user)
-    elapsed = time.perf_counter() - started
+    looked_up = [f"/api/accounts/{bob.account_id}", f"/api/accounts/{treasury.account_id}"]
+    # Taubot holds both look-ups: both arriving before either is answered shows they are concurrent, whatever
+    # the machine's load (timing two 0.5 s delays did not).
+    releases = [sandbox.hold(f"GET {path}") for path in looked_up]
+    asking = asyncio.create_task(discord.run_command("history", by=alice.user))
+    try:
+        await until(lambda: all(in_progress(sandbox, path)() for path in looked_up))
+    finally:
+        for release in releases:
+            release()
+    reply = await asking
     assert len(reply.embed.description.split("\n")) == 6
     assert f"<@{bob.id}> (Bob)" in reply.embed.description and "Treasury (government account)" in reply.text
-    assert elapsed < 0.9, f"the two 0.5 s lookups took {elapsed:.2f} s: not concurrent"
     lookups = [r.path for r in sandbox.requests if r.path.startswith("/api/accounts/") and "transactions" not in r.path]
     assert sorted(lookups) == sorted([f"/api/accounts/{bob.account_id}", f"/api/accounts/{treasury.account_id}"])
 
@@ -215,12 +220,27 @@ async def test_counterparties_are_looked_up_concurrently_and_once_each(discord, 
 async def test_counterparty_lookups_are_capped(discord, sandbox, alice_and_bob):
     alice, _ = alice_and_bob
     alice_key = await key_of(discord, alice)
+    shops = []
     for n in range(LOOKUP_CONCURRENCY + 1):
         other = sandbox.create_account(f"Shop {n}", account_type="CORPORATION")
         move(sandbox, alice_key, alice.account_id, other.account_id, 1)
-        sandbox.delay(f"GET /api/accounts/{other.account_id}", 0.25)
-    started = time.perf_counter()
-    reply = await discord.run_command("history", by=alice.user)
-    elapsed = time.perf_counter() - started
+        shops.append(f"/api/accounts/{other.account_id}")
+    # Taubot holds every look-up until the test releases it (two waves of 0.25 s delays were timed, which a
+    # loaded machine stretched).
+    releases = {shop: sandbox.hold(f"GET {shop}") for shop in shops}
+    asking = asyncio.create_task(discord.run_command("history", by=alice.user))
+
+    def asked_for():
+        return [shop for shop in shops if any(record.path == shop for record in sandbox.requests)]
+
+    try:
+        await until(lambda: len(asked_for()) == LOOKUP_CONCURRENCY)  # that many at once, not one by one
+        await asyncio.sleep(0.1)
+        assert len(asked_for()) == LOOKUP_CONCURRENCY  # and no more while none is answered
+        releases[asked_for()[0]]()
+        await until(lambda: len(asked_for()) == LOOKUP_CONCURRENCY + 1)  # one answered: the last is asked for
+    finally:
+        for release in releases.values():
+            release()
+    reply = await asking
     assert len(reply.embed.description.split("\n")) == LOOKUP_CONCURRENCY + 1
-    assert 0.5 <= elapsed < 1.5  # two waves of 0.25 s: at most LOOKUP_CONCURRENCY at once, yet not one by one
