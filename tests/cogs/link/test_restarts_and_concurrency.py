@@ -4,7 +4,15 @@ import asyncio
 from datetime import timedelta
 
 from storage.clock import now
-from tests.cogs.link.helpers import granted_link, key_check_route, link_cog, link_dm, storage
+from tests.cogs.link.helpers import (
+    granted_link,
+    key_check_in_progress,
+    key_check_route,
+    link_cog,
+    link_dm,
+    storage,
+    until,
+)
 from tests.conftest import ON_V2, ON_V21, ref_of
 
 # -- restarts and concurrency -------------------------------------------------------------------------------
@@ -85,11 +93,16 @@ async def test_cancel_racing_a_completion_leaves_the_dm_and_storage_agreeing(dis
 async def test_cancel_pressed_while_the_key_is_being_checked_waits_and_tells_the_truth(discord, sandbox, people):
     alice = people.member("alice")
     dm = await granted_link(discord, sandbox, alice)
-    sandbox.delay(key_check_route(sandbox), 0.3)
+    # Taubot holds the key check until Cancel was pressed (a 0.3 s delay and a 0.1 s sleep could let Cancel
+    # arrive first, or last, on a loaded machine).
+    release = sandbox.hold(key_check_route(sandbox), times=1)
     granting = asyncio.ensure_future(discord.press(dm, "I've granted access", by=alice.user))
-    await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
+    await until(key_check_in_progress(sandbox))  # the press is now waiting for Taubot to check the key
+    cancelling = asyncio.ensure_future(discord.press(dm, "Cancel", by=alice.user))
+    await asyncio.sleep(0.1)  # Cancel now waits for the check (if not, it comes after it: the same answer)
+    release()
 
-    cancelled = await discord.press(dm, "Cancel", by=alice.user)
+    cancelled = await cancelling
     assert (await granting).text.startswith("Linked to Alice")
     assert cancelled.text.startswith("Too late to cancel: this link had already finished.")
     assert cancelled.ephemeral
@@ -103,11 +116,12 @@ async def test_a_new_link_account_racing_a_completion_drops_the_late_key_on_v2(d
     await discord.run_command("link-account", by=alice.user)
     first = discord.last_dm(alice.user)
     sandbox.grant(ref_of(first), alice.id)
-    sandbox.delay(key_check_route(sandbox), 0.3)
+    release = sandbox.hold(key_check_route(sandbox), times=1)  # until the link was replaced
     granting = asyncio.ensure_future(discord.press(first, "I've granted access", by=alice.user))
-    await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
+    await until(key_check_in_progress(sandbox))  # the press is now waiting for Taubot to check the key
 
     await discord.run_command("link-account", by=alice.user)  # replaces the link being completed
+    release()
     granted = await granting
     second = discord.last_dm(alice.user)
     assert granted.text.startswith("This link is already finished")
@@ -125,11 +139,14 @@ async def test_a_new_link_account_during_a_completion_waits_for_it_on_v21(discor
     first = await link_dm(discord, alice)
     first_ref = ref_of(first)
     sandbox.grant(first_ref, alice.id)
-    sandbox.delay(key_check_route(sandbox), 0.3)
+    release = sandbox.hold(key_check_route(sandbox), times=1)
     granting = asyncio.ensure_future(discord.press(first, "I've granted access", by=alice.user))
-    await asyncio.sleep(0.1)  # the press is now waiting for Taubot to check the key
+    await until(key_check_in_progress(sandbox))  # the press is now waiting for Taubot to check the key
 
-    await discord.run_command("link-account", by=alice.user)
+    asking = asyncio.ensure_future(discord.run_command("link-account", by=alice.user))
+    await asyncio.sleep(0.2)  # /link-account now waits for the completion
+    release()
+    await asking
     assert (await granting).text.startswith("Linked to Alice")
     assert (await storage(discord).grant_keys.get(alice.id)).account_id == alice.account_id
     second = discord.last_dm(alice.user)

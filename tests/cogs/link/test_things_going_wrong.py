@@ -207,10 +207,11 @@ async def test_taubot_forgetting_the_ref_before_the_second_retrieval_asks_to_sta
     dave = people.member("dave", balance=None)
     dm = await link_dm(discord, dave)
     sandbox.grant(ref_of(dm), dave.id)  # an empty grant: the first key is dead, so the bot asks again
-    sandbox.delay(sandbox.route("my_account"), 0.3, times=1)
+    release = sandbox.hold(sandbox.route("my_account"), times=1)
     pressing = asyncio.ensure_future(discord.press(dm, "I've granted access", by=dave.user))
     await until(in_progress(sandbox, "/api/users/me"))
     sandbox.restart()  # Taubot restarts while the bot checks the first key
+    release()
 
     pressed = await pressing
     assert pressed.text.startswith(FORGOTTEN)
