@@ -10,7 +10,6 @@ import re
 import signal
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,8 @@ from cogs.messages import CUT_OFF
 from config import generate_encryption_key
 from harness import FakeDiscord
 from storage import Storage, WrongEncryptionKey
+from tests.cogs.pay.helpers import until
+from tests.conftest import transfer_requests
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,7 +76,9 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     await people.link(alice)
     await people.link(bob)
     reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
-    sandbox.delay(sandbox.route("transfer"), 0.4, times=1)
+    # Taubot holds the transfer until new work was turned away: a 0.4 s delay and fixed sleeps could let the
+    # signal come before Confirm was in flight, or after the payment ended, on a loaded machine.
+    release = sandbox.hold(sandbox.route("transfer"), times=1)
     bot = discord.bot
     session = bot.http_session
 
@@ -86,11 +89,12 @@ async def test_sigterm_lets_an_in_flight_payment_finish_and_turns_new_work_away(
     serving = asyncio.create_task(serve_until_signal(bot, gateway()))
     await asyncio.sleep(0)
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
-    await asyncio.sleep(0.1)
+    await until(lambda: len(transfer_requests(sandbox)) == 1)  # the payment is in flight
     os.kill(os.getpid(), signal.SIGTERM)  # what systemd sends
-    await asyncio.sleep(0.05)
+    await until(lambda: bot.in_flight.stopping)
     turned_away = await discord.run_command("link-status", by=bob.user)
-    await asyncio.wait_for(serving, timeout=5)
+    release()
+    await asyncio.wait_for(serving, timeout=30)
     await paying
 
     assert turned_away.text == "I'm restarting right now. Nothing was changed; try again in a minute."
@@ -112,16 +116,17 @@ async def test_a_payment_cut_off_after_the_grace_period_is_awaited_and_its_payer
     await people.link(alice)
     await people.link(bob)
     reply = await discord.run_command("pay user", by=alice.user, amount="5", to=bob.user)
-    sandbox.delay(sandbox.route("transfer"), 2.0, times=1)  # Taubot takes longer than the grace period
+    # Taubot holds the transfer until the bot has closed: longer than the grace period, however long that took.
+    release = sandbox.hold(sandbox.route("transfer"), times=1)
     bot = discord.bot
     paying = asyncio.create_task(discord.press(reply.last, "Confirm", by=alice.user))
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         while not await bot.storage.payments.open_rows():  # noqa: ASYNC110 (journaled: the transfer is on its way)
             await asyncio.sleep(0.01)
-    started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="taubot_bot.interactions"):
-        await bot.close()
-    assert time.monotonic() - started < 2.0
+        async with asyncio.timeout(30):  # it does not wait for Taubot, which still holds the transfer
+            await bot.close()
+    release()
     await paying
 
     confirmation = reply.last
