@@ -19,6 +19,7 @@ from taubot import (
     Unavailable,
     probe_dialect,
 )
+from tests.cogs.pay.helpers import until
 from tests.taubot.conftest import make_client
 
 APP_ID = "123e4567-e89b-12d3-a456-426614174000"
@@ -161,8 +162,11 @@ async def test_concurrent_requests_detect_again_once(session, v2, v21, caplog):
     alice = v21.create_account("Alice", owner_id=1001, balance=7_00)
     key = v21.issue_grant_key(1001)
     client = await upgraded_client(session, v2, v21, caplog)
-    v21.delay("GET /api/accounts/", 0.1, times=2)  # both first answers arrive together
-    found = await asyncio.gather(*(client.get_account(key, alice.account_id) for _ in range(2)))
+    release = v21.hold("GET /api/accounts/", times=2)  # both first answers arrive together, released at once
+    reading = asyncio.gather(*(client.get_account(key, alice.account_id) for _ in range(2)))
+    await until(lambda: sum(r.path.startswith("/api/accounts/") and r.status == 0 for r in v21.requests) == 2)
+    release()
+    found = await reading
     assert [account.balance for account in found] == [7_00, 7_00]
     assert len(probes(v21)) == 1
 

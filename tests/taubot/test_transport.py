@@ -15,6 +15,7 @@ from taubot import (
     ServerError,
     Unavailable,
 )
+from tests.cogs.pay.helpers import until
 from tests.taubot.conftest import make_client
 
 KEY_SHAPED = "eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJncmFudCJ9.c2lnbmF0dXJl"
@@ -266,12 +267,16 @@ async def one_connection_session():
 async def test_a_connect_timeout_on_a_read_is_retried(one_connection_session, sandbox, alice):
     _, key = alice
     client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.1))
-    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
-    sandbox.delay(sandbox.route("account_by_name"), 0.2, times=1)  # holds the only connection for 0.2 s
+    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=30))
+    # Taubot holds a read on the only connection until the first attempt has timed out waiting for it (a 0.2 s
+    # delay and a 0.05 s sleep raced the attempt on a loaded machine).
+    release = sandbox.hold(sandbox.route("account_by_name"), times=1)
     holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
-    await asyncio.sleep(0.05)
-    assert (await read_alice(client, key)).account_name == "Alice"
-    assert client.requests_made >= 2  # the first attempt timed out waiting for a connection
+    await until(lambda: count(sandbox, "account_by_name") == 1)
+    reading = asyncio.create_task(read_alice(client, key))
+    await until(lambda: client.requests_made >= 2)  # the first attempt timed out waiting for a connection
+    release()
+    assert (await reading).account_name == "Alice"
     assert count(sandbox, "user_account") == 1  # and never reached Taubot
     await holding
 
@@ -280,13 +285,16 @@ async def test_a_connect_timeout_on_a_transfer_is_not_retried(one_connection_ses
     account, key = alice
     treasury = sandbox.account("Treasury")
     client = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3, connect=0.1))
-    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=3))
-    sandbox.delay(sandbox.route("account_by_name"), 0.3, times=1)  # longer than the transfer's connect timeout
+    slow = make_client(one_connection_session, sandbox, timeout=aiohttp.ClientTimeout(total=30))
+    release = sandbox.hold(sandbox.route("account_by_name"), times=1)  # the only connection, for the whole wait
     holding = asyncio.create_task(slow.get_account_by_name(key, "Treasury"))
-    await asyncio.sleep(0.05)
-    with pytest.raises(Unavailable, match="connection timed out"):
-        await client.create_transaction(key, from_account=account.account_id, to_account=treasury.account_id,
-                                        amount=1)
+    await until(lambda: count(sandbox, "account_by_name") == 1)
+    try:
+        with pytest.raises(Unavailable, match="connection timed out"):
+            await client.create_transaction(key, from_account=account.account_id, to_account=treasury.account_id,
+                                            amount=1)
+    finally:
+        release()
     assert client.requests_made == 1
     await holding
     assert count(sandbox, "transfer") == 0
@@ -318,7 +326,7 @@ async def test_connect_timeouts_are_retried_boundedly_for_reads_and_never_for_tr
     with pytest.raises(Unavailable, match="connection timed out"):
         await client.get_account(KEY_SHAPED, str(uuid.uuid4()))
     assert client.requests_made == 3
-    assert asyncio.get_running_loop().time() - started < 2  # three connect timeouts, not three total timeouts
+    assert asyncio.get_running_loop().time() - started < 3  # three connect timeouts, not one total timeout
     with pytest.raises(Unavailable, match="connection timed out"):
         await client.create_transaction(KEY_SHAPED, from_account=str(uuid.uuid4()), to_account=str(uuid.uuid4()),
                                         amount=1)
