@@ -55,6 +55,10 @@ class Settler:
             lease = await self.leases.take(f"settle:{payment.id}", self.sender.instance_id, self.timings.settle_lease)
             if lease is None:
                 continue  # another process is looking it up, or nobody is to look again before its next turn
+            current = await self.journal.get(payment.id)
+            if current is None or current.status is not payment.status:
+                await self.leases.release(lease)  # another process settled it after the list was read, and let go
+                continue
             try:
                 done = await self._settle(payment, lease)
             except Exception:

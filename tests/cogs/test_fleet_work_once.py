@@ -87,6 +87,30 @@ async def test_two_processes_settling_a_dead_process_payment_look_it_up_once_and
     assert told == ["I restarted while sending your payment of 7t to Bob: it went through."]
 
 
+async def test_a_process_that_read_the_row_before_another_settled_it_does_not_look_it_up_again(
+        discord, there, sandbox, people, clock, monkeypatch):
+    """The other process lists the open rows, then this one settles the row and gives its look back, then the
+    other takes the look: it finds the row settled and leaves Taubot's log alone (a loaded machine interleaves
+    the two processes' rounds this way)."""
+    alice, bob = people.member("alice", balance=100_00), people.member("bob")
+    await people.link(alice)
+    row = await journaled_as_sent(discord, sandbox, alice, bob, 7_00, taubot_applies=True)
+    clock.ahead += PAST_THE_LANDING_WINDOW
+    sandbox.clear_requests()
+    listed = await storage(there).payments.open_rows()  # the other process's list, read first
+
+    async def as_listed():
+        return listed
+
+    (_settled,) = await pay_cog(discord).reconcile_pending()
+    monkeypatch.setattr(storage(there).payments, "open_rows", as_listed)
+    assert await pay_cog(there).reconcile_pending() == []
+    assert len(sandbox.requests_to(sandbox.route("transactions"))) == 1  # one look, by one process
+    assert (await storage(discord).payments.get(row.id)).status.value == "paid"
+    told = [dm.content for dm in discord.dms(alice.user) if "7t" in (dm.content or "")]
+    assert told == ["I restarted while sending your payment of 7t to Bob: it went through."]
+
+
 async def test_every_process_backs_off_together_on_a_payment_the_log_cannot_settle_yet(discord, there, sandbox,
                                                                                     people, clock):
     alice, bob = people.member("alice", balance=100_00), people.member("bob")
