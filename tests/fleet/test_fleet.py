@@ -215,7 +215,7 @@ async def member_links(fleet: Fleet, sandbox: SandboxProcess, number: int, membe
     await sandbox.grant(grant_ref_of(button.custom_id for button in dm.buttons), me)
     if number % 2 == 0:  # DM buttons are shard 0's; the others wait for a poller, in whichever process
         await fleet.ask(0, op="press", user=me, message=fleet.messages[dm.id], button=GRANTED)
-    await fleet.until(lambda: fleet.linked(me), f"member {number} to be linked")
+    await fleet.until(lambda: fleet.linked(me), f"member {number} (user {me}) to be linked")
 
 
 async def kill_and_restart(fleet: Fleet, receipts: list[str]) -> None:
