@@ -250,6 +250,11 @@ class FakeDiscord:
         """Make Discord answer the next `times` requests to `route` late, e.g. ('create_dm', 5.0, user=bob)."""
         self.api.delay_next(route, seconds, times=times, user_id=user.id if user else None)
 
+    def hold_next(self, route: str, *, user: FakeUser | None = None) -> Callable[[], None]:
+        """Let Discord do the next request to `route` (e.g. 'send_message', user=alice: her DM arrives) but keep its
+        answer from the bot until the returned release() is called."""
+        return self.api.hold_next(route, user_id=user.id if user else None)
+
     def logged_errors(self) -> list[logging.LogRecord]:
         """ERROR records so far, removed from the guard (for tests that expect an error to be logged)."""
         return self.error_guard.take()

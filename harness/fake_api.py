@@ -58,6 +58,17 @@ class Delay:
 
 
 @dataclass
+class Hold:
+    """A request done at once but answered only when the test releases it (Discord took the message; the bot
+    that sent it has not heard back, as if it stalled or died right then)."""
+
+    route: str
+    released: asyncio.Event
+    times: int = 1
+    user_id: int | None = None
+
+
+@dataclass
 class Fault:
     """An injected failure for the next `times` requests to a route."""
 
@@ -187,6 +198,8 @@ class FakeDiscordAPI:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.delays: list[Delay] = []
+        self.holds: list[Hold] = []
+        self._hold_releases: list[asyncio.Event] = []  # every hold's, used up or not
         self.problems: list[str] = []  # things the bot did that Discord would reject outright
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.closed = False
@@ -208,6 +221,8 @@ class FakeDiscordAPI:
 
     async def close(self) -> None:
         self.closed = True
+        for released in self._hold_releases:  # nothing stays held by a Discord that is gone
+            released.set()
 
     async def ws_connect(self, *args: Any, **kwargs: Any) -> Any:
         raise HarnessError("the harness has no gateway; the bot must not connect a websocket in tests")
@@ -227,8 +242,24 @@ class FakeDiscordAPI:
             raise HarnessError(f"unknown route {route!r}")
         self.delays.append(Delay(route, seconds, times, user_id))
 
+    def hold_next(self, route: str, *, user_id: int | None = None) -> Callable[[], None]:
+        """Do what the next request to `route` (for `user_id` only, if given) asks, but keep its answer back until
+        the returned release() is called: no timer to race."""
+        if route not in {name for _, _, name in ROUTES._table}:
+            raise HarnessError(f"unknown route {route!r}")
+        hold = Hold(route, asyncio.Event(), user_id=user_id)
+        self.holds.append(hold)
+        self._hold_releases.append(hold.released)
+
+        def release() -> None:
+            hold.released.set()
+            if hold in self.holds:
+                self.holds.remove(hold)
+        return release
+
     def _take_rule(self, route: str, user_id: int | None, faults: list | None = None):
-        """The first rule (a Fault, or a Delay from `self.delays`) for this route and user, used up once."""
+        """The first rule (a Fault; a Delay or a Hold from `self.delays` or `self.holds`) for this route and user,
+        used up once."""
         faults = self.faults if faults is None else faults
         for fault in faults:
             if fault.route == route and fault.times > 0 and fault.user_id in (None, user_id):
@@ -272,6 +303,9 @@ class FakeDiscordAPI:
             return self._record(method, route, path, params, body, files, fault.status, error, headers)
         handler = getattr(self, f"_on_{route}")
         status, response_body = handler(arguments, body, files, params)
+        hold = self._take_rule(route, target_user, self.holds)
+        if hold is not None:
+            await hold.released.wait()
         return self._record(method, route, path, params, body, files, status, response_body)
 
     @staticmethod
