@@ -251,7 +251,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         set_outcome(interaction, "cancelled" if result.state is LinkState.CANCELLED else "refused")
         if result.state is not LinkState.CANCELLED:
             await interaction.followup.send(messages.TOO_LATE_TO_CANCEL, ephemeral=True)
-        elif pending.dm_message_id is None:  # the link was in a private answer, which the flow cannot edit
+        elif pending.dm_channel_id is None:  # the link was in a private answer, which the flow cannot edit
             await interaction.edit_original_response(content=None, view=None, embed=link_dm_update(
                 messages.LINK_STATE_TEXT[result.state.value], INFO))
 

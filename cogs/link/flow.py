@@ -213,15 +213,21 @@ class LinkFlow:
         return LinkResult(state, for_account=link.account_name)
 
     async def show_in_dm(self, link: PendingLink, text: str, colour: int, *, title: str = "Taubot link") -> None:
-        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone).
+        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone). Where the
+        process that sent the DM stopped before it learnt which message it was, `text` goes in a new message in
+        that DM channel; a link shown in a private answer (no DM channel) is not told here.
 
         Called after the link's fate is settled in storage, so no failure here may reach the member as
         "nothing was changed": a dropped connection to Discord is logged and the answer goes on."""
-        if link.dm_channel_id is None or link.dm_message_id is None:
+        if link.dm_channel_id is None:
             return
-        message = self.bot.get_partial_messageable(link.dm_channel_id).get_partial_message(link.dm_message_id)
+        channel = self.bot.get_partial_messageable(link.dm_channel_id, type=discord.ChannelType.private)
+        embed = link_dm_update(text, colour, title=title)
         try:
-            await message.edit(embed=link_dm_update(text, colour, title=title), view=None)
+            if link.dm_message_id is None:
+                await channel.send(embed=embed)
+            else:
+                await channel.get_partial_message(link.dm_message_id).edit(embed=embed, view=None)
         except discord.HTTPException as error:
             log.info("Could not update the link DM for user %s: %s", link.discord_user_id, error.status)
         except Exception as error:
