@@ -226,6 +226,8 @@ class LinkFlow:
         try:
             if link.dm_message_id is None:
                 await channel.send(embed=embed)
+                log.info("The link DM for user %s was never noted (its sender stopped): told them in a new one",
+                         link.discord_user_id)
             else:
                 await channel.get_partial_message(link.dm_message_id).edit(embed=embed, view=None)
         except discord.HTTPException as error:
