@@ -10,7 +10,7 @@ import asyncio
 from datetime import timedelta
 
 from storage.clock import now
-from tests.cogs.link.helpers import link_cog, storage, until
+from tests.cogs.link.helpers import link_cog, storage
 from tests.conftest import ref_of
 
 TEN_SECONDS_ON = timedelta(seconds=11)  # a new link's first poll is due after 10 s
@@ -21,9 +21,15 @@ LINKED = "Taubot account linked"
 async def dm_on_its_way(discord, person):
     """/link-account with Discord's answer to the DM held back: (the DM the member already sees, the command still
     running, release() for Discord's answer)."""
+    shown = asyncio.Event()
+    discord.api.on_message = lambda message: shown.set() if message.dm_user_id == person.id else None
     release = discord.hold_next("send_message", user=person.user)
     starting = asyncio.create_task(discord.run_command("link-account", by=person.user))
-    await until(lambda: discord.dms(person.user))
+    waiting = asyncio.ensure_future(shown.wait())
+    await asyncio.wait([waiting, starting], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    discord.api.on_message = None
+    assert shown.is_set(), f"no link DM: {starting.result().last.text}"
     return discord.last_dm(person.user), starting, release
 
 
