@@ -6,9 +6,10 @@ The order of steps is what keeps money safe:
 - a retrieved key is held in the pending link at once, then checked: it must act for the member who started
   the link before it is stored (key_check.py); the previous key, if any, keeps working until that moment and
   is then replaced atomically;
-- taking the pending row is the single commit point: the key is stored in the same transaction that removes
-  the row (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
-  means nothing is stored, and only the one who took it edits the DM;
+- taking the pending row is the single commit point: the key is stored in the same transaction that marks the
+  row linked (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
+  means nothing is stored, and only the one who took it edits the DM. The marked row, with what the DM must say,
+  goes once the DM says it: a process that stops in between leaves it to the next one in the link's turn;
 - one turn per ref_id across the fleet: an asyncio lock within the process and a lease in the database
   across processes, so the pollers of every process, the "I've granted access" button and "Cancel" take turns
   on the same link, and a key that Taubot hands out once (v2.1) is asked for by one process only. A holder
@@ -128,8 +129,8 @@ class LinkFlow:
         (Past the wait it ends the link anyway: taking the pending row is the commit point either way.)"""
         async with self.turn(ref_id, wait=True):
             link = await self.bot.storage.pending_links.get(ref_id)
-            if link is None:
-                return LinkResult(LinkState.ALREADY_FINISHED)
+            if link is None or link.linked_message is not None:
+                return await self._linked_already(link)
             return await self.close(link, state)
 
     async def cancel_for_unlink(self, user_id: int, account_id: str | None = None) -> bool:
@@ -142,8 +143,8 @@ class LinkFlow:
 
     async def _complete(self, ref_id: str, lease: Lease) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
-        if link is None:
-            return LinkResult(LinkState.ALREADY_FINISHED)
+        if link is None or link.linked_message is not None:
+            return await self._linked_already(link)
         if link.is_expired(self.now()) and link.held_key is None:  # a held key was granted in time
             return await self.close(link, LinkState.EXPIRED)
         try:
@@ -187,17 +188,31 @@ class LinkFlow:
         return LinkResult(state, one_account_grant=dialect.grant_picks_one_account, for_account=link.account_name)
 
     async def _store(self, link: PendingLink, key: str, account: Account) -> LinkResult:
+        result = LinkResult(LinkState.LINKED, account, for_account=link.account_name)
         linked = await self.bot.storage.complete_link(
             link.ref_id, link.discord_user_id, key, account_id=account.account_id,
             account_name=account.account_name, account_type=account.account_type.value,
             balance_visible=account.balance is not None, key_expires_at=_expiry_of(key),
+            linked_message=result.message(),
         )
         if linked is None:  # cancelled, replaced or unlinked while Taubot was being asked: the key is dropped
             return LinkResult(LinkState.ALREADY_FINISHED)
-        result = LinkResult(LinkState.LINKED, account, for_account=link.account_name)
-        await self.show_in_dm(link, result.message(), SUCCESS, title="Taubot account linked")
         log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
+        await self._tell_linked(link, result.message())
         return result
+
+    async def _linked_already(self, link: PendingLink | None) -> LinkResult:
+        """A link gone, or one that linked its member already: if the process that linked them stopped before
+        its DM said so, it says so now (in this link's turn, so once)."""
+        if link is not None and link.linked_message is not None:
+            await self._tell_linked(link, link.linked_message)
+            log.info("Told user %s of their link, which a stopped process had finished", link.discord_user_id)
+        return LinkResult(LinkState.ALREADY_FINISHED)
+
+    async def _tell_linked(self, link: PendingLink, text: str) -> None:
+        """The link DM says the member is linked; then the finished link's row goes."""
+        await self.show_in_dm(link, text, SUCCESS, title="Taubot account linked")
+        await self.bot.storage.pending_links.delete(link.ref_id)
 
     # -- ending ---------------------------------------------------------------------------------------
 
