@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from storage import Lease, PendingLink
+from storage import Lease, LinkedAccount, PendingLink
 from taubot import Account, Dialect, KeyUnreadable, TaubotError, read_claims
 
 from ..ui import ERROR, INFO, SUCCESS
@@ -203,11 +203,22 @@ class LinkFlow:
 
     async def _linked_already(self, link: PendingLink | None) -> LinkResult:
         """A link gone, or one that linked its member already: if the process that linked them stopped before
-        its DM said so, it says so now (in this link's turn, so once)."""
+        its DM said so, it says so now (in this link's turn, so once), unless they unlinked or linked anew since."""
         if link is not None and link.linked_message is not None:
-            await self._tell_linked(link, link.linked_message)
-            log.info("Told user %s of their link, which a stopped process had finished", link.discord_user_id)
+            if await self.linked_by(link) is None:
+                await self.bot.storage.pending_links.delete(link.ref_id)
+            else:
+                await self._tell_linked(link, link.linked_message)
+                log.info("Told user %s of their link, which a stopped process had finished", link.discord_user_id)
         return LinkResult(LinkState.ALREADY_FINISHED)
+
+    async def linked_by(self, pending: PendingLink | None) -> LinkedAccount | None:
+        """The member's link that `pending` (as read before it finished) became, if it did and still stands."""
+        if pending is None:
+            return None
+        links = await self.bot.storage.grant_keys.all_of(pending.discord_user_id)
+        return next((link for link in links if link.linked_at >= pending.created_at and (
+            link.account_id == pending.account_id if pending.account_id is not None else link.is_personal)), None)
 
     async def _tell_linked(self, link: PendingLink, text: str) -> None:
         """The link DM says the member is linked; then the finished link's row goes."""

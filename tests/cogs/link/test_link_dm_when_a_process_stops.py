@@ -131,3 +131,20 @@ async def test_a_member_linked_by_a_process_that_stopped_before_telling_them_is_
     finally:
         held.release()
         await finishing
+
+
+async def test_a_member_who_unlinked_before_anyone_told_them_of_a_link_is_not_told_it(discord, there, sandbox,
+                                                                                     people, clock):
+    alice = people.member("alice")
+    dm, finishing, held = await linked_by_a_process_that_stops_before_telling(discord, sandbox, alice)
+    try:
+        asked = await there.run_command("unlink-account", by=alice.user)
+        await there.press(asked.last, "Unlink", by=alice.user)
+        clock.ahead += PAST_THE_LINK_LEASE
+        await link_cog(there).poll_due_links()
+
+        assert told_linked(discord, alice) == []  # "linked" would be untrue now
+        assert await storage(there).pending_links.all() == []
+    finally:
+        held.release()
+        await finishing
