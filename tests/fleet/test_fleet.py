@@ -248,11 +248,13 @@ async def sandbox(tmp_path):
         yield sandbox
 
 
-# Known bug, issue 17 left open: in about one run in three (SQLite and PostgreSQL alike) a member left to the
-# pollers is never linked after the kill ("waited 60 s in vain for member N to be linked"; always one who did not
-# press "I've granted access"). Every other check of this test held in every run that got past the linking.
-# Not strict, so a passing run still checks everything; remove the mark once that link is found.
-@pytest.mark.xfail(reason="a polled link sometimes never completes after the kill (issue 17, open)", strict=False)
+# Issue 17's linking failures are fixed (a member linked while shard 1 died at the wrong moment is told so; a key
+# that died with it means starting again, as above). In 20 runs since, on a machine loaded far beyond its two
+# cores (load average 10-20), SQLite passed all 20; PostgreSQL 11, the others failing on payments: too few
+# "Payment sent" receipts (payments refused as claimed too late: the journal's lease ran short, so nothing was
+# sent, as designed), or too slow to reach the kill within 60 s; main's code alike under that load. Not strict,
+# so a passing run still checks everything; remove the mark after 10 runs in a row pass on both databases.
+@pytest.mark.xfail(reason="under heavy machine load, payments may be refused as claimed too late", strict=False)
 async def test_three_processes_one_killed_do_everything_once(database_location, sandbox, tmp_path):
     new_id = SnowflakeFactory(31)
     members = [new_id() for _ in range(MEMBERS)]
