@@ -136,7 +136,7 @@ async def test_a_member_linked_by_a_process_that_stopped_before_telling_them_is_
 async def test_a_member_who_unlinked_before_anyone_told_them_of_a_link_is_not_told_it(discord, there, sandbox,
                                                                                      people, clock):
     alice = people.member("alice")
-    dm, finishing, held = await linked_by_a_process_that_stops_before_telling(discord, sandbox, alice)
+    _, finishing, held = await linked_by_a_process_that_stops_before_telling(discord, sandbox, alice)
     try:
         asked = await there.run_command("unlink-account", by=alice.user)
         await there.press(asked.last, "Unlink", by=alice.user)
