@@ -25,7 +25,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from .fake_api import FakeDiscordAPI, HarnessError, InteractionState
+from .fake_api import FakeDiscordAPI, HarnessError, Hold, InteractionState
 from .messages import InteractionOutcome, ModalView, SentMessage
 from .payloads import (
     APPLICATION_COMMAND,
@@ -249,6 +249,12 @@ class FakeDiscord:
     def delay_next(self, route: str, seconds: float, *, times: int = 1, user: FakeUser | None = None) -> None:
         """Make Discord answer the next `times` requests to `route` late, e.g. ('create_dm', 5.0, user=bob)."""
         self.api.delay_next(route, seconds, times=times, user_id=user.id if user else None)
+
+    def hold_next(self, route: str, *, user: FakeUser | None = None, before: bool = False) -> Hold:
+        """Keep the next request to `route` (e.g. 'send_message', user=alice) waiting until `.release()`: by default
+        Discord does it at once (her DM arrives) and only its answer waits; `before=True`, nothing happens until
+        then (the bot stopped just before sending it). `.arrived` is set when the request reaches the hold."""
+        return self.api.hold_next(route, user_id=user.id if user else None, before=before)
 
     def logged_errors(self) -> list[logging.LogRecord]:
         """ERROR records so far, removed from the guard (for tests that expect an error to be logged)."""

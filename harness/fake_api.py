@@ -58,6 +58,24 @@ class Delay:
 
 
 @dataclass
+class Hold:
+    """A request kept waiting until the test releases it: after Discord did it (a DM arrives, but the bot that
+    sent it has not heard back, as if it stalled or died right then), or `before` Discord does anything (the bot
+    stopped just before the request went out)."""
+
+    route: str
+    user_id: int | None = None
+    before: bool = False
+    times: int = 1
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # the request reached the hold
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.times = 0  # not taken any more, if it was never reached
+        self.released.set()
+
+
+@dataclass
 class Fault:
     """An injected failure for the next `times` requests to a route."""
 
@@ -187,6 +205,8 @@ class FakeDiscordAPI:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.delays: list[Delay] = []
+        self.holds: list[Hold] = []
+        self._every_hold: list[Hold] = []  # used up or not
         self.problems: list[str] = []  # things the bot did that Discord would reject outright
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.closed = False
@@ -208,6 +228,8 @@ class FakeDiscordAPI:
 
     async def close(self) -> None:
         self.closed = True
+        for hold in self._every_hold:  # nothing stays held by a Discord that is gone
+            hold.release()
 
     async def ws_connect(self, *args: Any, **kwargs: Any) -> Any:
         raise HarnessError("the harness has no gateway; the bot must not connect a websocket in tests")
@@ -227,8 +249,19 @@ class FakeDiscordAPI:
             raise HarnessError(f"unknown route {route!r}")
         self.delays.append(Delay(route, seconds, times, user_id))
 
+    def hold_next(self, route: str, *, user_id: int | None = None, before: bool = False) -> Hold:
+        """Keep the next request to `route` (for `user_id` only, if given) waiting until the returned hold's
+        release(): after Discord did what it asks, or `before`. No timer to race."""
+        if route not in {name for _, _, name in ROUTES._table}:
+            raise HarnessError(f"unknown route {route!r}")
+        hold = Hold(route, user_id, before)
+        self.holds.append(hold)
+        self._every_hold.append(hold)
+        return hold
+
     def _take_rule(self, route: str, user_id: int | None, faults: list | None = None):
-        """The first rule (a Fault, or a Delay from `self.delays`) for this route and user, used up once."""
+        """The first rule (a Fault; a Delay or a Hold from `self.delays` or `self.holds`) for this route and user,
+        used up once."""
         faults = self.faults if faults is None else faults
         for fault in faults:
             if fault.route == route and fault.times > 0 and fault.user_id in (None, user_id):
@@ -253,6 +286,9 @@ class FakeDiscordAPI:
                                 {"message": "404: Not Found", "code": 0})
         route, arguments = matched
         target_user = self._user_of_request(route, arguments, body)
+        hold = self._take_rule(route, target_user, self.holds)
+        if hold is not None and hold.before:
+            await self._held(hold)
         delay = self._take_rule(route, target_user, self.delays)
         if delay is not None:
             await asyncio.sleep(delay.seconds)
@@ -272,7 +308,14 @@ class FakeDiscordAPI:
             return self._record(method, route, path, params, body, files, fault.status, error, headers)
         handler = getattr(self, f"_on_{route}")
         status, response_body = handler(arguments, body, files, params)
+        if hold is not None and not hold.before:
+            await self._held(hold)
         return self._record(method, route, path, params, body, files, status, response_body)
+
+    @staticmethod
+    async def _held(hold: Hold) -> None:
+        hold.arrived.set()
+        await hold.released.wait()
 
     @staticmethod
     def _over_limits(route: str, body: Any) -> list[str]:

@@ -149,14 +149,16 @@ class Storage:
     async def complete_link(
         self, ref_id: str, discord_user_id: int, grant_key: str, *, account_id: str, account_name: str,
         account_type: str, balance_visible: bool | None, key_expires_at: datetime | None = None,
+        linked_message: str,
     ) -> LinkedAccount | None:
-        """Finish a pending link: remove its row and store (or replace) the user's key for that account, in one
-        transaction.
+        """Finish a pending link: store (or replace) the user's key for that account and mark the pending link
+        linked, with what its DM must say (`linked_message`), in one transaction. The row stays until the DM says
+        it (then PendingLinkStore.delete): whoever finds it marked, after a crash, tells the member.
 
-        Taking the pending row is a link's single commit point: if a Cancel, a newer /link-account, an unlink
+        Marking the pending row is a link's single commit point: if a Cancel, a newer /link-account, an unlink
         or expiry took it first, nothing is stored and None is returned."""
         async with self.database.transaction() as connection:
-            if not await self.pending_links.take_within(connection, ref_id, discord_user_id):
+            if not await self.pending_links.finish_within(connection, ref_id, discord_user_id, linked_message):
                 return None
             return await self.grant_keys.put_within(connection, discord_user_id, grant_key, account_id=account_id,
                                                     account_name=account_name, account_type=account_type,

@@ -1,5 +1,6 @@
 """Links in progress: the ref_id registered with Taubot, who started it, when it expires, where its DM is, and
-the key retrieved for it while that key is being checked (encrypted like every grant key)."""
+the key retrieved for it while that key is being checked (encrypted like every grant key). A link that finished
+stays, with what its DM must say, until the DM says it (see Storage.complete_link)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class PendingLink:
     held_key: str | None = field(default=None, repr=False)  # retrieved from Taubot, not yet checked
     account_id: str | None = None    # the account this link is for; None: the member's personal account
     account_name: str | None = None
+    linked_message: str | None = None  # once the member is linked by it: what its DM must still say
 
     def is_expired(self, at: datetime | None = None) -> bool:
         return (at or now()) >= self.expires_at
@@ -31,7 +33,7 @@ class PendingLink:
 
 _COLUMNS = (
     "ref_id, discord_user_id, created_at, expires_at, dm_channel_id, dm_message_id, next_poll_at, poll_count, "
-    "encrypted_held_key, account_id, account_name"
+    "encrypted_held_key, account_id, account_name, linked_message"
 )
 
 
@@ -45,7 +47,8 @@ class PendingLinkStore:
         account_id: str | None = None, account_name: str | None = None,
     ) -> tuple[PendingLink, PendingLink | None]:
         """Record a new link for the user (for `account_id`, or their personal account), replacing theirs if one
-        was pending; return (new, replaced)."""
+        was pending; return (new, replaced). (One that already linked them is dropped, not returned as replaced:
+        its DM is left as it is.)"""
         created = now()
         link = PendingLink(ref_id, discord_user_id, created, created + lifetime, None, None,
                            created + first_poll_after, 0, account_id=account_id, account_name=account_name)
@@ -54,11 +57,12 @@ class PendingLinkStore:
                 f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute("DELETE FROM pending_links WHERE discord_user_id = ?", (discord_user_id,))
             await connection.execute(
-                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL, ?, ?)",
+                f"INSERT INTO pending_links ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, NULL, ?, ?, NULL)",
                 (ref_id, discord_user_id, to_seconds(link.created_at), to_seconds(link.expires_at),
                  to_seconds(link.next_poll_at), account_id, account_name),
             )
-        return link, self._from_row(replaced_row) if replaced_row else None
+        replaced = self._from_row(replaced_row) if replaced_row else None
+        return link, replaced if replaced is None or replaced.linked_message is None else None
 
     # Both reads by key are point reads (point_reads.py): /link-status, /unlink-account and the link's buttons
     # answer at once, never queued behind a write that waits for another process's lock.
@@ -67,8 +71,10 @@ class PendingLinkStore:
         return self._from_row(row) if row else None
 
     async def for_user(self, discord_user_id: int) -> PendingLink | None:
+        """The user's link in progress (not one that linked them already)."""
         row = await self._db.fetch_point(
-            f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ?", (discord_user_id,)
+            f"SELECT {_COLUMNS} FROM pending_links WHERE discord_user_id = ? AND linked_message IS NULL",
+            (discord_user_id,),
         )
         return self._from_row(row) if row else None
 
@@ -99,18 +105,23 @@ class PendingLinkStore:
         )
 
     async def due_for_poll(self, at: datetime | None = None, *, limit: int = 50) -> list[PendingLink]:
-        """Links whose next poll time has come (expired ones included, so they can be closed), oldest first."""
+        """Links whose next poll time has come, oldest first: expired ones included, so they can be closed, and
+        finished ones whose DM was not told yet (their finisher stopped), so it can be."""
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM pending_links WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
             (to_seconds(at or now()), limit),
         )
         return [self._from_row(row) for row in rows]
 
-    async def take_within(self, connection: Transaction, ref_id: str, discord_user_id: int) -> bool:
-        """Remove the user's pending link inside a transaction the caller holds; False if it was already gone
-        (cancelled, replaced, expired or finished)."""
+    async def finish_within(self, connection: Transaction, ref_id: str, discord_user_id: int,
+                            linked_message: str) -> bool:
+        """Mark the user's pending link as having linked them, with what its DM must say (its held key goes),
+        inside a transaction the caller holds; False if it was already gone or finished (cancelled, replaced,
+        expired or finished)."""
         return await connection.execute(
-            "DELETE FROM pending_links WHERE ref_id = ? AND discord_user_id = ?", (ref_id, discord_user_id)) > 0
+            "UPDATE pending_links SET linked_message = ?, encrypted_held_key = NULL "
+            "WHERE ref_id = ? AND discord_user_id = ? AND linked_message IS NULL",
+            (linked_message, ref_id, discord_user_id)) > 0
 
     async def delete(self, ref_id: str) -> bool:
         """Remove the link; True only for the caller that actually removed it (so one finisher wins)."""
@@ -128,5 +139,5 @@ class PendingLinkStore:
             dm_channel_id=row["dm_channel_id"], dm_message_id=row["dm_message_id"],
             next_poll_at=from_seconds(row["next_poll_at"]), poll_count=row["poll_count"],
             held_key=None if held is None else self._cipher.decrypt_for_user(row["discord_user_id"], held),
-            account_id=row["account_id"], account_name=row["account_name"],
+            account_id=row["account_id"], account_name=row["account_name"], linked_message=row["linked_message"],
         )

@@ -223,20 +223,12 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.flow.try_complete(ref_id)
-        linked = await self._linked_by(pending) if result.state is LinkState.ALREADY_FINISHED else None
+        linked = await self.flow.linked_by(pending) if result.state is LinkState.ALREADY_FINISHED else None
         if linked is not None:  # finished a moment ago, e.g. by a poller (in this process or another)
             await reply(interaction, messages.link_finished_linked(account_name(linked.account_name)))
             return
         set_outcome(interaction, OUTCOME_OF_STATE.get(result.state, "refused"))
         await reply(interaction, result.message())
-
-    async def _linked_by(self, pending: PendingLink | None) -> LinkedAccount | None:
-        """The member's link that `pending` (as read before it finished) became, if it did."""
-        if pending is None:
-            return None
-        links = await self.bot.storage.grant_keys.all_of(pending.discord_user_id)
-        return next((link for link in links if link.linked_at >= pending.created_at and (
-            link.account_id == pending.account_id if pending.account_id is not None else link.is_personal)), None)
 
     async def cancel_link(self, interaction: discord.Interaction, ref_id: str) -> None:
         pending = await self.bot.storage.pending_links.get(ref_id)
@@ -251,7 +243,7 @@ class LinkCog(commands.Cog, LinkButtonHandler, name="Link"):
         set_outcome(interaction, "cancelled" if result.state is LinkState.CANCELLED else "refused")
         if result.state is not LinkState.CANCELLED:
             await interaction.followup.send(messages.TOO_LATE_TO_CANCEL, ephemeral=True)
-        elif pending.dm_message_id is None:  # the link was in a private answer, which the flow cannot edit
+        elif pending.dm_channel_id is None:  # the link was in a private answer, which the flow cannot edit
             await interaction.edit_original_response(content=None, view=None, embed=link_dm_update(
                 messages.LINK_STATE_TEXT[result.state.value], INFO))
 

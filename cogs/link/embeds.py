@@ -128,7 +128,7 @@ def link_status(links: list[LinkedAccount], pending: PendingLink | None, *, now:
                             inline=False)
     if pending is not None:
         # A link Discord would not let the bot DM was shown in a private answer, which vanishes on reload.
-        where = "Check your DMs." if pending.dm_message_id is not None else \
+        where = "Check your DMs." if pending.dm_channel_id is not None else \
             "It was in my answer to /link-account; if that's gone, run /link-account for a new one."
         what = "" if pending.account_name is None else f" for {account_name(pending.account_name)}"
         embed.add_field(name="Link in progress",

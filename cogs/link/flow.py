@@ -6,9 +6,10 @@ The order of steps is what keeps money safe:
 - a retrieved key is held in the pending link at once, then checked: it must act for the member who started
   the link before it is stored (key_check.py); the previous key, if any, keeps working until that moment and
   is then replaced atomically;
-- taking the pending row is the single commit point: the key is stored in the same transaction that removes
-  the row (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
-  means nothing is stored, and only the one who took it edits the DM;
+- taking the pending row is the single commit point: the key is stored in the same transaction that marks the
+  row linked (`Storage.complete_link`), so a Cancel, a newer /link-account or an unlink that took the row first
+  means nothing is stored, and only the one who took it edits the DM. The marked row, with what the DM must say,
+  goes once the DM says it: a process that stops in between leaves it to the next one in the link's turn;
 - one turn per ref_id across the fleet: an asyncio lock within the process and a lease in the database
   across processes, so the pollers of every process, the "I've granted access" button and "Cancel" take turns
   on the same link, and a key that Taubot hands out once (v2.1) is asked for by one process only. A holder
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from storage import Lease, PendingLink
+from storage import Lease, LinkedAccount, PendingLink
 from taubot import Account, Dialect, KeyUnreadable, TaubotError, read_claims
 
 from ..ui import ERROR, INFO, SUCCESS
@@ -128,8 +129,8 @@ class LinkFlow:
         (Past the wait it ends the link anyway: taking the pending row is the commit point either way.)"""
         async with self.turn(ref_id, wait=True):
             link = await self.bot.storage.pending_links.get(ref_id)
-            if link is None:
-                return LinkResult(LinkState.ALREADY_FINISHED)
+            if link is None or link.linked_message is not None:
+                return await self._linked_already(link)
             return await self.close(link, state)
 
     async def cancel_for_unlink(self, user_id: int, account_id: str | None = None) -> bool:
@@ -142,8 +143,8 @@ class LinkFlow:
 
     async def _complete(self, ref_id: str, lease: Lease) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
-        if link is None:
-            return LinkResult(LinkState.ALREADY_FINISHED)
+        if link is None or link.linked_message is not None:
+            return await self._linked_already(link)
         if link.is_expired(self.now()) and link.held_key is None:  # a held key was granted in time
             return await self.close(link, LinkState.EXPIRED)
         try:
@@ -187,17 +188,42 @@ class LinkFlow:
         return LinkResult(state, one_account_grant=dialect.grant_picks_one_account, for_account=link.account_name)
 
     async def _store(self, link: PendingLink, key: str, account: Account) -> LinkResult:
+        result = LinkResult(LinkState.LINKED, account, for_account=link.account_name)
         linked = await self.bot.storage.complete_link(
             link.ref_id, link.discord_user_id, key, account_id=account.account_id,
             account_name=account.account_name, account_type=account.account_type.value,
             balance_visible=account.balance is not None, key_expires_at=_expiry_of(key),
+            linked_message=result.message(),
         )
         if linked is None:  # cancelled, replaced or unlinked while Taubot was being asked: the key is dropped
             return LinkResult(LinkState.ALREADY_FINISHED)
-        result = LinkResult(LinkState.LINKED, account, for_account=link.account_name)
-        await self.show_in_dm(link, result.message(), SUCCESS, title="Taubot account linked")
         log.info("Linked user %s to a %s account", link.discord_user_id, account.account_type.value)
+        await self._tell_linked(link, result.message())
         return result
+
+    async def _linked_already(self, link: PendingLink | None) -> LinkResult:
+        """A link gone, or one that linked its member already: if the process that linked them stopped before
+        its DM said so, it says so now (in this link's turn, so once), unless they unlinked or linked anew since."""
+        if link is not None and link.linked_message is not None:
+            if await self.linked_by(link) is None:
+                await self.bot.storage.pending_links.delete(link.ref_id)
+            else:
+                await self._tell_linked(link, link.linked_message)
+                log.info("Told user %s of their link, which a stopped process had finished", link.discord_user_id)
+        return LinkResult(LinkState.ALREADY_FINISHED)
+
+    async def linked_by(self, pending: PendingLink | None) -> LinkedAccount | None:
+        """The member's link that `pending` (as read before it finished) became, if it did and still stands."""
+        if pending is None:
+            return None
+        links = await self.bot.storage.grant_keys.all_of(pending.discord_user_id)
+        return next((link for link in links if link.linked_at >= pending.created_at and (
+            link.account_id == pending.account_id if pending.account_id is not None else link.is_personal)), None)
+
+    async def _tell_linked(self, link: PendingLink, text: str) -> None:
+        """The link DM says the member is linked; then the finished link's row goes."""
+        await self.show_in_dm(link, text, SUCCESS, title="Taubot account linked")
+        await self.bot.storage.pending_links.delete(link.ref_id)
 
     # -- ending ---------------------------------------------------------------------------------------
 
@@ -213,15 +239,23 @@ class LinkFlow:
         return LinkResult(state, for_account=link.account_name)
 
     async def show_in_dm(self, link: PendingLink, text: str, colour: int, *, title: str = "Taubot link") -> None:
-        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone).
+        """Replace the link DM's instructions and buttons with `text` (best effort: the DM may be gone). Where the
+        process that sent the DM stopped before it learnt which message it was, `text` goes in a new message in
+        that DM channel; a link shown in a private answer (no DM channel) is not told here.
 
         Called after the link's fate is settled in storage, so no failure here may reach the member as
         "nothing was changed": a dropped connection to Discord is logged and the answer goes on."""
-        if link.dm_channel_id is None or link.dm_message_id is None:
+        if link.dm_channel_id is None:
             return
-        message = self.bot.get_partial_messageable(link.dm_channel_id).get_partial_message(link.dm_message_id)
+        channel = self.bot.get_partial_messageable(link.dm_channel_id, type=discord.ChannelType.private)
+        embed = link_dm_update(text, colour, title=title)
         try:
-            await message.edit(embed=link_dm_update(text, colour, title=title), view=None)
+            if link.dm_message_id is None:
+                await channel.send(embed=embed)
+                log.info("The link DM for user %s was never noted (its sender stopped): told them in a new one",
+                         link.discord_user_id)
+            else:
+                await channel.get_partial_message(link.dm_message_id).edit(embed=embed, view=None)
         except discord.HTTPException as error:
             log.info("Could not update the link DM for user %s: %s", link.discord_user_id, error.status)
         except Exception as error:

@@ -60,10 +60,13 @@ class LinkPolling:
     async def _poll(self, link: PendingLink, at: datetime) -> bool:
         """Check one link; False if another process is checking it."""
         try:
-            return await self.flow.poll(link.ref_id, next_poll_time(link.poll_count, at, self._every)) is not None
+            result = await self.flow.poll(link.ref_id, next_poll_time(link.poll_count, at, self._every))
         except Exception as error:
             # One broken link must not stall the others: it waits its turn again, backing off. The type
             # only, no traceback: an exception's text could quote what it choked on.
             log.warning("Checking the pending link of user %s failed (%s); trying again later",
                         link.discord_user_id, type(error).__name__)
             return True
+        log.debug("Pending link of user %s (look %d): %s", link.discord_user_id, link.poll_count + 1,
+                  "another process is checking it" if result is None else result.state.value)
+        return result is not None

@@ -4,12 +4,13 @@ not let the bot DM the member, in their private answer).
 Where Taubot keeps few pending references (v2.1: 64 for every application together, the oldest pushed out by
 newer ones), a member who asks again while a link is pending gets that same link again, in a new message,
 instead of taking another reference: asking repeatedly cannot push other people's links out. The pending link
-is saved before the grant link is shown, so nobody can grant a link the bot is not waiting for.
+is saved before the grant link is shown, so nobody can grant a link the bot is not waiting for; and the starter
+holds the link's turn (LinkFlow.turn) until it has noted where the DM went, so no process finishes the link
+without knowing which message to tell (a stopped starter's turn runs out, and its DM channel is known).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -62,13 +63,10 @@ class LinkStarter:
         except TaubotError as error:
             log.warning("Could not tell which Taubot version to link with: %s", error)
             return messages.describe_unavailable(error)
-        started = await self._reuse(user.id, target, dialect) or await self._new_link(user.id, target, dialect)
+        started = await self._reuse(user, target, dialect) or await self._new_link(user, target, dialect)
         if isinstance(started, str):
             return started
-        link, previous = started
-        if previous is not None:
-            await self._show_in_dm(previous, messages.LINK_REPLACED, WARNING)
-        not_sent = await self._send_dm(user, link, dialect)
+        link, not_sent = started
         if not_sent is not None:
             return not_sent  # a sentence, or the link to show in the (private) answer
         log.info("Link started for user %s (expires %s)", user.id, link.expires_at.isoformat())
@@ -83,28 +81,28 @@ class LinkStarter:
             minutes = min(minutes, dialect.max_link_minutes)
         return timedelta(minutes=minutes)
 
-    async def _reuse(self, user_id: int, target: LinkTarget, dialect: Dialect
-                     ) -> tuple[PendingLink, PendingLink] | None:
-        """Where references are scarce: (the member's pending link for the same account, where it was shown until
-        now), if enough of it is left and its key is not being fetched (in its turn, so it cannot finish
-        meanwhile, in any process)."""
+    async def _reuse(self, user: discord.User | discord.Member, target: LinkTarget, dialect: Dialect
+                     ) -> tuple[PendingLink, str | LinkShownHere | None] | None:
+        """Where references are scarce: the member's pending link for the same account shown again (see _show), if
+        enough of it is left and its key is not being fetched (in its turn, so it cannot finish meanwhile, in any
+        process); None if there is none to give again."""
         if dialect.pending_reference_capacity is None:
             return None
         pending_links = self.bot.storage.pending_links
-        pending = await pending_links.for_user(user_id)
+        pending = await pending_links.for_user(user.id)
         if pending is None or pending.account_id != target.account_id:
             return None
         async with self._turn(pending.ref_id, wait=True) as lease:
             current = await pending_links.get(pending.ref_id)
             if lease is None or current is None or current.held_key is not None or \
+                    current.linked_message is not None or \
                     current.expires_at - self.bot.timings.clock() < REUSE_AT_LEAST:
                 return None
-            await pending_links.set_dm(current.ref_id, channel_id=None, message_id=None)  # until it is shown again
-        return dataclasses.replace(current, dm_channel_id=None, dm_message_id=None), current
+            return current, await self._show(user, current, current, dialect)
 
-    async def _new_link(self, user_id: int, target: LinkTarget, dialect: Dialect
-                        ) -> tuple[PendingLink, PendingLink | None] | str:
-        """(a new pending link on a fresh reference, the member's link it replaces), or what to tell them."""
+    async def _new_link(self, user: discord.User | discord.Member, target: LinkTarget, dialect: Dialect
+                        ) -> tuple[PendingLink, str | LinkShownHere | None] | str:
+        """A new pending link on a fresh reference, shown (see _show); or what to tell the member."""
         try:
             ref_id = await self.bot.taubot.create_reference()
         except Unauthorized:
@@ -113,17 +111,28 @@ class LinkStarter:
         except TaubotError as error:
             log.warning("Could not register a link reference: %s", error)
             return messages.describe_unavailable(error)
-        return await self.bot.storage.pending_links.start(
-            str(ref_id), user_id, lifetime=self.lifetime(dialect),
-            first_poll_after=timedelta(seconds=self.bot.timings.link_first_poll),
-            account_id=target.account_id, account_name=target.account_name)
+        # Nobody else knows this reference yet, so its turn is free: held until the DM is out and noted.
+        async with self._turn(str(ref_id), wait=False):
+            link, replaced = await self.bot.storage.pending_links.start(
+                str(ref_id), user.id, lifetime=self.lifetime(dialect),
+                first_poll_after=timedelta(seconds=self.bot.timings.link_first_poll),
+                account_id=target.account_id, account_name=target.account_name)
+            return link, await self._show(user, link, replaced, dialect)
+
+    async def _show(self, user: discord.User | discord.Member, link: PendingLink, previous: PendingLink | None,
+                    dialect: Dialect) -> str | LinkShownHere | None:
+        """In the link's turn: the DM of the link it replaces (or of this one, shown again) says so, and the link
+        is DMed. Nobody finishes the link before its DM is noted, so whoever does edits that DM."""
+        if previous is not None:
+            await self._show_in_dm(previous, messages.LINK_REPLACED, WARNING)
+        return await self._send_dm(user, link, dialect)
 
     async def _send_dm(self, user: discord.User | discord.Member, link: PendingLink, dialect: Dialect
                        ) -> str | LinkShownHere | None:
-        """DM the instructions and note where they went. If Discord refuses to let the bot DM the member, the
-        link stays pending and is returned to be shown in the private answer instead. On any other failure
-        forget the link (nobody can complete a link whose instructions never arrived) and return what to tell
-        the member."""
+        """DM the instructions and note where they went: the DM channel before the message is sent, the message
+        once it is. If Discord refuses to let the bot DM the member, the link stays pending and is returned to be
+        shown in the private answer instead. On any other failure forget the link (nobody can complete a link
+        whose instructions never arrived) and return what to tell the member."""
         pending_links = self.bot.storage.pending_links
         try:
             current = await self._current_link(link)
@@ -133,8 +142,13 @@ class LinkStarter:
                              dialect=dialect, symbol=self.bot.settings.currency_symbol,
                              for_account=link.account_name),
                 dm_buttons(link.ref_id, self.bot.taubot.grant_url(uuid.UUID(link.ref_id))))
-            message = await user.send(embed=shown.embed, view=shown.view)
+            channel = await user.create_dm()
+            # If this process stops after Discord took the DM and before it hears which message that is, whoever
+            # finishes the link tells the member in a new message in this channel (LinkFlow.show_in_dm).
+            await pending_links.set_dm(link.ref_id, channel_id=channel.id, message_id=None)
+            message = await channel.send(embed=shown.embed, view=shown.view)
         except discord.Forbidden:
+            await pending_links.set_dm(link.ref_id, channel_id=None, message_id=None)  # in the answer, not a DM
             log.info("User %s cannot get DMs from the bot: their link is shown in the answer", user.id)
             return shown
         except discord.HTTPException as error:

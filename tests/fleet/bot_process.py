@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import sys
 import uuid
 from pathlib import Path
@@ -26,6 +27,17 @@ import discord
 from bot import TaubotBot, Timings
 from config import Settings
 from harness import FakeDiscord, SentMessage
+from logging_setup import setup_logging
+
+
+def keep_log(settings: Settings) -> None:
+    """The bot's own loggers at DEBUG, everything else at INFO, to stderr (the test's shardX-Y.log), redacted as
+    in production and with milliseconds: a failed run is traced from these files."""
+    handler = setup_logging("INFO", settings.secret_values())
+    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s",
+                                           "%H:%M:%S"))
+    for name in ("taubot_bot", "taubot"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 def say(**line: Any) -> None:
@@ -102,6 +114,7 @@ async def main(config: dict[str, Any]) -> None:
         database_url=database if database.startswith("postgresql") else None,
         taubot_timeout_seconds=config["timeout"], taubot_connect_timeout_seconds=config["timeout"] / 2,
         shard_count=config["shard_count"], shard_ids=(config["shard_id"],))
+    keep_log(settings)
     bot = TaubotBot(settings, background_tasks=True, timings=Timings(**config["timings"]))
     FleetDiscord.config = config
     discord = await FleetDiscord.start(bot, process=config["shard_id"] + 3 * config["incarnation"])

@@ -9,7 +9,12 @@ access", the other half leave their link to the pollers of all three processes.
 
 Afterwards, from Taubot's side and the members': no transfer made twice and every journal row true against
 the sandbox's log; every granted reference's key retrieved once (no second retrieval, so no 404); every
-member linked once, their link DM edited to "linked" once; no expiry reminder sent twice.
+member linked once, told so in their DMs once; no expiry reminder sent twice.
+
+One loss the kill may cause, by Taubot v2.1's design: a key it handed to shard 1's poller a moment before the
+kill, not yet saved (cogs/link/key_check.py). The process that takes the link over then hears 404, and the member
+is told to run /link-account again, and does. At most one such key (the poller checks one link at a time), handed
+out before the kill; every other reference retrieved once, without 404.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ KILL_AFTER_RECEIPTS = 100
 GRANTED = "I've granted access"
 REMINDER = "Your Taubot link expires soon"
 LINKED = "Taubot account linked"  # the link DM, edited by the process that completed the link
+START_AGAIN = "Run /link-account to start again"  # a link whose reference Taubot no longer knows
 TAUBOT_TIMEOUT = 1.0
 # Short beats, looks and leases, so the fleet does in seconds what it does in minutes in production.
 TIMINGS = {"heartbeat_interval": 0.1, "instance_stale_after": 0.6, "settle_margin": 0.3, "settle_interval": 0.1,
@@ -150,6 +156,8 @@ class Fleet:
         self.dm_versions: list[tuple[int, str]] = []   # (member, text) of each DM sent or edited, by any process
         self.changed = asyncio.Event()
         self.failures: list[str] = []
+        self.killed_at: int | None = None  # the sandbox's request count once shard 1 was dead
+        self.started_again: list[int] = []  # members told to start again, who did
 
     def dm_shown(self, message: dict[str, Any], *, by: BotProcess) -> None:
         self.messages[message["id"]] = message
@@ -191,6 +199,9 @@ class Fleet:
     def linked(self, member: int) -> bool:
         return any(user == member and text.startswith(LINKED) for user, text in self.dm_versions)
 
+    def told_to_start_again(self, member: int) -> int:
+        return sum(user == member and START_AGAIN in text for user, text in self.dm_versions)
+
 
 def as_sent(message: dict[str, Any]) -> SentMessage:
     return SentMessage(message["id"], message["channel_id"], message["data"], dm_user_id=message["dm_user_id"])
@@ -208,19 +219,26 @@ async def member_links_and_pays(fleet: Fleet, sandbox: SandboxProcess, number: i
 
 async def member_links(fleet: Fleet, sandbox: SandboxProcess, number: int, members: list[int]) -> None:
     me, shard = members[number], number % SHARDS  # this member's server is on this shard
-    dm = None
-    while dm is None:  # a /link-account the killed process never answered is run again
-        await fleet.ask(shard, op="link", user=me)
-        dm = fleet.link_dm(me)
-    await sandbox.grant(grant_ref_of(button.custom_id for button in dm.buttons), me)
-    if number % 2 == 0:  # DM buttons are shard 0's; the others wait for a poller, in whichever process
-        await fleet.ask(0, op="press", user=me, message=fleet.messages[dm.id], button=GRANTED)
-    await fleet.until(lambda: fleet.linked(me), f"member {number} to be linked")
+    while True:
+        told = fleet.told_to_start_again(me)
+        dm = None
+        while dm is None:  # a /link-account the killed process never answered is run again
+            await fleet.ask(shard, op="link", user=me)
+            dm = fleet.link_dm(me)
+        await sandbox.grant(grant_ref_of(button.custom_id for button in dm.buttons), me)
+        if number % 2 == 0:  # DM buttons are shard 0's; the others wait for a poller, in whichever process
+            await fleet.ask(0, op="press", user=me, message=fleet.messages[dm.id], button=GRANTED)
+        await fleet.until(lambda told=told: fleet.linked(me) or fleet.told_to_start_again(me) > told,
+                          f"member {number} (user {me}) to be linked")
+        if fleet.linked(me):
+            return
+        fleet.started_again.append(me)  # as the member is told: the key went with the killed process
 
 
-async def kill_and_restart(fleet: Fleet, receipts: list[str]) -> None:
+async def kill_and_restart(fleet: Fleet, sandbox: SandboxProcess, receipts: list[str]) -> None:
     await fleet.until(lambda: len(receipts) >= KILL_AFTER_RECEIPTS, "receipts before the kill")
     await fleet.processes[KILLED_SHARD].kill()
+    fleet.killed_at = await sandbox.requests_logged()
     await fleet.processes[KILLED_SHARD].start(incarnation=1)
 
 
@@ -230,11 +248,13 @@ async def sandbox(tmp_path):
         yield sandbox
 
 
-# Known bug, issue 17 left open: in about one run in three (SQLite and PostgreSQL alike) a member left to the
-# pollers is never linked after the kill ("waited 60 s in vain for member N to be linked"; always one who did not
-# press "I've granted access"). Every other check of this test held in every run that got past the linking.
-# Not strict, so a passing run still checks everything; remove the mark once that link is found.
-@pytest.mark.xfail(reason="a polled link sometimes never completes after the kill (issue 17, open)", strict=False)
+# Issue 17's linking failures are fixed (a member linked while shard 1 died at the wrong moment is told so; a key
+# that died with it means starting again, as above). In 20 runs since, on a machine loaded far beyond its two
+# cores (load average 10-20), SQLite passed all 20; PostgreSQL 11, the others failing on payments: too few
+# "Payment sent" receipts (payments refused as claimed too late: the journal's lease ran short, so nothing was
+# sent, as designed), or too slow to reach the kill within 60 s; main's code alike under that load. Not strict,
+# so a passing run still checks everything; remove the mark after 10 runs in a row pass on both databases.
+@pytest.mark.xfail(reason="under heavy machine load, payments may be refused as claimed too late", strict=False)
 async def test_three_processes_one_killed_do_everything_once(database_location, sandbox, tmp_path):
     new_id = SnowflakeFactory(31)
     members = [new_id() for _ in range(MEMBERS)]
@@ -251,7 +271,7 @@ async def test_three_processes_one_killed_do_everything_once(database_location, 
         await asyncio.gather(*(process.start(incarnation=0) for process in fleet.processes))
         receipts: list[str] = []
         linking = asyncio.Semaphore(LINKING_AT_ONCE)
-        await asyncio.gather(kill_and_restart(fleet, receipts), *(
+        await asyncio.gather(kill_and_restart(fleet, sandbox, receipts), *(
             member_links_and_pays(fleet, sandbox, n, members, receipts, linking) for n in range(MEMBERS)))
         storage = await Storage.open(database_location, base64.urlsafe_b64decode(key))
         try:
@@ -275,12 +295,17 @@ async def test_three_processes_one_killed_do_everything_once(database_location, 
     # Every "Payment sent" receipt is a paid row (rows of the killed process's payments are paid too, told by DM).
     sent = [receipt for receipt in receipts if receipt.startswith("Payment sent")]
     assert len([row for row in rows if row.status is PaymentStatus.PAID]) >= len(sent) > KILL_AFTER_RECEIPTS
-    # Every granted reference's key retrieved once, by one process: v2.1 would answer a second try with 404.
-    retrievals = [entry for entry in await sandbox.requests_since(0) if entry["route"] == "retrieve_key"]
-    handed_out = Counter(entry["path"] for entry in retrievals if entry["status"] == 200)
-    assert set(handed_out.values()) == {1} and len(handed_out) == MEMBERS
-    assert [entry for entry in retrievals if entry["status"] == 404] == []
-    # Every member linked once: one key each, no link left pending, their link DM told so once.
+    # Every granted reference's key retrieved once, by one process: v2.1 would answer a second try with 404. The
+    # one exception: a key handed to the killed process just before it died, whose member started again.
+    requests = await sandbox.requests_since(0)
+    retrievals = [(n, entry) for n, entry in enumerate(requests) if entry["route"] == "retrieve_key"]
+    handed_out = Counter(entry["path"] for _, entry in retrievals if entry["status"] == 200)
+    assert set(handed_out.values()) == {1} and len(handed_out) == MEMBERS + len(fleet.started_again)
+    lost = [entry["path"] for _, entry in retrievals if entry["status"] == 404]
+    assert len(lost) == len(fleet.started_again) <= 1
+    assert all(n < fleet.killed_at for n, entry in retrievals if entry["path"] in lost and entry["status"] == 200)
+    # Every member linked once: one key each, no link left pending, told so once (the link DM edited, or a new
+    # message where the process that sent that DM died before noting which message it was).
     assert all(link is not None for link in linked) and pending == []
     linked_dms = Counter(user for user, text in fleet.dm_versions if text.startswith(LINKED))
     assert linked_dms == Counter(members)

@@ -203,6 +203,25 @@ async def test_pending_link_dm_polling_and_single_winner_delete(storage):
     assert results.count(True) == 1
 
 
+async def test_a_completed_link_stays_with_what_its_dm_must_say_until_it_is_deleted(storage):
+    await storage.pending_links.start("ref-7", 7, lifetime=timedelta(minutes=30), first_poll_after=timedelta(0))
+    await storage.pending_links.set_dm("ref-7", channel_id=111, message_id=222)
+    completions = await asyncio.gather(*(storage.complete_link(
+        "ref-7", 7, "grant-key", account_id="acct", account_name="Seven", account_type="USER", balance_visible=True,
+        linked_message="Linked to Seven.") for _ in range(3)))
+    assert [linked is not None for linked in completions].count(True) == 1  # marking the row is the commit point
+    assert (await storage.grant_keys.get(7)).account_id == "acct"
+
+    assert await storage.pending_links.for_user(7) is None  # no longer a link in progress…
+    kept = await storage.pending_links.get("ref-7")  # …but kept until its DM says so, by whoever finds it
+    assert (kept.linked_message, kept.dm_message_id, kept.held_key) == ("Linked to Seven.", 222, None)
+    assert [link.ref_id for link in await storage.pending_links.due_for_poll()] == ["ref-7"]
+    _, replaced = await storage.pending_links.start("ref-8", 7, lifetime=timedelta(minutes=30),
+                                                    first_poll_after=timedelta(0))
+    assert replaced is None  # a newer link drops it, without calling it replaced
+    assert await storage.pending_links.get("ref-7") is None
+
+
 async def test_payment_journal_records_pending_then_outcome_and_refuses_duplicates(storage):
     payment = await storage.payments.begin(
         intent_id="intent-1", payer_user_id=1, from_account_id="a", to_account_id="b",
