@@ -11,6 +11,7 @@ import supported_python  # noqa: F401  first: an old Python gets one line before
 # isort: split
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -33,7 +34,7 @@ from cogs.interaction_log import count_taubot_request
 from cogs.messages import LINK_UNREADABLE
 from cogs.seen_accounts import SeenAccounts
 from config import Settings
-from storage import DatabaseGone, Storage
+from storage import DatabaseGone, FleetClock, Storage
 from taubot import Dialect, TaubotClient
 
 log = logging.getLogger("taubot_bot")
@@ -123,6 +124,7 @@ class TaubotBot(commands.AutoShardedBot):
         self.seen_accounts = SeenAccounts()  # what members saw in /history and /balance, for suggestions
         # This process, as the payment journal and the other processes on the database know it.
         self.instance_id = uuid.uuid4().hex
+        self.fleet_clock: FleetClock | None = None  # production's clock, once storage is open
         self._heartbeat: asyncio.Task | None = None
         # Open from setup_hook (storage: open_storage) until close(); the cogs only run in between, so they
         # read these as never None. Outside that window they are None.
@@ -139,9 +141,17 @@ class TaubotBot(commands.AutoShardedBot):
 
     async def open_storage(self) -> Storage:
         if self.storage is None:
+            if self.timings.clock is utc_now:  # production's: follow the database's clock (storage/fleet_clock.py)
+                self.fleet_clock = FleetClock(utc_now)
+                self.timings = dataclasses.replace(self.timings, clock=self.fleet_clock)
             self.storage = await Storage.open(self.settings.database, self.settings.key_encryption_key,
                                               clock=self.timings.clock, unreadable_link_notice=LINK_UNREADABLE)
+            await self._align_clock()
         return self.storage
+
+    async def _align_clock(self) -> None:
+        if self.fleet_clock is not None:
+            await self.fleet_clock.align(self.storage.database)
 
     def open_taubot_client(self) -> TaubotClient:
         """The HTTP session and the Taubot client, made once; no request is sent."""
@@ -186,6 +196,7 @@ class TaubotBot(commands.AutoShardedBot):
         while True:
             await asyncio.sleep(self.timings.heartbeat_interval)
             try:
+                await self._align_clock()  # before the beat, so the beat is stamped on the fleet's time
                 await self.storage.instances.beat(self.instance_id)
             except DatabaseGone:
                 return  # storage said so once, CRITICAL; nothing can be recorded any more

@@ -17,6 +17,7 @@ from .crypto import DecryptionFailed, GrantKeyCipher
 from .damage import DamagedDatabase
 from .database import DatabaseError, SqliteDatabase, backup_database
 from .file_identity import DatabaseGone
+from .fleet_clock import FleetClock
 from .grant_keys import ExpiringLink, GrantKeyStore, LinkedAccount
 from .instances import InstanceRegistry
 from .key_check import WrongEncryptionKey, stored_key_matches, verify_encryption_key, wrong_key_message
@@ -61,6 +62,7 @@ __all__ = [
     "DuplicatePayment",
     "EntryClaimed",
     "ExpiringLink",
+    "FleetClock",
     "GrantKeyCipher",
     "GrantKeyStore",
     "InstanceRegistry",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any
 
 from .errors import DatabaseError
@@ -95,6 +96,11 @@ class Database(ABC):
     @abstractmethod
     async def migrate(self, migrations: list[Migration]) -> list[int]:
         """Apply the migrations newer than the database, each in its own transaction; return their versions."""
+
+    async def server_time(self) -> datetime | None:
+        """The database server's clock, which processes on several hosts agree on (storage/fleet_clock.py);
+        None for a database only this machine's processes share, all on this machine's clock."""
+        return None
 
     @abstractmethod
     async def integrity_problems(self) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
 
 import asyncpg
 
@@ -111,6 +112,9 @@ class PostgresDatabase(Database):
         return [row[0] for row in await self._pool.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
             "AND table_type = 'BASE TABLE' ORDER BY table_name")]
+
+    async def server_time(self) -> datetime:
+        return await self._pool.fetchval("SELECT clock_timestamp()")
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as connection:
