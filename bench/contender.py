@@ -26,7 +26,14 @@ class Contender:
 
 
 def showed_balance(outcome: InteractionOutcome) -> bool:
-    return bool(outcome.messages) and "Balance" in outcome.text
+    """The member's last message shows a balance: the naive cog's line of content ("Balance: 12.50") or the bot's
+    embed field "Balance". Read from the JSON as sent: rendering the bot's embed to text for every command would
+    charge the bot harness work its rival's plain line does not cost."""
+    if not outcome.messages:
+        return False
+    sent = outcome.last.data
+    return "Balance" in (sent.get("content") or "") or any(
+        field.get("name") == "Balance" for embed in sent.get("embeds") or () for field in embed.get("fields") or ())
 
 
 def missed_window(outcome: InteractionOutcome) -> bool:

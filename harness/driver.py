@@ -72,6 +72,10 @@ class FakeDiscord:
         self.bot: discord.Client | None = None
         self.error_guard = ErrorLogGuard()
         self._command_ids: dict[str, int] = {}
+        # Each command's schema as Discord registered it, made once per command object (a reloaded cog's commands
+        # are new objects): building it on every run_command cost the bot, whose commands have options, more
+        # harness work per command than the benchmark's naive cog.
+        self._schemas: dict[app_commands.Command | app_commands.Group, dict[str, Any]] = {}
         self._other_servers: dict[int, FakeGuild] = {}  # by channel id
         self._private_channels: dict[int, list[FakeUser]] = {}
         api.members_of_bot_servers = guild.member_ids  # the bot can DM only members it shares a server with
@@ -418,7 +422,9 @@ class FakeDiscord:
         command = self._tree.get_command(root_name)
         if command is None:
             raise HarnessError(f"there is no slash command /{root_name}")
-        schema = command.to_dict(self._tree)
+        schema = self._schemas.get(command)
+        if schema is None:
+            schema = self._schemas[command] = command.to_dict(self._tree)
         refusal = why_not_offered(schema, place)
         if refusal is not None:
             raise HarnessError("/" + refusal)
