@@ -13,6 +13,10 @@ from datetime import timedelta
 from .backend import Database
 from .clock import Clock, now, to_seconds
 
+# A process silent (stopped, or its heartbeat gone) this long is forgotten when another one starts: only live
+# processes matter to the others, and a bot restarted daily would otherwise keep a row for every day it ran.
+FORGOTTEN_AFTER = timedelta(days=30)
+
 
 class InstanceRegistry:
     def __init__(self, database: Database, clock: Clock = now):
@@ -20,11 +24,15 @@ class InstanceRegistry:
         self._clock = clock
 
     async def register(self, instance_id: str, label: str) -> None:
-        started = to_seconds(self._clock())
-        await self._db.execute(
-            "INSERT INTO instances (instance_id, label, started_at, heartbeat_at) VALUES (?, ?, ?, ?)",
-            (instance_id, label, started, started),
-        )
+        moment = self._clock()
+        started = to_seconds(moment)
+        async with self._db.transaction() as connection:
+            await connection.execute("DELETE FROM instances WHERE heartbeat_at < ?",
+                                     (to_seconds(moment - FORGOTTEN_AFTER),))
+            await connection.execute(
+                "INSERT INTO instances (instance_id, label, started_at, heartbeat_at) VALUES (?, ?, ?, ?)",
+                (instance_id, label, started, started),
+            )
 
     async def beat(self, instance_id: str) -> None:
         await self._db.execute("UPDATE instances SET heartbeat_at = ? WHERE instance_id = ?",
