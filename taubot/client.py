@@ -117,7 +117,9 @@ class TaubotClient:
         return dialect_of(await self._transport.exchange(self.base_url, PROBE, None))
 
     async def _wire(self):
-        return _WIRES[(await self._tracker.get()).name]
+        # Known after the first request: read directly, without awaiting the tracker (one coroutine less).
+        current = self._tracker.current
+        return _WIRES[(current if current is not None else await self._tracker.get()).name]
 
     # -- the grant flow (master key) ------------------------------------------------------------------
 
@@ -326,18 +328,15 @@ class TaubotClient:
 
     # -- sending --------------------------------------------------------------------------------------
 
+    # Each parses the answer itself rather than awaiting _json: one coroutine less on every read.
     async def _account(self, wire, call: Call, key: str) -> Account:
-        return Account.from_json(await self._json(wire, call, key))
+        return Account.from_json(_json_of(await self._call(wire, call, key), call))
 
     async def _log(self, wire, call: Call, key: str) -> list[Transaction]:
-        return parse_list(await self._json(wire, call, key), Transaction.from_json)
+        return parse_list(_json_of(await self._call(wire, call, key), call), Transaction.from_json)
 
     async def _json(self, wire, call: Call, key: str) -> Any:
-        answer = await self._call(wire, call, key)
-        try:
-            return json.loads(answer.text)
-        except ValueError:
-            raise ProtocolError(f"Taubot {call.endpoint} answered with a body that is not JSON") from None
+        return _json_of(await self._call(wire, call, key), call)
 
     async def _call(self, wire, call: Call, key: str | None) -> Answer:
         """Send `call` in `wire`'s dialect (with no key: None) and return the success answer; raise a
@@ -354,6 +353,13 @@ class TaubotClient:
             raise DialectChanged(f"Taubot {call.endpoint} was answered in another dialect (the server now speaks "
                                  f"{self._tracker.current}){outcome}", status=answer.status)
         raise _expired_or(wire.error_for(call, answer), key, wire.DIALECT)
+
+
+def _json_of(answer: Answer, call: Call) -> Any:
+    try:
+        return json.loads(answer.text)
+    except ValueError:
+        raise ProtocolError(f"Taubot {call.endpoint} answered with a body that is not JSON") from None
 
 
 def _expired_or(error: TaubotError, key: str | None, dialect: Dialect) -> TaubotError:

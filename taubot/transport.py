@@ -48,17 +48,16 @@ class Transport:
         self._timeout = timeout or DEFAULT_TIMEOUT
         self._max_get_attempts = max(1, max_get_attempts)
         self._backoff_base = backoff_base
-        self._user_agent = user_agent
         self._on_request = on_request
+        # Built once: every request sends these, and the one with a key adds its Authorization to a copy.
+        self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
         self.requests_made = 0
 
     async def exchange(self, base_url: str, call: Call, authorization: str | None) -> Answer:
         """Send `call` (retrying where that is harmless) and return the last answer; Unavailable if none came."""
         # encoded=True: the path is already percent-encoded segment by segment and must reach Taubot as is.
         url = yarl.URL(base_url.rstrip("/") + call.target(), encoded=True)
-        headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
-        if authorization is not None:
-            headers["Authorization"] = authorization
+        headers = self._headers if authorization is None else {**self._headers, "Authorization": authorization}
         attempts = self._max_get_attempts if call.idempotent else 1
         for attempt in range(1, attempts + 1):
             last_try = attempt == attempts
@@ -99,9 +98,15 @@ class Transport:
         async with self._session.request(call.method, url, headers=headers, json=call.json,
                                          timeout=self._timeout, allow_redirects=False,
                                          middlewares=None if call.idempotent else _SENT_ONCE) as response:
-            text = await response.text(errors="replace")
-            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return Answer(response.status, content_type, text, _retry_after(response.headers.get("Retry-After")))
+            # The body read once and decoded here, not through text()'s charset look-up: Taubot's bodies are
+            # UTF-8 (JSON is by definition, and both servers say so for text), and anything else is only ever
+            # shown shortened in an error, where a replaced character is harmless.
+            body = await response.read()
+            received = response.headers
+            content_type = received.get("Content-Type", "").split(";", 1)[0].strip().lower()
+            retry_after = received.get("Retry-After")
+            return Answer(response.status, content_type, body.decode("utf-8", "replace"),
+                          None if retry_after is None else _retry_after(retry_after))
 
     def _delay(self, attempt: int) -> float:
         # Full jitter: spread retries of many members so they don't hit Taubot in lockstep.
@@ -111,9 +116,7 @@ class Transport:
         await asyncio.sleep(self._delay(attempt))
 
 
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
+def _retry_after(value: str) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
