@@ -49,8 +49,9 @@ class Transport:
         self._max_get_attempts = max(1, max_get_attempts)
         self._backoff_base = backoff_base
         self._on_request = on_request
-        # Built once: every request sends these, and the one with a key adds its Authorization to a copy.
-        self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        # Built once: every request sends these, and one with a key adds its Authorization to a copy. No Accept:
+        # neither Taubot looks at it, and each header given costs more than aiohttp's own "Accept: */*".
+        self._headers = {"User-Agent": user_agent}
         self.requests_made = 0
 
     async def exchange(self, base_url: str, call: Call, authorization: str | None) -> Answer:
@@ -95,18 +96,22 @@ class Transport:
         self.requests_made += 1
         if self._on_request is not None:
             self._on_request(call.method, call.endpoint)
-        async with self._session.request(call.method, url, headers=headers, json=call.json,
-                                         timeout=self._timeout, allow_redirects=False,
-                                         middlewares=None if call.idempotent else _SENT_ONCE) as response:
-            # The body read once and decoded here, not through text()'s charset look-up: Taubot's bodies are
-            # UTF-8 (JSON is by definition, and both servers say so for text), and anything else is only ever
-            # shown shortened in an error, where a replaced character is harmless.
+        # Awaited rather than entered: read() waits for the body's end and the request's writer, so release()
+        # is all the context manager's exit would add, without its four coroutine frames.
+        response = await self._session.request(call.method, url, headers=headers, json=call.json,
+                                               timeout=self._timeout, allow_redirects=False,
+                                               middlewares=None if call.idempotent else _SENT_ONCE)
+        try:
             body = await response.read()
-            received = response.headers
-            content_type = received.get("Content-Type", "").split(";", 1)[0].strip().lower()
-            retry_after = received.get("Retry-After")
-            return Answer(response.status, content_type, body.decode("utf-8", "replace"),
-                          None if retry_after is None else _retry_after(retry_after))
+        finally:
+            response.release()
+        # Decoded here, not through text()'s charset look-up: Taubot's bodies are UTF-8 (JSON is by definition,
+        # and both servers say so for text), and anything else only ever shows, shortened, in an error.
+        received = response.headers
+        content_type = received.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        retry_after = received.get("Retry-After")
+        return Answer(response.status, content_type, body.decode("utf-8", "replace"),
+                      None if retry_after is None else _retry_after(retry_after))
 
     def _delay(self, attempt: int) -> float:
         # Full jitter: spread retries of many members so they don't hit Taubot in lockstep.
