@@ -86,7 +86,7 @@ def install_redaction(redactor: SecretRedactor) -> None:
 
 
 def _scrub(record: logging.LogRecord, redactor: SecretRedactor) -> None:
-    if isinstance(record.args, tuple):
+    if record.args and isinstance(record.args, tuple):  # most lines have no arguments: no generator to build
         record.args = tuple(_without_call_arguments(arg) for arg in record.args)
     try:
         message = record.getMessage()
@@ -142,6 +142,14 @@ class _SecondsFormatter(logging.Formatter):
 
     _second: int | None = None
     _text = ""
+
+    def usesTime(self) -> bool:
+        return True  # both formats show {asctime}; logging would search the format for it on every line
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # The same text as logging's str.format(**record.__dict__), without first copying every attribute of the
+        # record into a new dict, on every line.
+        return self._fmt.format_map(record.__dict__)  # type: ignore[union-attr]
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         second = int(record.created)

@@ -14,7 +14,17 @@ from pathlib import Path
 import discord as discord_py
 import pytest
 
-from logging_setup import REDACTED, SecretRedactor, install_redaction, setup_logging
+from logging_setup import (
+    _COLOURED_FORMAT,
+    _DATE_FORMAT,
+    _FORMAT,
+    _LEVEL_COLOURS,
+    REDACTED,
+    ConsoleFormatter,
+    SecretRedactor,
+    install_redaction,
+    setup_logging,
+)
 from sandbox import TRANSFER_FUNDS, VIEW_BALANCE
 from tests.conftest import ref_of
 
@@ -293,6 +303,23 @@ def test_a_pipe_gets_no_colour_even_in_docker(monkeypatch):
         pass
     assert "] [WARNING ] taubot_bot.console: Taubot is slow" in piped.getvalue()
     assert "\x1b" not in piped.getvalue()
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_the_console_formatter_writes_what_loggings_own_formatter_writes(colour):
+    """ConsoleFormatter fills the format from the record in place (format_map) and caches each second's time:
+    the text is logging's own, for every level, with and without a traceback."""
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        failure = sys.exc_info()
+    for level, failed in [(logging.DEBUG, None), (logging.INFO, None), (logging.WARNING, None),
+                          (logging.ERROR, failure), (logging.CRITICAL, None)]:
+        record = logging.LogRecord("taubot_bot.interactions", level, __file__, 1,
+                                   "command=/balance user=%s outcome=ok {braces}", (42,), failed)
+        fmt = _COLOURED_FORMAT.replace("{colour}", _LEVEL_COLOURS[level]) if colour else _FORMAT
+        expected = logging.Formatter(fmt, _DATE_FORMAT, style="{").format(logging.makeLogRecord(record.__dict__))
+        assert ConsoleFormatter(colour=colour).format(record) == expected
 
 
 def test_starting_the_bot_prints_no_voice_library_warnings(tmp_path):
