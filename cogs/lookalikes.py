@@ -32,10 +32,16 @@ def revealed(name: str) -> str:
     return "".join(revealed_pieces(name))
 
 
+def reads_as_is(name: str) -> bool:
+    """Nothing in the name to write out: printable ASCII (one script, nothing invisible) with no space at either
+    end. Most names."""
+    return name.isascii() and name.isprintable() and name.strip(" ") == name
+
+
 def revealed_pieces(name: str) -> list[str]:
     """The name as the pieces a member should see, one per character: itself, or its "<U+XXXX>"."""
-    if name.isascii() and name.isprintable() and name.strip(" ") == name:
-        return list(name)  # nothing invisible, and one script: most names, at no cost
+    if reads_as_is(name):
+        return list(name)
     foreign = _foreign_letters(name)
     last = len(name) - 1
     return [_written_out(char) if index in foreign or _is_hidden(name, index, at_edge=index in (0, last))
