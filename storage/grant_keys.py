@@ -10,6 +10,7 @@ the one they linked first.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,6 +74,10 @@ _DEFAULT_FIRST = "ORDER BY CASE WHEN account_type = 'USER' THEN 0 ELSE 1 END, li
 _LINKS_OF_MEMBER = f"SELECT {_COLUMNS}, {NOTICES_WAITING_COLUMN} FROM linked_accounts WHERE discord_user_id = ?"
 
 
+# Members whose default link, as last made from its row, is kept (the most recently used).
+DEFAULT_LINKS_KEPT = 1_000
+
+
 def _default_first(row: Any) -> tuple[bool, float, str]:
     """_DEFAULT_FIRST, as a sort key of a row."""
     return row["account_type"] != PERSONAL_ACCOUNT_TYPE, row["linked_at"], row["account_id"]
@@ -87,6 +92,10 @@ class GrantKeyStore:
         self._cipher = cipher
         self._notices = notices
         self._unreadable_notice = unreadable_notice
+        # Each member's default link as last made from their row, with the row's values. Every command reads the
+        # row (so another process's unlink or relink is seen at once); only a row unchanged since, ciphertext and
+        # all, reuses what was made from it instead of being decrypted and converted again.
+        self._defaults: OrderedDict[int, tuple[tuple[Any, ...], LinkedAccount]] = OrderedDict()
 
     async def put(self, discord_user_id: int, grant_key: str, **details: Any) -> LinkedAccount:
         """Store (or atomically replace) the user's link to `details["account_id"]` (`details`: the keywords of
@@ -144,9 +153,25 @@ class GrantKeyStore:
         # Every command reads this. The member's few rows come in key order and the default is picked here: an
         # ORDER BY would make SQLite build a sorter on every read, half the cost of the read.
         rows = await self._db.fetch_points(_LINKS_OF_MEMBER, (discord_user_id,))
-        if rows:
-            note_seen_with_links(discord_user_id, rows[0]["notices_waiting"])
-        return await self._readable(min(rows, key=_default_first)) if rows else None
+        if not rows:
+            self._defaults.pop(discord_user_id, None)
+            return None
+        note_seen_with_links(discord_user_id, rows[0]["notices_waiting"])
+        row = min(rows, key=_default_first)
+        values = tuple(row)
+        made = self._defaults.get(discord_user_id)
+        if made is not None and made[0] == values:
+            self._defaults.move_to_end(discord_user_id)
+            return made[1]
+        linked = await self._readable(row)
+        if linked is None:
+            self._defaults.pop(discord_user_id, None)
+            return None
+        self._defaults[discord_user_id] = (values, linked)
+        self._defaults.move_to_end(discord_user_id)
+        if len(self._defaults) > DEFAULT_LINKS_KEPT:
+            self._defaults.popitem(last=False)
+        return linked
 
     async def get_for(self, discord_user_id: int, account_id: str) -> LinkedAccount | None:
         """The user's link to this account, as committed right now, or None."""
@@ -202,6 +227,7 @@ class GrantKeyStore:
 
     async def delete(self, discord_user_id: int, account_id: str | None = None) -> bool:
         """Forget the user's key for `account_id`, or every key of theirs (None); True if there was one."""
+        self._defaults.pop(discord_user_id, None)  # no decrypted key of theirs kept in memory past their unlink
         if account_id is None:
             return await self._db.execute(
                 "DELETE FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,)) > 0
