@@ -275,7 +275,7 @@ async def test_three_processes_one_killed_do_everything_once(database_location, 
             await until_nothing_open(storage)
             rows = await journal_rows(storage)
             linked = [await storage.grant_keys.get(member) for member in members]
-            pending = await storage.database.fetch_all("SELECT ref_id FROM pending_links")
+            pending = await until_no_pending_link(storage)
         finally:
             await storage.close()
         reminded = await fleet.until(lambda: reminders(fleet, members, at_least=MEMBERS - 50), "reminders")
@@ -318,6 +318,17 @@ def reminders(fleet: Fleet, members: list[int], *, at_least: int) -> Counter | N
     """Reminders per member, once at least `at_least` members have one."""
     counted = Counter(user for user, text in fleet.dm_versions if text.startswith(REMINDER))
     return counted if len(counted) >= at_least else None
+
+
+async def until_no_pending_link(storage: Storage) -> list:
+    """A linked member's pending row goes once their DM says so: just after the edit the test saw. What is still
+    there after WAIT is returned, for the assertion to show."""
+    for _ in range(int(WAIT / 0.1)):
+        pending = await storage.database.fetch_all("SELECT ref_id, discord_user_id, linked_message FROM pending_links")
+        if not pending:
+            return []
+        await asyncio.sleep(0.1)
+    return [dict(row) for row in pending]
 
 
 async def until_nothing_open(storage: Storage) -> None:
