@@ -27,6 +27,11 @@ class PendingLink:
     account_name: str | None = None
     linked_message: str | None = None  # once the member is linked by it: what its DM must still say
 
+    @property
+    def finished(self) -> bool:
+        """It linked its member; only its DM may still have to say so."""
+        return self.linked_message is not None
+
     def is_expired(self, at: datetime | None = None) -> bool:
         return (at or now()) >= self.expires_at
 
@@ -62,7 +67,7 @@ class PendingLinkStore:
                  to_seconds(link.next_poll_at), account_id, account_name),
             )
         replaced = self._from_row(replaced_row) if replaced_row else None
-        return link, replaced if replaced is None or replaced.linked_message is None else None
+        return link, None if replaced is None or replaced.finished else replaced
 
     # Both reads by key are point reads (point_reads.py): /link-status, /unlink-account and the link's buttons
     # answer at once, never queued behind a write that waits for another process's lock.

@@ -129,7 +129,7 @@ class LinkFlow:
         (Past the wait it ends the link anyway: taking the pending row is the commit point either way.)"""
         async with self.turn(ref_id, wait=True):
             link = await self.bot.storage.pending_links.get(ref_id)
-            if link is None or link.linked_message is not None:
+            if link is None or link.finished:
                 return await self._linked_already(link)
             return await self.close(link, state)
 
@@ -143,7 +143,7 @@ class LinkFlow:
 
     async def _complete(self, ref_id: str, lease: Lease) -> LinkResult:
         link = await self.bot.storage.pending_links.get(ref_id)
-        if link is None or link.linked_message is not None:
+        if link is None or link.finished:
             return await self._linked_already(link)
         if link.is_expired(self.now()) and link.held_key is None:  # a held key was granted in time
             return await self.close(link, LinkState.EXPIRED)
@@ -204,7 +204,7 @@ class LinkFlow:
     async def _linked_already(self, link: PendingLink | None) -> LinkResult:
         """A link gone, or one that linked its member already: if the process that linked them stopped before
         its DM said so, it says so now (in this link's turn, so once), unless they unlinked or linked anew since."""
-        if link is not None and link.linked_message is not None:
+        if link is not None and link.linked_message is not None:  # finished: its DM may not say so yet
             if await self.linked_by(link) is None:
                 await self.bot.storage.pending_links.delete(link.ref_id)
             else:

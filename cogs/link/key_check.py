@@ -61,7 +61,7 @@ class KeyCheck:
         current = await self.bot.storage.pending_links.get(link.ref_id)
         if current is not None and current.held_key is not None:
             return LinkState.TAUBOT_TROUBLE  # the next check finishes it with the held key
-        if current is not None and current.linked_message is not None:
+        if current is not None and current.finished:
             return LinkState.ALREADY_FINISHED  # it linked the member meanwhile
         return LinkState.REFERENCE_UNKNOWN
 

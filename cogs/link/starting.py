@@ -94,8 +94,7 @@ class LinkStarter:
             return None
         async with self._turn(pending.ref_id, wait=True) as lease:
             current = await pending_links.get(pending.ref_id)
-            if lease is None or current is None or current.held_key is not None or \
-                    current.linked_message is not None or \
+            if lease is None or current is None or current.held_key is not None or current.finished or \
                     current.expires_at - self.bot.timings.clock() < REUSE_AT_LEAST:
                 return None
             return current, await self._show(user, current, current, dialect)
