@@ -196,12 +196,15 @@ class TaubotBot(commands.AutoShardedBot):
         while True:
             await asyncio.sleep(self.timings.heartbeat_interval)
             try:
-                await self._align_clock()  # before the beat, so the beat is stamped on the fleet's time
                 await self.storage.instances.beat(self.instance_id)
             except DatabaseGone:
                 return  # storage said so once, CRITICAL; nothing can be recorded any more
             except Exception as error:  # the next beat may succeed; missing several makes this process "gone"
                 log.warning("Heartbeat not recorded: %r", error)
+            try:  # apart from the beat: a clock not measured this time must not make this process look gone
+                await self._align_clock()
+            except Exception as error:  # the last offset stands until the next beat measures it
+                log.warning("The database server's clock could not be read: %r", error)
 
     async def close(self) -> None:
         # Finish what members already started, then undo setup_hook in reverse: cogs stop their background
